@@ -1,0 +1,74 @@
+# Finds every dependency of florenz once, so each folder's CMakeLists only links targets.
+# Debian 12 packages by default; any other install via CMAKE_PREFIX_PATH or Torch_DIR.
+
+find_package(Threads REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(Ceres REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(MPI REQUIRED COMPONENTS C)
+find_package(PkgConfig REQUIRED)
+# PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export file,
+# including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
+pkg_check_modules(PLPLOT REQUIRED IMPORTED_TARGET plplot-c++)
+
+# LibTorch: Debian's 1.13 or an upstream 2.x (-DTorch_DIR=.../share/cmake/Torch).
+find_package(Torch REQUIRED)
+message(STATUS "florenz: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+
+# yaml-cpp 0.7 exports the plain target name; newer releases export yaml-cpp::yaml-cpp.
+if(TARGET yaml-cpp::yaml-cpp)
+  set(FLORENZ_YAML_TARGET yaml-cpp::yaml-cpp)
+else()
+  set(FLORENZ_YAML_TARGET yaml-cpp)
+endif()
+
+# HDF5 as one imported target, whatever FindHDF5 flavour is in use.
+if(NOT TARGET florenz::hdf5)
+  add_library(florenz::hdf5 INTERFACE IMPORTED)
+  target_include_directories(florenz::hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(florenz::hdf5 INTERFACE ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES})
+  target_compile_definitions(florenz::hdf5 INTERFACE ${HDF5_DEFINITIONS})
+endif()
+
+# LibTorch as one imported target with its compile flags (Debian's sets the old C++11 ABI flag
+# only when needed; upstream pre-cxx11 builds need -D_GLIBCXX_USE_CXX11_ABI=0).
+if(NOT TARGET florenz::torch)
+  add_library(florenz::torch INTERFACE IMPORTED)
+  target_link_libraries(florenz::torch INTERFACE ${TORCH_LIBRARIES})
+  separate_arguments(_florenz_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+  target_compile_options(florenz::torch INTERFACE ${_florenz_torch_flags})
+endif()
+
+# PLplot's C++ binding; the cairo driver (PNG/SVG output) is loaded by PLplot at run time.
+set(FLORENZ_PLPLOT_TARGET PkgConfig::PLPLOT)
+
+# NCCL backend: CUDA toolkit + NCCL headers and library.
+set(FLORENZ_HAVE_NCCL OFF)
+if(NOT FLORENZ_WITH_NCCL STREQUAL "OFF")
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    find_path(NCCL_INCLUDE_DIR nccl.h
+      HINTS ${NCCL_ROOT} ENV NCCL_ROOT ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_ROOT}
+      PATH_SUFFIXES include)
+    find_library(NCCL_LIBRARY nccl
+      HINTS ${NCCL_ROOT} ENV NCCL_ROOT ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}
+      PATH_SUFFIXES lib lib64)
+  endif()
+  if(CUDAToolkit_FOUND AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+    set(FLORENZ_HAVE_NCCL ON)
+    add_library(florenz::nccl INTERFACE IMPORTED)
+    target_include_directories(florenz::nccl INTERFACE ${NCCL_INCLUDE_DIR})
+    target_link_libraries(florenz::nccl INTERFACE ${NCCL_LIBRARY} CUDA::cudart)
+    message(STATUS "florenz: NCCL backend ON (${NCCL_LIBRARY}, CUDA ${CUDAToolkit_VERSION})")
+  elseif(FLORENZ_WITH_NCCL STREQUAL "ON")
+    message(FATAL_ERROR "FLORENZ_WITH_NCCL=ON but the CUDA toolkit or NCCL was not found "
+                        "(set CUDAToolkit_ROOT and NCCL_ROOT)")
+  else()
+    message(STATUS "florenz: NCCL backend OFF (CUDA toolkit or NCCL not found)")
+  endif()
+endif()

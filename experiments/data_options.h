@@ -1,0 +1,70 @@
+// The data section of a grid: scenes, images, languages and the task × language coverage
+// matrix that makes some pairs evaluation-only (the heart of the Florenz question).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "experiments/language_options.h"
+#include "experiments/spec_enums.h"
+
+namespace florenz {
+
+// task → language → role. Absent pairs are neither trained nor evaluated.
+// Example (the paper): caption: {en: train, de: train, es: eval, zh: eval};
+// translate: {de: train, fr: train, es: train, ru: train, zh: train}.
+using CoverageMatrix = std::map<Task, std::map<std::string, PairRole>>;
+
+struct DataOptions {
+  // Seed of everything that must not change between runs: lexicons, evaluation sets,
+  // disambiguation sets. (The per-run seed in `experiment.seeds` drives the training stream.)
+  int64_t seed = 1234;
+  // How images reach the model: `rendered` RGB pixels or `symbolic` attribute vectors.
+  ImageMode image = ImageMode::kRendered;
+  // Side of the square RGB image in pixels (rendered mode).
+  int image_size = 32;
+  // Standard deviation of the noise on images (pixel noise, or attribute-vector noise in
+  // symbolic mode), 0–1.
+  double image_noise = 0.1;
+  // Objects per scene, from min_objects to max_objects inclusive.
+  int min_objects = 1;
+  int max_objects = 2;
+  // Longest caption or translation in tokens (longer ones are rejected by the generator);
+  // also the decoder length used for FLOP estimates.
+  int max_caption_tokens = 32;
+  // `translate` samples carry the image (multimodal, as the paper) or only the English text.
+  bool translate_with_image = true;
+  // The languages of the grid: preset names or mappings (see LanguageOptions). English is the
+  // source language of translation and must be present.
+  std::vector<LanguageOptions> languages;
+  // Which (task, language) pairs are trained and which are evaluation-only.
+  CoverageMatrix coverage;
+  // Sampling weight of each trained pair, keyed `task_lang` (e.g. caption_en); pairs not
+  // listed weigh 1. Uniform over pairs by default, as the paper.
+  std::map<std::string, double> weights;
+  // English homonyms whose translation depends on the image (the CoMMuTE analogue).
+  std::vector<std::string> ambiguous_words;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("seed", seed);
+    v("image", image);
+    v("image_size", image_size);
+    v("image_noise", image_noise);
+    v("min_objects", min_objects);
+    v("max_objects", max_objects);
+    v("max_caption_tokens", max_caption_tokens);
+    v("translate_with_image", translate_with_image);
+    v("languages", languages);
+    v("coverage", coverage);
+    v("weights", weights);
+    v("ambiguous_words", ambiguous_words);
+  }
+};
+
+// "caption_es": the name of a (task, language) pair in weights, files and tables.
+std::string PairName(Task task, const std::string& language);
+
+}  // namespace florenz

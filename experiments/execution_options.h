@@ -1,0 +1,48 @@
+// How the grid's runs are executed: parallel layout, retries, checkpoints, limits, threads.
+// None of these change what a run computes, so none enter a run's id.
+#pragma once
+
+#include <cstdint>
+
+namespace florenz {
+
+// Default parallel layout of every run; a size may override it.
+struct ParallelOptions {
+  int tensor_parallel = 1;
+  int data_parallel = 1;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("tensor_parallel", tensor_parallel);
+    v("data_parallel", data_parallel);
+  }
+};
+
+// A duration given as seconds (3600) or as "[[H:]MM:]SS" ("1:00:00").
+struct Duration {
+  int64_t seconds = 0;
+};
+
+struct ExecutionOptions {
+  // Attempts after the first for a run that throws or diverges.
+  int retries = 1;
+  // Seen samples between checkpoints; 0 = only at the end of the run.
+  int64_t checkpoint_interval = 0;
+  // Wall-clock limit of one run; 0 = none.
+  Duration time_limit;
+  // A gang silent for this long is declared lost and its run requeued.
+  Duration heartbeat_timeout{600};
+  // LibTorch intra-op threads per rank; 0 = the cores this process may use.
+  int threads = 0;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("retries", retries);
+    v("checkpoint_interval", checkpoint_interval);
+    v("time_limit", time_limit);
+    v("heartbeat_timeout", heartbeat_timeout);
+    v("threads", threads);
+  }
+};
+
+}  // namespace florenz

@@ -1,0 +1,88 @@
+// The enumerations of the grid spec, each with a ToString / FromString pair so that grid files,
+// logs and the resolved experiment.yaml spell them the same way (STYLE.md, after Ceres).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace florenz {
+
+// How a scene reaches the model: rendered RGB pixels (patch embedding), or one noisy attribute
+// vector per object (`symbolic`, the cheap mode for CPU studies).
+enum class ImageMode { kRendered, kSymbolic };
+// The two tasks of the paper: image → text in L, and image + English text → L.
+enum class Task { kCaption, kTranslate };
+// A (task, language) pair is trained (and evaluated) or evaluation-only.
+enum class PairRole { kTrain, kEval };
+// Learning-rate schedule after warm-up: cosine decay, warmup-stable-decay, constant.
+enum class ScheduleKind { kCosine, kWsd, kConstant };
+// For evaluation-only pairs: decode without the target-language prefix, with it, or both.
+enum class DecoderPrefix { kWithout, kWith, kBoth };
+// What evaluation computes for each pair.
+enum class EvalMetric { kCrossEntropy, kBleu, kLanguageAccuracy, kDisambiguation, kExactMatch };
+
+// Typology of a language (workers/data turns these into grammar rules).
+enum class RelationOrder { kPreposition, kPostposition };
+enum class AdjectivePosition { kBefore, kAfter };
+enum class Articles { kNone, kDefinite, kIndefiniteDefinite };
+enum class NumberMarking { kNone, kSuffix, kClassifier };
+enum class CaseMarking { kNone, kSuffix };
+
+// Specialised for each enum above: the (value, spelling) table and what the values are called
+// in error messages ("schedule kind").
+template <class E>
+struct EnumNames;
+
+#define FLORENZ_DECLARE_ENUM_NAMES(E)                             \
+  template <>                                                     \
+  struct EnumNames<E> {                                           \
+    static const std::vector<std::pair<E, std::string>>& Table(); \
+    static const char* What();                                    \
+  };
+FLORENZ_DECLARE_ENUM_NAMES(ImageMode)
+FLORENZ_DECLARE_ENUM_NAMES(Task)
+FLORENZ_DECLARE_ENUM_NAMES(PairRole)
+FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)
+FLORENZ_DECLARE_ENUM_NAMES(DecoderPrefix)
+FLORENZ_DECLARE_ENUM_NAMES(EvalMetric)
+FLORENZ_DECLARE_ENUM_NAMES(RelationOrder)
+FLORENZ_DECLARE_ENUM_NAMES(AdjectivePosition)
+FLORENZ_DECLARE_ENUM_NAMES(Articles)
+FLORENZ_DECLARE_ENUM_NAMES(NumberMarking)
+FLORENZ_DECLARE_ENUM_NAMES(CaseMarking)
+#undef FLORENZ_DECLARE_ENUM_NAMES
+
+// True for the enums above; lets generic readers and writers recognise them.
+template <class E, class = void>
+struct IsNamedEnum : std::false_type {};
+template <class E>
+struct IsNamedEnum<E, std::void_t<decltype(EnumNames<E>::Table())>> : std::true_type {};
+
+template <class E>
+std::string ToString(E value) {
+  for (const auto& [v, name] : EnumNames<E>::Table()) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+template <class E>
+bool FromString(const std::string& text, E* value) {
+  for (const auto& [v, name] : EnumNames<E>::Table()) {
+    if (name == text) {
+      *value = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+template <class E>
+std::vector<std::string> EnumSpellings() {
+  std::vector<std::string> names;
+  for (const auto& entry : EnumNames<E>::Table()) names.push_back(entry.second);
+  return names;
+}
+
+}  // namespace florenz

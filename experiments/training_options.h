@@ -1,0 +1,75 @@
+// The training section of a grid: sample budgets (one run each), batch, optimizer, schedule.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "experiments/spec_enums.h"
+
+namespace florenz {
+
+// AdamW, as the paper.
+struct OptimizerOptions {
+  double learning_rate = 1e-3;
+  double weight_decay = 0.01;
+  double beta1 = 0.9;
+  double beta2 = 0.98;
+  double epsilon = 1e-8;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("learning_rate", learning_rate);
+    v("weight_decay", weight_decay);
+    v("beta1", beta1);
+    v("beta2", beta2);
+    v("epsilon", epsilon);
+  }
+};
+
+// Linear warm-up, then `kind` over the rest of the run's sample budget.
+struct ScheduleOptions {
+  ScheduleKind kind = ScheduleKind::kCosine;
+  // Warm-up length as a fraction of the budget, used when warmup_samples is 0.
+  double warmup_fraction = 0.05;
+  // Warm-up length in seen samples (the paper: 100 steps × 1024); 0 = use warmup_fraction.
+  int64_t warmup_samples = 0;
+  // Final learning rate as a fraction of the peak (cosine and wsd).
+  double min_lr_ratio = 0.1;
+  // wsd only: fraction of the budget spent in the final decay.
+  double decay_fraction = 0.2;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("kind", kind);
+    v("warmup_fraction", warmup_fraction);
+    v("warmup_samples", warmup_samples);
+    v("min_lr_ratio", min_lr_ratio);
+    v("decay_fraction", decay_fraction);
+  }
+};
+
+struct TrainingOptions {
+  // Seen-sample budgets; each is its own run with the schedule tied to it. Integers or
+  // with a suffix: 80k, 2M.
+  std::vector<int64_t> budgets;
+  // Global batch in samples (split across data-parallel ranks).
+  int batch_size = 64;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  // Clip gradients to this global L2 norm; 0 = no clipping.
+  double grad_clip = 1.0;
+  // Log train loss, lr, grad norm and throughput every this many steps.
+  int log_interval = 10;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("budgets", budgets);
+    v("batch_size", batch_size);
+    v("optimizer", optimizer);
+    v("schedule", schedule);
+    v("grad_clip", grad_clip);
+    v("log_interval", log_interval);
+  }
+};
+
+}  // namespace florenz

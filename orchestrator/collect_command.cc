@@ -1,0 +1,38 @@
+// `florenz collect` (see collect_command.h).
+#include "orchestrator/collect_command.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "experiments/collect.h"
+#include "experiments/errors.h"
+#include "orchestrator/exit_codes.h"
+
+namespace florenz {
+
+CLI::App* AddCollectCommand(CLI::App& app, CollectCommand* options) {
+  CLI::App* command = app.add_subcommand(
+      "collect",
+      "Gather the final metrics of every finished run in a results folder into "
+      "OUT/results.h5 and OUT/results.csv (docs/results-format.md). Unfinished runs are "
+      "counted, not written.");
+  command->add_option("out", options->out, "Results folder (the --out of `florenz run`)")
+      ->required();
+  return command;
+}
+
+int RunCollectCommand(const CollectCommand& options) {
+  if (!std::filesystem::is_directory(options.out)) {
+    throw ConfigError(SourceLocation{options.out, 0, 0},
+                      "not a results folder (no such directory)");
+  }
+  const CollectSummary summary = CollectResults(options.out);
+  for (const auto& problem : summary.problems) std::cerr << "florenz collect: " << problem << "\n";
+  std::cout << "collected " << summary.finished << " finished runs (" << summary.failed
+            << " failed), " << summary.unfinished << " unfinished\n"
+            << "  " << summary.results_h5.string() << "\n  " << summary.results_csv.string()
+            << "\n";
+  return summary.problems.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace florenz

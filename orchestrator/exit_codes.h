@@ -1,0 +1,12 @@
+// Exit codes of the `florenz` command, documented in README.md and `florenz --help`.
+#pragma once
+
+namespace florenz {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,   // something went wrong that is not the user's input (I/O, a crash)
+  kExitBadInput = 2,  // bad grid, profile, flag or path: the message says FILE:LINE:COLUMN
+};
+
+}  // namespace florenz

@@ -1,0 +1,152 @@
+// Formatting of the run table (see run_table.h).
+#include "orchestrator/run_table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "experiments/spec_writer.h"
+
+namespace florenz {
+namespace {
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string Scientific(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3g", value);
+  return buffer;
+}
+
+std::string CoverageLine(const ExperimentSpec& spec, Task task) {
+  auto it = spec.data.coverage.find(task);
+  if (it == spec.data.coverage.end()) return "";
+  std::string train, eval;
+  for (const auto& [language, role] : it->second) {
+    (role == PairRole::kTrain ? train : eval) += " " + language;
+  }
+  return "  " + ToString(task) + ":" + std::string(10 - ToString(task).size(), ' ') + "trained [" +
+         (train.empty() ? "" : train.substr(1)) + "], evaluation-only [" +
+         (eval.empty() ? "" : eval.substr(1)) + "]\n";
+}
+
+}  // namespace
+
+std::string HumanCount(double value) {
+  static const char* const kSuffixes[] = {"", "k", "M", "G", "T", "P"};
+  int k = 0;
+  while (value >= 999.5 && k < 5) {
+    value /= 1000;
+    ++k;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3g%s", value, kSuffixes[k]);
+  return buffer;
+}
+
+std::string RunTableText(const LoadedGrid& grid) {
+  const ExperimentSpec& spec = grid.spec;
+  std::set<std::string> sizes;
+  std::set<int64_t> budgets, seeds;
+  double total_flops = 0;
+  int widest = 0;
+  for (const auto& run : grid.runs) {
+    sizes.insert(run.size().name);
+    budgets.insert(run.samples());
+    seeds.insert(run.seed());
+    total_flops += run.training_flops;
+    widest = std::max(widest, run.ranks());
+  }
+  std::ostringstream out;
+  out << grid.file << ": experiment '" << spec.experiment.name << "', " << grid.runs.size()
+      << " runs (" << sizes.size() << " sizes x " << budgets.size() << " budgets x " << seeds.size()
+      << " seeds";
+  if (!spec.include.empty() || !spec.exclude.empty()) out << ", with include/exclude";
+  out << ")\n";
+  out << "coverage (" << ToString(spec.data.image) << " images, " << spec.data.languages.size()
+      << " languages):\n";
+  out << CoverageLine(spec, Task::kCaption) << CoverageLine(spec, Task::kTranslate) << "\n";
+
+  const std::vector<std::string> header{
+      "run id", "size", "params", "non-emb", "samples", "est. train FLOPs", "ranks (tp x dp)"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& run : grid.runs) {
+    rows.push_back({run.id, run.size().name, HumanCount(static_cast<double>(run.cost.params)),
+                    HumanCount(static_cast<double>(run.cost.non_embedding_params)),
+                    HumanCount(static_cast<double>(run.samples())), Scientific(run.training_flops),
+                    std::to_string(run.ranks()) + " (" + std::to_string(run.tp) + " x " +
+                        std::to_string(run.dp) + ")"});
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      const bool numeric = i >= 2 && i <= 5;
+      const std::string pad(width[i] - row[i].size(), ' ');
+      out << (numeric ? pad + row[i] : row[i] + (i + 1 < row.size() ? pad : ""));
+      if (i + 1 < row.size()) out << "  ";
+    }
+    out << "\n";
+  };
+  print_row(header);
+  for (const auto& row : rows) print_row(row);
+  out << "\ntotal: " << Scientific(total_flops) << " estimated training FLOPs; largest gang "
+      << widest << (widest == 1 ? " rank" : " ranks") << "\n";
+  return out.str();
+}
+
+std::string RunTableJson(const LoadedGrid& grid) {
+  std::ostringstream out;
+  out << "{\n  \"file\": " << JsonString(grid.file)
+      << ",\n  \"experiment\": " << JsonString(grid.spec.experiment.name) << ",\n  \"runs\": [";
+  for (size_t i = 0; i < grid.runs.size(); ++i) {
+    const RunSpec& run = grid.runs[i];
+    const ModelSize& s = run.size();
+    out << (i == 0 ? "\n" : ",\n") << "    {\"id\": " << JsonString(run.id)
+        << ", \"size\": " << JsonString(s.name) << ", \"d_model\": " << s.d_model
+        << ", \"encoder_layers\": " << s.encoder_layers
+        << ", \"decoder_layers\": " << s.decoder_layers << ", \"heads\": " << s.heads
+        << ", \"ffn\": " << s.ffn << ", \"params\": " << run.cost.params
+        << ", \"non_embedding_params\": " << run.cost.non_embedding_params
+        << ", \"samples\": " << run.samples() << ", \"seed\": " << run.seed()
+        << ", \"forward_flops_per_sample\": " << FormatNumber(run.cost.forward_flops)
+        << ", \"training_flops\": " << FormatNumber(run.training_flops)
+        << ", \"tensor_parallel\": " << run.tp << ", \"data_parallel\": " << run.dp
+        << ", \"ranks\": " << run.ranks() << "}";
+  }
+  out << "\n  ]\n}\n";
+  return out.str();
+}
+
+}  // namespace florenz

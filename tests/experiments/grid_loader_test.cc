@@ -1,0 +1,142 @@
+// Loading and expanding valid grids, including the grids shipped in experiments/grids/.
+#include "experiments/grid_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/experiments/grid_test_util.h"
+
+namespace florenz {
+namespace {
+
+using testing::kSmallGrid;
+using testing::LoadError;
+using testing::SmallGridWith;
+
+TEST(GridLoaderTest, LoadsTheSmallGridIntoSizesTimesBudgetsTimesSeeds) {
+  const LoadedGrid grid = LoadGridFromString(kSmallGrid, "small.yaml");
+  ASSERT_EQ(grid.runs.size(), 4u);
+  EXPECT_EQ(grid.runs[0].size().name, "xs");
+  EXPECT_EQ(grid.runs[0].samples(), 10000);
+  EXPECT_EQ(grid.runs[1].samples(), 20000);
+  EXPECT_EQ(grid.runs[2].size().name, "s");
+  EXPECT_EQ(grid.runs[0].size().d_model, 32);
+  EXPECT_EQ(grid.runs[2].size().d_model, 64);
+  EXPECT_EQ(grid.runs[0].ranks(), 1);
+  EXPECT_DOUBLE_EQ(grid.spec.training.optimizer.learning_rate, 1e-3);
+  EXPECT_EQ(grid.spec.data.coverage.at(Task::kCaption).at("es"), PairRole::kEval);
+  EXPECT_EQ(grid.spec.data.languages[1].name, "de");
+  EXPECT_EQ(grid.spec.data.languages[1].genders, 3);
+}
+
+TEST(GridLoaderTest, ShippedGridsLoad) {
+  for (const char* name : {"quickstart", "florenz_cpu", "florenz_paper"}) {
+    const std::string path =
+        std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/" + name + ".yaml";
+    EXPECT_NO_THROW({
+      const LoadedGrid grid = LoadGrid(path);
+      EXPECT_FALSE(grid.runs.empty());
+    }) << path;
+  }
+}
+
+TEST(GridLoaderTest, PaperGridIsFourSizesTimesFourBudgetsWithTheirLayouts) {
+  const LoadedGrid grid =
+      LoadGrid(std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/florenz_paper.yaml");
+  ASSERT_EQ(grid.runs.size(), 16u);
+  EXPECT_EQ(grid.runs.front().samples(), 512000);
+  EXPECT_EQ(grid.runs.back().samples(), 10240000);
+  EXPECT_EQ(grid.runs.back().size().name, "gpu-1b");
+  EXPECT_EQ(grid.runs.back().tp, 4);
+  EXPECT_EQ(grid.runs.back().dp, 8);
+  EXPECT_EQ(grid.runs.back().ranks(), 32);
+  EXPECT_GT(grid.runs.back().cost.params, 900000000);
+}
+
+TEST(GridLoaderTest, CpuStudySpansThirtyTimesInParametersAndSixteenInSamples) {
+  const LoadedGrid grid =
+      LoadGrid(std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/florenz_cpu.yaml");
+  int64_t min_params = INT64_MAX, max_params = 0, min_samples = INT64_MAX, max_samples = 0;
+  for (const auto& run : grid.runs) {
+    min_params = std::min(min_params, run.cost.non_embedding_params);
+    max_params = std::max(max_params, run.cost.non_embedding_params);
+    min_samples = std::min(min_samples, run.samples());
+    max_samples = std::max(max_samples, run.samples());
+  }
+  EXPECT_GE(max_params, 30 * min_params);
+  EXPECT_GE(max_samples, 16 * min_samples);
+  EXPECT_EQ(grid.runs.size(), 16u);
+}
+
+TEST(GridLoaderTest, SizesCanOverridePresetsOrGiveEveryDimension) {
+  const LoadedGrid grid = LoadGridFromString(
+      SmallGridWith("  sizes: [xs, s]\n",
+                    "  sizes:\n"
+                    "    - {preset: m, name: m-deep, layers: 6}\n"
+                    "    - {name: tiny, d_model: 16, encoder_layers: 1, decoder_layers: 2,\n"
+                    "       heads: 2, ffn: 32}\n"),
+      "s.yaml");
+  ASSERT_EQ(grid.spec.model.sizes.size(), 2u);
+  const ModelSize& deep = grid.spec.model.sizes[0];
+  EXPECT_EQ(deep.name, "m-deep");
+  EXPECT_EQ(deep.d_model, 128);
+  EXPECT_EQ(deep.encoder_layers, 6);
+  EXPECT_EQ(deep.decoder_layers, 6);
+  const ModelSize& tiny = grid.spec.model.sizes[1];
+  EXPECT_EQ(tiny.encoder_layers, 1);
+  EXPECT_EQ(tiny.decoder_layers, 2);
+}
+
+TEST(GridLoaderTest, LanguagesCanOverridePresetsAndDefineNewOnes) {
+  const LoadedGrid grid = LoadGridFromString(
+      SmallGridWith(
+          "  languages: [en, de, es]\n",
+          "  languages:\n"
+          "    - en\n"
+          "    - {preset: de, adjective_position: after}\n"
+          "    - {name: es, relation_order: postposition, genders: 2, lexicon_seed: 9}\n"),
+      "l.yaml");
+  const auto& languages = grid.spec.data.languages;
+  ASSERT_EQ(languages.size(), 3u);
+  EXPECT_EQ(languages[1].name, "de");
+  EXPECT_EQ(languages[1].adjective_position, AdjectivePosition::kAfter);
+  EXPECT_EQ(languages[1].case_marking, CaseMarking::kSuffix);  // kept from the preset
+  EXPECT_EQ(languages[2].relation_order, RelationOrder::kPostposition);
+  EXPECT_EQ(languages[2].lexicon_seed, 9);
+  EXPECT_TRUE(languages[2].preset.empty());
+}
+
+TEST(GridLoaderTest, IncludeAndExcludeShapeTheGrid) {
+  std::string text = kSmallGrid;
+  text +=
+      "include:\n"
+      "  - {size: s, budget: 80k}\n"
+      "exclude:\n"
+      "  - {size: xs, budget: 20k}\n";
+  const LoadedGrid grid = LoadGridFromString(text, "ie.yaml");
+  ASSERT_EQ(grid.runs.size(), 4u);  // 4 - 1 excluded + 1 included
+  for (const auto& run : grid.runs) {
+    EXPECT_FALSE(run.size().name == "xs" && run.samples() == 20000);
+  }
+  EXPECT_EQ(grid.runs.back().size().name, "s");
+  EXPECT_EQ(grid.runs.back().samples(), 80000);
+}
+
+TEST(GridLoaderTest, SeedsMultiplyRunsAndParallelDefaultsApplyToEverySize) {
+  std::string text = SmallGridWith("  seeds: [0]\n", "  seeds: [0, 1, 2]\n");
+  text += "parallel: {data_parallel: 2}\n";
+  const LoadedGrid grid = LoadGridFromString(text, "p.yaml");
+  EXPECT_EQ(grid.runs.size(), 12u);
+  for (const auto& run : grid.runs) EXPECT_EQ(run.ranks(), 2);
+}
+
+TEST(GridLoaderTest, MissingFileIsAConfigErrorNamingIt) {
+  try {
+    LoadGrid("/nonexistent/grid.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/grid.yaml"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace florenz

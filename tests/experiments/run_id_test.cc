@@ -1,0 +1,90 @@
+// Run ids are stable: derived from what a run computes, not from where it sits in the grid.
+#include "experiments/run_id.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "experiments/grid_loader.h"
+#include "tests/experiments/grid_test_util.h"
+
+namespace florenz {
+namespace {
+
+using testing::kSmallGrid;
+using testing::SmallGridWith;
+
+std::map<std::string, std::string> IdsBySizeBudget(const std::string& text) {
+  std::map<std::string, std::string> ids;
+  for (const auto& run : LoadGridFromString(text, "g.yaml").runs) {
+    ids[run.size().name + "/" + std::to_string(run.samples()) + "/" + std::to_string(run.seed())] =
+        run.id;
+  }
+  return ids;
+}
+
+TEST(RunIdTest, HasAReadablePrefixAndAHash) {
+  const auto ids = IdsBySizeBudget(kSmallGrid);
+  const std::string id = ids.at("xs/10000/0");
+  EXPECT_EQ(id.rfind("xs-10k-s0-", 0), 0u) << id;
+  EXPECT_EQ(id.size(), std::string("xs-10k-s0-").size() + 8);
+}
+
+TEST(RunIdTest, AddingSizesBudgetsAndSeedsKeepsExistingIds) {
+  const auto before = IdsBySizeBudget(kSmallGrid);
+  std::string grown = SmallGridWith("[xs, s]", "[l, xs, m, s]");
+  grown = grown.replace(grown.find("[10k, 20k]"), 10, "[5k, 20k, 10k, 80k]");
+  grown = grown.replace(grown.find("seeds: [0]"), 10, "seeds: [0, 1]");
+  const auto after = IdsBySizeBudget(grown);
+  for (const auto& [key, id] : before) {
+    ASSERT_TRUE(after.count(key)) << key;
+    EXPECT_EQ(after.at(key), id) << key;
+  }
+}
+
+TEST(RunIdTest, SettingsThatChangeTheRunChangeTheId) {
+  const auto base = IdsBySizeBudget(kSmallGrid);
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"learning_rate: 1.0e-3", "learning_rate: 2.0e-3"},
+           {"batch_size: 64", "batch_size: 32"},
+           {"image: symbolic", "image: rendered"},
+           {"es: eval}", "es: train}"},
+           {"vocab_size: 512", "vocab_size: 1024"}}) {
+    const auto changed = IdsBySizeBudget(SmallGridWith(from, to));
+    EXPECT_NE(changed.at("xs/10000/0"), base.at("xs/10000/0")) << from << " -> " << to;
+  }
+}
+
+TEST(RunIdTest, OperationalSettingsKeepTheId) {
+  const auto base = IdsBySizeBudget(kSmallGrid);
+  std::string text = SmallGridWith("name: small", "name: renamed");
+  text += "parallel: {data_parallel: 2}\nexecution: {retries: 5, checkpoint_interval: 1k}\n";
+  EXPECT_EQ(IdsBySizeBudget(text), base);
+}
+
+TEST(RunIdTest, WritingADefaultExplicitlyKeepsTheId) {
+  const auto base = IdsBySizeBudget(kSmallGrid);
+  const auto explicit_defaults = IdsBySizeBudget(
+      SmallGridWith("  optimizer: {learning_rate: 1.0e-3}",
+                    "  optimizer: {learning_rate: 0.001, weight_decay: 0.01, beta1: 0.9}\n"
+                    "  schedule: {kind: cosine}"));
+  EXPECT_EQ(explicit_defaults, base);
+}
+
+TEST(RunIdTest, IdsAreFixedAcrossReleases) {
+  // Pinned so that an accidental change of the canonical form (which would orphan every
+  // finished result on users' disks) fails here first.
+  const auto ids = IdsBySizeBudget(kSmallGrid);
+  EXPECT_EQ(ids.at("xs/10000/0"), "xs-10k-s0-f45c3a0a");
+}
+
+TEST(RunIdTest, FormatsCountsCompactly) {
+  EXPECT_EQ(FormatCount(80000), "80k");
+  EXPECT_EQ(FormatCount(2000000), "2M");
+  EXPECT_EQ(FormatCount(3000000000), "3G");
+  EXPECT_EQ(FormatCount(12345), "12345");
+  EXPECT_EQ(FormatCount(0), "0");
+}
+
+}  // namespace
+}  // namespace florenz

@@ -1,0 +1,43 @@
+// The run table's formatting.
+#include "orchestrator/run_table.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/experiments/grid_test_util.h"
+
+namespace florenz {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RunTableTest, HumanCountsHaveThreeSignificantDigits) {
+  EXPECT_EQ(HumanCount(999), "999");
+  EXPECT_EQ(HumanCount(76512), "76.5k");
+  EXPECT_EQ(HumanCount(4236000), "4.24M");
+  EXPECT_EQ(HumanCount(1.2e9), "1.2G");
+}
+
+TEST(RunTableTest, TextTableHasARowPerRunAndTheCoverage) {
+  const LoadedGrid grid = LoadGridFromString(testing::kSmallGrid, "small.yaml");
+  const std::string text = RunTableText(grid);
+  EXPECT_THAT(text,
+              HasSubstr("small.yaml: experiment 'small', 4 runs (2 sizes x 2 budgets x 1 seeds)"));
+  EXPECT_THAT(text, HasSubstr("caption:   trained [de en], evaluation-only [es]"));
+  EXPECT_THAT(text, HasSubstr("translate: trained [de es], evaluation-only []"));
+  for (const auto& run : grid.runs) EXPECT_THAT(text, HasSubstr(run.id));
+  EXPECT_THAT(text, HasSubstr("76.5k"));  // xs parameters with a 512-word vocabulary
+  EXPECT_THAT(text, HasSubstr("59.5k"));  // xs non-embedding parameters
+}
+
+TEST(RunTableTest, JsonEscapesAndListsEveryField) {
+  const LoadedGrid grid = LoadGridFromString(testing::kSmallGrid, "dir/\"quoted\".yaml");
+  const std::string json = RunTableJson(grid);
+  EXPECT_THAT(json, HasSubstr("\"file\": \"dir/\\\"quoted\\\".yaml\""));
+  EXPECT_THAT(json, HasSubstr("\"non_embedding_params\": 59520"));
+  EXPECT_THAT(json, HasSubstr("\"samples\": 10000"));
+  EXPECT_THAT(json, HasSubstr("\"tensor_parallel\": 1"));
+}
+
+}  // namespace
+}  // namespace florenz
