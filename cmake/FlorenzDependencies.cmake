@@ -8,6 +8,9 @@ find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(Ceres REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
+# florenz uses MPI's C API only; keep Open MPI's deprecated C++ bindings out of C++ files.
+set_property(TARGET MPI::MPI_C APPEND PROPERTY
+  INTERFACE_COMPILE_DEFINITIONS OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
 find_package(PkgConfig REQUIRED)
 # PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export file,
 # including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.

@@ -1,0 +1,111 @@
+// Every dependency that scripts/install-deps installs is found, links, and does real work:
+// a failure here names the missing or broken package before any florenz test is confusing.
+#include <ceres/ceres.h>
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <mpi.h>
+#include <plplot/plstream.h>
+#include <torch/torch.h>
+#include <yaml-cpp/yaml.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#ifdef FLORENZ_HAVE_NCCL
+#include <nccl.h>
+#endif
+
+namespace {
+
+TEST(DependenciesTest, LibTorchMultipliesMatrices) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f}).reshape({2, 2});
+  const torch::Tensor b = torch::mm(a, a);
+  EXPECT_FLOAT_EQ(b[0][0].item<float>(), 7.0f);
+  EXPECT_FLOAT_EQ(b[1][1].item<float>(), 22.0f);
+  torch::set_num_threads(1);
+  EXPECT_EQ(torch::get_num_threads(), 1);
+}
+
+TEST(DependenciesTest, OpenMpiIsTheMpiLibrary) {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  ASSERT_EQ(MPI_Get_library_version(version, &length), MPI_SUCCESS);
+  EXPECT_NE(std::string(version, length).find("Open MPI"), std::string::npos) << version;
+}
+
+TEST(DependenciesTest, Hdf5IsAtLeast110) {
+  unsigned major = 0, minor = 0, release = 0;
+  ASSERT_GE(H5get_libversion(&major, &minor, &release), 0);
+  EXPECT_TRUE(major > 1 || (major == 1 && minor >= 10)) << major << "." << minor;
+}
+
+TEST(DependenciesTest, EigenSolvesALinearSystem) {
+  Eigen::Matrix2d a;
+  a << 2, 1, 1, 3;
+  const Eigen::Vector2d x = a.colPivHouseholderQr().solve(Eigen::Vector2d(3, 5));
+  EXPECT_NEAR(x(0), 0.8, 1e-12);
+  EXPECT_NEAR(x(1), 1.4, 1e-12);
+}
+
+struct ExponentialResidual {
+  double x, y;
+  template <class T>
+  bool operator()(const T* const m, T* residual) const {
+    residual[0] = T(y) - exp(m[0] * T(x));
+    return true;
+  }
+};
+
+TEST(DependenciesTest, CeresRecoversAnExponent) {
+  double m = 0.0;
+  ceres::Problem problem;
+  for (int i = 0; i < 20; ++i) {
+    const double x = 0.1 * i;
+    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ExponentialResidual, 1, 1>(
+                                 new ExponentialResidual{x, std::exp(0.7 * x)}),
+                             nullptr, &m);
+  }
+  ceres::Solver::Options options;
+  ceres::Solver::Summary summary;
+  ceres::Solve(options, &problem, &summary);
+  EXPECT_TRUE(summary.IsSolutionUsable()) << summary.BriefReport();
+  EXPECT_NEAR(m, 0.7, 1e-6);
+}
+
+TEST(DependenciesTest, YamlCppReportsPositions) {
+  const YAML::Node node = YAML::Load("a:\n  b: 1\n");
+  EXPECT_EQ(node["a"]["b"].as<int>(), 1);
+  EXPECT_EQ(node["a"]["b"].Mark().line, 1);
+}
+
+TEST(DependenciesTest, PlplotCairoDriverWritesPng) {
+  const auto file = std::filesystem::temp_directory_path() / "florenz_plplot_test.png";
+  std::filesystem::remove(file);
+  {
+    auto stream = std::make_unique<plstream>();
+    stream->sdev("pngcairo");
+    stream->sfnam(file.c_str());
+    stream->init();
+    stream->env(0, 1, 0, 1, 0, 0);
+    PLFLT x[2] = {0, 1}, y[2] = {0, 1};
+    stream->line(2, x, y);
+  }  // plend on destruction writes the file
+  std::ifstream in(file, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  EXPECT_EQ(std::string(magic + 1, 3), "PNG") << "PLplot's pngcairo driver (plplot-driver-cairo)";
+}
+
+#ifdef FLORENZ_HAVE_NCCL
+TEST(DependenciesTest, NcclLinksAndReportsItsVersion) {
+  int version = 0;
+  ASSERT_EQ(ncclGetVersion(&version), ncclSuccess);
+  EXPECT_GT(version, 0);
+}
+#endif
+
+}  // namespace
