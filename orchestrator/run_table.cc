@@ -88,7 +88,7 @@ std::string RunTableText(const LoadedGrid& grid) {
   std::ostringstream out;
   out << grid.file << ": experiment '" << spec.experiment.name << "', " << grid.runs.size()
       << " runs (" << sizes.size() << " sizes x " << budgets.size() << " budgets x " << seeds.size()
-      << " seeds";
+      << (seeds.size() == 1 ? " seed" : " seeds");
   if (!spec.include.empty() || !spec.exclude.empty()) out << ", with include/exclude";
   out << ")\n";
   out << "coverage (" << ToString(spec.data.image) << " images, " << spec.data.languages.size()

@@ -22,7 +22,7 @@ TEST(RunTableTest, TextTableHasARowPerRunAndTheCoverage) {
   const LoadedGrid grid = LoadGridFromString(testing::kSmallGrid, "small.yaml");
   const std::string text = RunTableText(grid);
   EXPECT_THAT(text,
-              HasSubstr("small.yaml: experiment 'small', 4 runs (2 sizes x 2 budgets x 1 seeds)"));
+              HasSubstr("small.yaml: experiment 'small', 4 runs (2 sizes x 2 budgets x 1 seed)"));
   EXPECT_THAT(text, HasSubstr("caption:   trained [de en], evaluation-only [es]"));
   EXPECT_THAT(text, HasSubstr("translate: trained [de es], evaluation-only []"));
   for (const auto& run : grid.runs) EXPECT_THAT(text, HasSubstr(run.id));

@@ -1,0 +1,71 @@
+// ResultsDir: the layout of an experiment's output directory OUT/ (experiment.yaml, runs/,
+// checkpoints/) and which runs in it are finished, plus the durable-write helpers (fsync, atomic
+// replace) that the whole results store uses. See docs/results-format.md.
+#ifndef FLORENZ_EXPERIMENTS_RESULTS_DIR_H_
+#define FLORENZ_EXPERIMENTS_RESULTS_DIR_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace florenz {
+
+// OUT/ of one experiment:
+//   OUT/experiment.yaml            the resolved grid, written once
+//   OUT/runs/<run_id>.h5.partial   a run in progress (or killed): its latest snapshot
+//   OUT/runs/<run_id>.h5           a finished run (completed or failed): the rename committed it
+//   OUT/checkpoints/<run_id>/      model and optimizer state
+//   OUT/results.h5, results.csv    written by CollectResults()
+// Paths are pure functions of the root; only Create(), WriteExperimentYaml() and the listing
+// touch the disk. All errors are IoError naming the path.
+class ResultsDir {
+ public:
+  explicit ResultsDir(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path ExperimentYaml() const;
+  std::filesystem::path RunsDir() const;
+  std::filesystem::path CheckpointDir(const std::string& run_id) const;
+  std::filesystem::path RunFile(const std::string& run_id) const;      // runs/<id>.h5
+  std::filesystem::path PartialFile(const std::string& run_id) const;  // runs/<id>.h5.partial
+  std::filesystem::path ResultsH5() const;
+  std::filesystem::path ResultsCsv() const;
+
+  // mkdir -p OUT/runs OUT/checkpoints.
+  void Create() const;
+
+  // Writes OUT/experiment.yaml atomically (temporary file, fsync, rename, fsync of OUT/). If the
+  // file exists with identical text this does nothing; with different text it throws IoError
+  // (the directory holds a different experiment), leaving the file untouched.
+  void WriteExperimentYaml(const std::string& text) const;
+
+  struct RunEntry {
+    std::string run_id;
+    std::filesystem::path file;  // runs/<id>.h5 when finished, else runs/<id>.h5.partial
+    bool finished = false;
+  };
+  // The runs under OUT/runs/, sorted by run id; empty when runs/ does not exist. A run with both
+  // files (a writer died between the commit rename and removing the .partial) is finished.
+  // Temporary files (*.tmp) and anything else are ignored.
+  std::vector<RunEntry> ListRuns() const;
+
+  // True when runs/<id>.h5 exists: the run completed or failed, and will not be rerun.
+  bool IsFinished(const std::string& run_id) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// ---- Durable writes (POSIX), shared by the store. Errors are IoError naming the path. --------
+
+// fsync() a regular file's data and metadata.
+void SyncFile(const std::filesystem::path& file);
+// fsync() a directory, making renames and unlinks in it durable.
+void SyncDirectory(const std::filesystem::path& dir);
+// Writes `contents` to `file` so that readers see either the old file or the whole new one:
+// write to "<file>.tmp", fsync, rename over `file`, fsync the directory.
+void WriteFileAtomically(const std::filesystem::path& file, const std::string& contents);
+
+}  // namespace florenz
+
+#endif  // FLORENZ_EXPERIMENTS_RESULTS_DIR_H_
