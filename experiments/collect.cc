@@ -10,10 +10,10 @@
 #include <system_error>
 #include <utility>
 
+#include "experiments/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
-#include "experiments/errors.h"
 
 namespace florenz {
 namespace fs = std::filesystem;

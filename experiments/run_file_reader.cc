@@ -10,8 +10,8 @@
 #include <system_error>
 #include <utility>
 
-#include "experiments/h5_handle.h"
 #include "experiments/errors.h"
+#include "experiments/h5_handle.h"
 
 namespace florenz {
 namespace fs = std::filesystem;

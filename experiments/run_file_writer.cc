@@ -14,9 +14,9 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "experiments/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
-#include "experiments/errors.h"
 
 namespace florenz {
 namespace fs = std::filesystem;

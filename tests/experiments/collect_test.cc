@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "experiments/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_file_writer.h"
-#include "experiments/errors.h"
 #include "gtest/gtest.h"
 
 namespace florenz {

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "experiments/collect.h"
+#include "experiments/errors.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_file_writer.h"
-#include "experiments/errors.h"
 #include "gtest/gtest.h"
 
 extern char** environ;
