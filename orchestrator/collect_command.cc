@@ -28,10 +28,7 @@ int RunCollectCommand(const CollectCommand& options) {
   }
   const CollectSummary summary = CollectResults(options.out);
   for (const auto& problem : summary.problems) std::cerr << "florenz collect: " << problem << "\n";
-  std::cout << "collected " << summary.finished << " finished runs (" << summary.failed
-            << " failed), " << summary.unfinished << " unfinished\n"
-            << "  " << summary.results_h5.string() << "\n  " << summary.results_csv.string()
-            << "\n";
+  std::cout << summary.BriefReport() << "\n";
   return summary.problems.empty() ? kExitOk : kExitFailure;
 }
 

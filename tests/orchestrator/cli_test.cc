@@ -10,6 +10,9 @@
 #include <fstream>
 #include <string>
 
+#include "experiments/results_dir.h"
+#include "experiments/run_file_writer.h"
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -105,3 +108,53 @@ TEST(CliTest, VersionFlag) {
 }
 
 }  // namespace
+
+namespace florenz {
+namespace {
+
+// A results folder with one completed, one failed and one unfinished run, written by the
+// store's own writer, collected by the binary.
+TEST(CliCollectTest, CollectsFinishedRunsIntoCsvAndHdf5) {
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_collect";
+  std::filesystem::remove_all(out);
+  ResultsDir dir(out);
+  dir.Create();
+  RunFileLayout layout;
+  layout.eval_pairs = {"caption_es"};
+  layout.eval_metrics = {"loss"};
+  layout.final_metrics = {"loss_caption_es"};
+  auto write = [&](const std::string& id, RunStatus status, bool finish) {
+    RunConfig config;
+    config.run_id = id;
+    config.spec_yaml = "experiment: {name: t}\n";
+    config.numbers = {{"params", 1000}, {"samples", 5000}};
+    RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+    writer.AppendTrain(TrainRecord{1, 64, 2.5, 1e-3, 1.0, 0.1});
+    writer.Flush();
+    if (finish)
+      writer.Finish(status, status == RunStatus::kFailed ? "diverged" : "",
+                    {{"loss_caption_es", 1.25}});
+  };
+  write("xs-5k-s0-aaaaaaaa", RunStatus::kCompleted, true);
+  write("xs-10k-s0-bbbbbbbb", RunStatus::kFailed, true);
+  write("s-5k-s0-cccccccc", RunStatus::kCompleted, false);
+
+  const Result r = Florenz("collect " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("2 runs (1 completed, 1 failed)"));
+  EXPECT_THAT(r.output, HasSubstr("1 unfinished"));
+  std::ifstream csv(out / "results.csv");
+  std::string header, first, second, extra;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  std::getline(csv, second);
+  EXPECT_FALSE(std::getline(csv, extra)) << "unfinished runs are not rows";
+  EXPECT_THAT(header, HasSubstr("run_id,status,reason"));
+  EXPECT_THAT(header, HasSubstr("final/loss_caption_es"));
+  EXPECT_THAT(first + second, HasSubstr("xs-5k-s0-aaaaaaaa,completed"));
+  EXPECT_THAT(first + second, HasSubstr("xs-10k-s0-bbbbbbbb,failed,diverged"));
+  EXPECT_TRUE(std::filesystem::exists(out / "results.h5"));
+}
+
+}  // namespace
+}  // namespace florenz
