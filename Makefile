@@ -22,6 +22,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 
 bench: build
+	@if [ "$(FLORENZ_SKIP_DEPS)" != "1" ]; then scripts/install-deps --bench; fi
 	scripts/run-benchmarks $(BUILD)
 
 clean:
