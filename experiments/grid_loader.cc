@@ -40,7 +40,8 @@ int NestingEstimate(const std::string& text) {
 
 }  // namespace
 
-LoadedGrid LoadGridFromString(const std::string& text, const std::string& name) {
+LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
+                              const GridCheck& extra_check) {
   if (text.size() > kMaxGridBytes) {
     throw ConfigError(SourceLocation{name, 0, 0},
                       "grid file is larger than " + std::to_string(kMaxGridBytes) + " bytes");
@@ -72,6 +73,10 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name) 
   problems.ThrowIfAny();
   ResolveAndValidate(grid.spec, where, &problems);
   problems.ThrowIfAny();
+  if (extra_check) {
+    extra_check(grid.spec, where, &problems);
+    problems.ThrowIfAny();
+  }
 
   grid.runs = ExpandGrid(grid.spec);
   if (grid.runs.empty()) {
@@ -82,13 +87,13 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name) 
   return grid;
 }
 
-LoadedGrid LoadGrid(const std::string& path) {
+LoadedGrid LoadGrid(const std::string& path, const GridCheck& extra_check) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot open the grid file");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read the grid file");
-  return LoadGridFromString(text.str(), path);
+  return LoadGridFromString(text.str(), path, extra_check);
 }
 
 }  // namespace florenz

@@ -38,9 +38,10 @@ struct ModelCost {
 ModelCost ComputeModelCost(const ModelSize& size, const ModelOptions& model,
                            const SequenceShape& shape);
 
-// Width of one object's attribute vector in `image: symbolic` mode: one-hot shape (6),
-// colour (8), size (2), plus x and y.
-constexpr int64_t kSymbolicFeatures = 18;
+// Width of one object's attribute vector in `image: symbolic` mode: one-hot shape (10: six
+// plain shapes and the two senses of two homonyms), colour (8), size (2), plus x and y.
+// workers/data checks that its feature vector has this width.
+constexpr int64_t kSymbolicFeatures = 22;
 
 // A sample shape for cost estimates: the longest text of the grid, averaged over the trained
 // pairs' tasks (translation adds the English source to the prompt).

@@ -6,7 +6,9 @@
 
 #include "experiments/errors.h"
 #include "orchestrator/collect_command.h"
+#include "orchestrator/data_preview_command.h"
 #include "orchestrator/exit_codes.h"
+#include "orchestrator/fit_command.h"
 #include "orchestrator/validate_command.h"
 
 namespace {
@@ -24,6 +26,11 @@ int Dispatch(int argc, char** argv) {
   CLI::App* validate_command = florenz::AddValidateCommand(app, &validate);
   florenz::CollectCommand collect;
   CLI::App* collect_command = florenz::AddCollectCommand(app, &collect);
+  florenz::FitCommand fit;
+  CLI::App* fit_command = florenz::AddFitCommand(app, &fit);
+  florenz::DataPreviewCommand preview;
+  CLI::App* preview_command = nullptr;
+  florenz::AddDataCommand(app, &preview, &preview_command);
 
   try {
     app.parse(argc, argv);
@@ -33,6 +40,8 @@ int Dispatch(int argc, char** argv) {
   }
   if (*validate_command) return florenz::RunValidateCommand(validate);
   if (*collect_command) return florenz::RunCollectCommand(collect);
+  if (*fit_command) return florenz::RunFitCommand(fit);
+  if (*preview_command) return florenz::RunDataPreviewCommand(preview);
   return florenz::kExitBadInput;
 }
 

@@ -6,6 +6,7 @@
 #include "experiments/grid_loader.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/run_table.h"
+#include "workers/data/data_check.h"
 
 namespace florenz {
 
@@ -21,7 +22,7 @@ CLI::App* AddValidateCommand(CLI::App& app, ValidateCommand* options) {
 }
 
 int RunValidateCommand(const ValidateCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid);
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
   std::cout << (options.json ? RunTableJson(grid) : RunTableText(grid));
   return kExitOk;
 }

@@ -158,3 +158,90 @@ TEST(CliCollectTest, CollectsFinishedRunsIntoCsvAndHdf5) {
 
 }  // namespace
 }  // namespace florenz
+
+// ---- florenz fit ------------------------------------------------------------------------------
+
+namespace {
+
+// A CSV of noise-free log-linear losses over N × D (4 × 4), in a fresh directory.
+std::filesystem::path FitCsv(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / "florenz_cli_fit_test";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / name;
+  std::ofstream out(file);
+  out << "N,D,size,loss\n";
+  const char* sizes[] = {"xs", "s", "m", "l"};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      const double n = 1e7 * std::pow(10.0, i), d = 1e8 * std::pow(10.0, 0.5 * j);
+      const double wobble = 1.0 + 0.004 * ((3 * i + j) % 5 - 2);
+      out << n << "," << d << "," << sizes[i] << ","
+          << 20 * std::pow(n, -0.1) * std::pow(d, -0.05) * wobble << "\n";
+    }
+  }
+  return file;
+}
+
+TEST(CliFitTest, FitsACsvAndWritesJson) {
+  const auto csv = FitCsv("grid.csv");
+  const auto json = csv.parent_path() / "fit.json";
+  std::filesystem::remove(json);
+  const Result r = Florenz("fit " + csv.string() +
+                           " --x N,D --y loss --predict N=1e11,D=1e10 --holdout largest:2 --json " +
+                           json.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("law loglinear"));
+  EXPECT_THAT(r.output, HasSubstr("16 of 16 points"));
+  EXPECT_THAT(r.output, HasSubstr("predictions of loss"));
+  EXPECT_THAT(r.output, HasSubstr("held out"));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("nan")));
+  std::ifstream in(json);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("\"law\": \"loglinear\""));
+  EXPECT_THAT(text, HasSubstr("\"pi_low\""));
+}
+
+TEST(CliFitTest, AdditiveLawWithFilterAndBootstrap) {
+  const auto csv = FitCsv("grid2.csv");
+  const Result r = Florenz("fit " + csv.string() + " --law compute --x D --where size=l "
+                           "--bootstrap 50 --seed 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("4 of 4 points"));
+  EXPECT_THAT(r.output, HasSubstr("bootstrap 50 resamples"));
+}
+
+TEST(CliFitTest, BadInputExitsTwoNamingFileAndColumn) {
+  const auto csv = FitCsv("grid3.csv");
+  Result r = Florenz("fit " + csv.string() + " --y perplexity");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(csv.string()));
+  EXPECT_THAT(r.output, HasSubstr("'perplexity' is not a column"));
+
+  r = Florenz("fit " + csv.string() + " --where size=m");  // N takes one value
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("column 'N' takes the single value"));
+
+  r = Florenz("fit " + csv.string() + " --law additive --where size=m --x D");  // 4 points, 3 params
+  EXPECT_EQ(r.code, 0) << r.output;
+
+  r = Florenz("fit " + csv.string() + " --law additive --where D=1e8");
+  EXPECT_EQ(r.code, 2) << r.output;
+
+  r = Florenz("fit " + csv.string() + " --law bogus");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("unknown law 'bogus'"));
+}
+
+TEST(CliFitTest, PlotWritesAPng) {
+  const auto csv = FitCsv("grid4.csv");
+  const auto png = csv.parent_path() / "fit.png";
+  std::filesystem::remove(png);
+  const Result r = Florenz("fit " + csv.string() + " --plot " + png.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(png, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+}
+
+}  // namespace

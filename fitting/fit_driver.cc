@@ -1,0 +1,507 @@
+// RunFit and its text/JSON output (see fit_driver.h). Each law is fitted by FitOnce() into a
+// parameter vector plus an evaluator; bootstrap, predictions and holdout work on that form.
+#include "fitting/fit_driver.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+
+#include "experiments/errors.h"
+#include "fitting/bootstrap.h"
+#include "fitting/compute_optimal.h"
+#include "fitting/loglinear_fit.h"
+#include "fitting/pareto.h"
+
+namespace florenz {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+using Evaluator = std::function<double(const std::vector<double>& params,
+                                       const std::vector<double>& x)>;
+
+// One law fitted once: parameters, derived quantities and how to evaluate the law.
+struct Fitted {
+  std::string formula;
+  std::vector<std::string> eval_names;  // the evaluator's inputs
+  std::vector<std::string> names;
+  std::vector<double> params;
+  std::vector<std::string> derived_names;
+  std::vector<double> derived;
+  Evaluator eval;
+  bool has_ols = false;
+  LogLinearFit ols;  // log-linear law, or the compute law without E
+  double objective = kNaN, r2 = kNaN;
+  int fitted_points = 0;
+  std::vector<int> frontier;
+  std::vector<std::string> notes;
+  std::vector<double> warm_start;  // the Huber solution, for bootstrap resamples
+};
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector<double>* warm) {
+  Fitted f;
+  const SourceLocation where{data.source, 0, 0};
+  switch (options.law) {
+    case Law::kLogLinear: {
+      LogLinearOptions ols;
+      ols.confidence = options.confidence;
+      f.ols = FitLogLinear(data, ols);
+      f.has_ols = true;
+      f.eval_names = data.x_names;
+      f.names = f.ols.names;
+      f.params.assign(f.ols.coef.data(), f.ols.coef.data() + f.ols.coef.size());
+      f.eval = [](const std::vector<double>& p, const std::vector<double>& x) {
+        double log_y = p[0];
+        for (size_t j = 0; j < x.size(); ++j) log_y += p[j + 1] * std::log10(x[j]);
+        return std::pow(10.0, log_y);
+      };
+      std::vector<std::string> terms;
+      for (const auto& x : data.x_names) terms.push_back("b_" + x + " log10 " + x);
+      f.formula = "log10 " + data.y_name + " = b0 + " + Join(terms, " + ");
+      f.objective = f.ols.rss;
+      f.r2 = f.ols.r2;
+      f.fitted_points = data.size();
+      break;
+    }
+    case Law::kAdditive: {
+      HuberFitOptions huber = options.huber;
+      huber.threads = warm != nullptr ? 1 : options.threads;
+      if (warm != nullptr) huber.starts = {*warm};
+      const AdditiveFit fit = FitAdditive(data, huber);
+      f.eval_names = data.x_names;
+      f.names = fit.ParameterNames();
+      f.params = fit.Parameters();
+      f.warm_start = fit.LogParameters();
+      const bool has_e = fit.has_irreducible;
+      f.eval = [has_e](const std::vector<double>& p, const std::vector<double>& x) {
+        double y = has_e ? p[0] : 0.0;
+        for (size_t j = 0; j < x.size(); ++j) y += p[has_e + 2 * j] * std::pow(x[j], -p[has_e + 2 * j + 1]);
+        return y;
+      };
+      std::vector<std::string> terms;
+      if (has_e) terms.push_back("E");
+      for (const auto& x : data.x_names) terms.push_back("A_" + x + "/" + x + "^alpha_" + x);
+      f.formula = data.y_name + " = " + Join(terms, " + ");
+      f.objective = fit.objective;
+      f.fitted_points = data.size();
+      if (warm == nullptr) {
+        f.notes.push_back("best of " + std::to_string(fit.starts) + " starts (" +
+                          std::to_string(fit.converged_starts) + " converged); " +
+                          fit.ceres_report);
+      }
+      const int n = data.VariableIndex("N"), d = data.VariableIndex("D");
+      if (n >= 0 && d >= 0) {
+        const ComputeOptimal opt = ComputeOptimalAllocation(fit, n, d);
+        f.derived_names = {"a (N_opt ~ C^a)", "b (D_opt ~ C^b)", "G"};
+        f.derived = {opt.a, opt.b, opt.g};
+      }
+      break;
+    }
+    case Law::kCompute: {
+      ComputeLawOptions law;
+      law.with_irreducible = options.with_irreducible;
+      law.loglinear.confidence = options.confidence;
+      law.huber = options.huber;
+      law.huber.threads = warm != nullptr ? 1 : options.threads;
+      if (warm != nullptr) law.huber.starts = {*warm};
+      const ComputeLawFit fit = FitComputeLaw(data, law);
+      f.eval_names = data.x_names;
+      f.frontier = fit.frontier;
+      f.fitted_points = static_cast<int>(fit.frontier.size());
+      if (fit.with_irreducible) {
+        f.names = {"E", "a", "b"};
+        f.params = {fit.irreducible, fit.a, fit.b};
+        f.warm_start = fit.additive.LogParameters();
+        f.objective = fit.additive.objective;
+        f.formula = data.y_name + " = E + a * C^b  (Pareto frontier)";
+        f.eval = [](const std::vector<double>& p, const std::vector<double>& x) {
+          return p[0] + p[1] * std::pow(x[0], p[2]);
+        };
+      } else {
+        f.names = {"a", "b"};
+        f.params = {fit.a, fit.b};
+        f.ols = fit.loglinear;
+        f.has_ols = true;
+        f.objective = fit.loglinear.rss;
+        f.r2 = fit.loglinear.r2;
+        f.formula = data.y_name + " = a * C^b  (Pareto frontier)";
+        f.eval = [](const std::vector<double>& p, const std::vector<double>& x) {
+          return p[0] * std::pow(x[0], p[1]);
+        };
+      }
+      break;
+    }
+    case Law::kIsoflop: {
+      const IsoflopFit fit = FitIsoflop(data, options.isoflop);
+      f.eval_names = {"C"};
+      f.names = {"G", "a"};
+      f.params = {fit.g, fit.a};
+      f.formula = "N_opt = G * C^a  (parabola in log N per compute budget)";
+      f.eval = [](const std::vector<double>& p, const std::vector<double>& x) {
+        return p[0] * std::pow(x[0], p[1]);
+      };
+      f.fitted_points = data.size();
+      f.notes = fit.warnings;
+      for (const auto& b : fit.budgets) {
+        std::ostringstream line;
+        line << "budget C=" << b.compute << ": " << b.points << " sizes, N_opt=" << b.n_opt
+             << ", loss " << b.loss_at_opt << (b.interior ? "" : " (not interior)");
+        if (b.c2 > 0) f.notes.push_back(line.str());
+      }
+      break;
+    }
+  }
+  return f;
+}
+
+std::vector<double> PointX(const FitData& data, const std::vector<std::string>& names, int i) {
+  std::vector<double> x;
+  for (const auto& name : names) x.push_back(data.x[data.VariableIndex(name)][i]);
+  return x;
+}
+
+}  // namespace
+
+std::string ToString(Law law) {
+  switch (law) {
+    case Law::kLogLinear: return "loglinear";
+    case Law::kAdditive: return "additive";
+    case Law::kCompute: return "compute";
+    case Law::kIsoflop: return "isoflop";
+  }
+  return "?";
+}
+
+Law LawFromString(const std::string& text) {
+  for (const Law law : {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop}) {
+    if (ToString(law) == text) return law;
+  }
+  throw ConfigError(SourceLocation{"--law", 0, 0},
+                    "unknown law '" + text + "' (loglinear, additive, compute or isoflop)");
+}
+
+FitReport RunFit(const FitData& data, const FitOptions& options) {
+  const SourceLocation where{data.source, 0, 0};
+  if (!(options.confidence > 0 && options.confidence < 1)) {
+    throw ConfigError(SourceLocation{"--confidence", 0, 0}, "must lie in (0, 1)");
+  }
+  const Fitted fit = FitOnce(data, options, nullptr);
+  FitReport report;
+  report.law = ToString(options.law);
+  report.formula = fit.formula;
+  report.source = data.source;
+  report.y_name = options.law == Law::kIsoflop ? "N_opt" : data.y_name;
+  report.x_names = fit.eval_names;
+  report.points = data.size();
+  report.fitted_points = fit.fitted_points;
+  report.objective = fit.objective;
+  report.r2 = fit.r2;
+  report.frontier = fit.frontier;
+  report.notes = fit.notes;
+  for (size_t j = 0; j < fit.params.size(); ++j) {
+    report.parameters.push_back({fit.names[j], fit.params[j]});
+  }
+  for (size_t j = 0; j < fit.derived.size(); ++j) {
+    report.derived.push_back({fit.derived_names[j], fit.derived[j]});
+  }
+
+  // Predictions: the points in evaluator order.
+  std::vector<std::vector<double>> predict_x;
+  for (const auto& at : options.predict) {
+    std::vector<double> x;
+    for (const auto& name : fit.eval_names) {
+      const auto it = at.find(name);
+      if (it == at.end()) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0},
+                          "a prediction needs a value for every variable: " +
+                              Join(fit.eval_names, ", ") + " (missing " + name + ")");
+      }
+      if (!(it->second > 0) || !std::isfinite(it->second)) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0}, name + " must be a number > 0");
+      }
+      x.push_back(it->second);
+    }
+    for (const auto& [name, value] : at) {
+      if (std::find(fit.eval_names.begin(), fit.eval_names.end(), name) == fit.eval_names.end()) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0},
+                          "'" + name + "' is not a variable of the law (" +
+                              Join(fit.eval_names, ", ") + ")");
+      }
+    }
+    predict_x.push_back(x);
+    FitPrediction p;
+    p.at = at;
+    p.value = fit.eval(fit.params, x);
+    report.predictions.push_back(p);
+  }
+
+  const Evaluator eval = fit.eval;
+  const std::vector<double> params = fit.params;
+  report.evaluate = [eval, params](const std::vector<double>& x) { return eval(params, x); };
+  report.band = [](const std::vector<double>&) { return std::make_pair(kNaN, kNaN); };
+
+  if (options.bootstrap > 0) {
+    const size_t n_params = fit.params.size(), n_derived = fit.derived.size();
+    auto draws = std::make_shared<std::vector<std::vector<double>>>();
+    auto draws_mutex = std::make_shared<std::mutex>();
+    const std::vector<double> warm = fit.warm_start;
+    const BootstrapStatistic statistic = [&](const FitData& resample) {
+      const Fitted r = FitOnce(resample, options, warm.empty() ? nullptr : &warm);
+      if (r.derived.size() != n_derived) {
+        throw ConfigError(SourceLocation{}, "derived quantities undefined in a resample");
+      }
+      std::vector<double> s = r.params;
+      s.insert(s.end(), r.derived.begin(), r.derived.end());
+      for (const auto& x : predict_x) s.push_back(r.eval(r.params, x));
+      if (std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) {
+        std::lock_guard<std::mutex> lock(*draws_mutex);
+        draws->push_back(r.params);
+      }
+      return s;
+    };
+    BootstrapOptions bootstrap;
+    bootstrap.resamples = options.bootstrap;
+    bootstrap.seed = options.seed;
+    bootstrap.confidence = options.confidence;
+    bootstrap.threads = options.threads;
+    const BootstrapResult result = Bootstrap(data, statistic, bootstrap);
+    report.interval_kind = "bootstrap";
+    report.bootstrap_resamples = result.resamples;
+    report.bootstrap_failed = result.failed;
+    size_t s = 0;
+    for (auto& v : report.parameters) v.low = result.low[s], v.high = result.high[s], ++s;
+    for (auto& v : report.derived) v.low = result.low[s], v.high = result.high[s], ++s;
+    for (auto& p : report.predictions) p.ci_low = result.low[s], p.ci_high = result.high[s], ++s;
+    const double tail = 0.5 * (1.0 - options.confidence);
+    report.band = [eval, draws, tail](const std::vector<double>& x) {
+      std::vector<double> values;
+      for (const auto& d : *draws) values.push_back(eval(d, x));
+      if (values.empty()) return std::make_pair(kNaN, kNaN);
+      return std::make_pair(Percentile(values, tail), Percentile(values, 1.0 - tail));
+    };
+  } else if (fit.has_ols && fit.ols.dof > 0) {
+    report.interval_kind = "t";
+    const LogLinearFit ols = fit.ols;
+    const bool compute_law = options.law == Law::kCompute;
+    for (size_t j = 0; j < report.parameters.size(); ++j) {
+      FitValue& v = report.parameters[j];
+      v.se = ols.se(j);
+      v.p = ols.p(j);
+      // The compute law reports a = 10^b0: its interval is 10^ of b0's.
+      v.low = compute_law && j == 0 ? std::pow(10.0, ols.ci_low(j)) : ols.ci_low(j);
+      v.high = compute_law && j == 0 ? std::pow(10.0, ols.ci_high(j)) : ols.ci_high(j);
+      if (compute_law && j == 0) v.se = kNaN;  // se is of log10 a, not a
+    }
+    for (size_t i = 0; i < report.predictions.size(); ++i) {
+      const LogLinearPrediction p = PredictLogLinear(ols, predict_x[i]);
+      report.predictions[i].ci_low = p.ci_low;
+      report.predictions[i].ci_high = p.ci_high;
+      report.predictions[i].pi_low = p.pi_low;
+      report.predictions[i].pi_high = p.pi_high;
+    }
+    report.band = [ols](const std::vector<double>& x) {
+      const LogLinearPrediction p = PredictLogLinear(ols, x);
+      return std::make_pair(p.ci_low, p.ci_high);
+    };
+  }
+
+  if (options.holdout > 0) {
+    if (options.law == Law::kIsoflop) {
+      throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                        "the isoFLOP analysis predicts N_opt, not held-out losses; use "
+                        "--holdout with loglinear, additive or compute");
+    }
+    if (options.holdout >= data.size()) {
+      throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                        "cannot hold out " + std::to_string(options.holdout) + " of " +
+                            std::to_string(data.size()) + " points");
+    }
+    std::vector<double> rank(data.size(), 1.0);
+    for (int i = 0; i < data.size(); ++i) {
+      if (!data.compute.empty()) {
+        rank[i] = data.compute[i];
+      } else {
+        for (const auto& column : data.x) rank[i] *= column[i];
+      }
+    }
+    std::vector<int> order(data.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
+    const std::vector<int> train(order.begin(), order.end() - options.holdout);
+    const std::vector<int> held(order.end() - options.holdout, order.end());
+    const Fitted without = FitOnce(data.Subset(train), options, nullptr);
+    double sum = 0;
+    for (const int i : held) {
+      FitHoldout h;
+      h.label = data.Label(i);
+      h.x = PointX(data, without.eval_names, i);
+      h.actual = data.y[i];
+      h.predicted = without.eval(without.params, h.x);
+      h.relative_error = (h.predicted - h.actual) / h.actual;
+      sum += std::fabs(h.relative_error);
+      report.holdout.push_back(h);
+    }
+    report.holdout_mean_abs_error = sum / held.size();
+  }
+  for (const auto& p : report.parameters) {
+    if (!std::isfinite(p.value)) {
+      throw ConfigError(where, "the fit gave a non-finite " + p.name + "; the data do not "
+                               "determine this law");
+    }
+  }
+  return report;
+}
+
+namespace {
+
+std::string Num(double v) {
+  if (!std::isfinite(v)) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", v);
+  return buffer;
+}
+
+std::string JsonNum(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+  return buffer;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+std::string ValuesText(const std::vector<FitValue>& values, const std::string& interval) {
+  std::ostringstream out;
+  out << "  " << Pad("parameter", 18) << Pad("value", 14) << Pad("std. error", 14)
+      << Pad(interval + " low", 16) << Pad(interval + " high", 16) << "p-value\n";
+  for (const auto& v : values) {
+    out << "  " << Pad(v.name, 18) << Pad(Num(v.value), 14) << Pad(Num(v.se), 14)
+        << Pad(Num(v.low), 16) << Pad(Num(v.high), 16) << Num(v.p) << "\n";
+  }
+  return out.str();
+}
+
+std::string At(const std::map<std::string, double>& at) {
+  std::string s;
+  for (const auto& [name, value] : at) s += (s.empty() ? "" : ",") + name + "=" + Num(value);
+  return s;
+}
+
+std::string ValuesJson(const std::vector<FitValue>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto& v = values[i];
+    out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(v.name) +
+           ", \"value\": " + JsonNum(v.value) + ", \"se\": " + JsonNum(v.se) +
+           ", \"low\": " + JsonNum(v.low) + ", \"high\": " + JsonNum(v.high) +
+           ", \"p\": " + JsonNum(v.p) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string FitReportText(const FitReport& r) {
+  std::ostringstream out;
+  out << "law " << r.law << ": " << r.formula << "\n";
+  out << r.fitted_points << " of " << r.points << " points from " << r.source << "\n";
+  const std::string interval =
+      r.interval_kind == "bootstrap" ? "boot" : (r.interval_kind == "t" ? "95% t" : "");
+  out << ValuesText(r.parameters, interval.empty() ? "ci" : interval);
+  if (!r.derived.empty()) out << ValuesText(r.derived, interval.empty() ? "ci" : interval);
+  out << "objective " << Num(r.objective);
+  if (std::isfinite(r.r2)) out << ", R^2 (log space) " << Num(r.r2);
+  if (r.interval_kind == "bootstrap") {
+    out << ", bootstrap " << r.bootstrap_resamples << " resamples (" << r.bootstrap_failed
+        << " failed)";
+  }
+  out << "\n";
+  if (!r.predictions.empty()) {
+    out << "predictions of " << r.y_name << ":\n  " << Pad("at", 28) << Pad("value", 14)
+        << Pad("ci low", 14) << Pad("ci high", 14) << Pad("pi low", 14) << "pi high\n";
+    for (const auto& p : r.predictions) {
+      out << "  " << Pad(At(p.at), 28) << Pad(Num(p.value), 14) << Pad(Num(p.ci_low), 14)
+          << Pad(Num(p.ci_high), 14) << Pad(Num(p.pi_low), 14) << Num(p.pi_high) << "\n";
+    }
+  }
+  if (!r.holdout.empty()) {
+    out << "held out (largest compute), fitted without them:\n  " << Pad("point", 28)
+        << Pad("actual", 14) << Pad("predicted", 14) << "rel. error\n";
+    for (const auto& h : r.holdout) {
+      out << "  " << Pad(h.label, 28) << Pad(Num(h.actual), 14) << Pad(Num(h.predicted), 14)
+          << Num(h.relative_error) << "\n";
+    }
+    out << "  mean |relative error| " << Num(r.holdout_mean_abs_error) << "\n";
+  }
+  for (const auto& note : r.notes) out << "note: " << note << "\n";
+  return out.str();
+}
+
+std::string FitReportJson(const FitReport& r) {
+  std::ostringstream out;
+  out << "{\n  \"law\": " << JsonString(r.law) << ",\n  \"formula\": " << JsonString(r.formula)
+      << ",\n  \"source\": " << JsonString(r.source) << ",\n  \"y\": " << JsonString(r.y_name)
+      << ",\n  \"x\": [";
+  for (size_t i = 0; i < r.x_names.size(); ++i) out << (i ? ", " : "") << JsonString(r.x_names[i]);
+  out << "],\n  \"points\": " << r.points << ",\n  \"fitted_points\": " << r.fitted_points
+      << ",\n  \"interval\": " << JsonString(r.interval_kind)
+      << ",\n  \"objective\": " << JsonNum(r.objective) << ",\n  \"r2\": " << JsonNum(r.r2)
+      << ",\n  \"bootstrap_resamples\": " << r.bootstrap_resamples
+      << ",\n  \"bootstrap_failed\": " << r.bootstrap_failed
+      << ",\n  \"parameters\": " << ValuesJson(r.parameters)
+      << ",\n  \"derived\": " << ValuesJson(r.derived) << ",\n  \"predictions\": [";
+  for (size_t i = 0; i < r.predictions.size(); ++i) {
+    const auto& p = r.predictions[i];
+    out << (i ? ", " : "") << "{\"at\": {";
+    size_t k = 0;
+    for (const auto& [name, value] : p.at) {
+      out << (k++ ? ", " : "") << JsonString(name) << ": " << JsonNum(value);
+    }
+    out << "}, \"value\": " << JsonNum(p.value) << ", \"ci_low\": " << JsonNum(p.ci_low)
+        << ", \"ci_high\": " << JsonNum(p.ci_high) << ", \"pi_low\": " << JsonNum(p.pi_low)
+        << ", \"pi_high\": " << JsonNum(p.pi_high) << "}";
+  }
+  out << "],\n  \"holdout\": [";
+  for (size_t i = 0; i < r.holdout.size(); ++i) {
+    const auto& h = r.holdout[i];
+    out << (i ? ", " : "") << "{\"point\": " << JsonString(h.label)
+        << ", \"actual\": " << JsonNum(h.actual) << ", \"predicted\": " << JsonNum(h.predicted)
+        << ", \"relative_error\": " << JsonNum(h.relative_error) << "}";
+  }
+  out << "],\n  \"holdout_mean_abs_error\": " << JsonNum(r.holdout_mean_abs_error)
+      << ",\n  \"notes\": [";
+  for (size_t i = 0; i < r.notes.size(); ++i) out << (i ? ", " : "") << JsonString(r.notes[i]);
+  out << "]\n}\n";
+  return out.str();
+}
+
+}  // namespace florenz

@@ -1,0 +1,112 @@
+// RunFit: what `florenz fit` does between reading the points and printing: fit the chosen law,
+// derive compute-optimal exponents, bootstrap intervals, predictions with intervals, and the
+// held-out check (fit without the k largest-compute runs, report the error of predicting them).
+// Every law is reduced to a parameter vector and an evaluator, so these steps are shared.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fitting/fit_data.h"
+#include "fitting/huber_fit.h"
+#include "fitting/isoflop.h"
+
+namespace florenz {
+
+enum class Law {
+  kLogLinear,  // log10 y = β0 + Σ βj log10 xj (OLS)
+  kAdditive,   // y = E + Σ Aj / xj^αj (Huber, Ceres)
+  kCompute,    // y = [E +] a C^b on the Pareto frontier
+  kIsoflop,    // parabola per budget, N_opt(C) = G C^a
+};
+std::string ToString(Law law);
+// "loglinear", "additive", "compute", "isoflop"; throws ConfigError otherwise.
+Law LawFromString(const std::string& text);
+
+struct FitOptions {
+  Law law = Law::kLogLinear;
+  // Level of every interval. Default 0.95.
+  double confidence = 0.95;
+  // Compute law only: fit L = E + a C^b instead of L = a C^b. Default false.
+  bool with_irreducible = false;
+  // The additive fit (and the compute law with E). Default: Hoffmann's grid of starts.
+  HuberFitOptions huber;
+  IsoflopOptions isoflop;
+  // Bootstrap resamples K; 0 = none (the log-linear law still has its t intervals).
+  int bootstrap = 0;
+  uint64_t seed = 0;
+  // Threads for the starts and the bootstrap; 0 = all cores.
+  int threads = 0;
+  // Points to predict at: variable name -> value (every variable of the law; for isoflop, C).
+  std::vector<std::map<std::string, double>> predict;
+  // Leave out the k points of largest compute (data.compute, else the product of the
+  // variables), fit on the rest and report the error of predicting them. 0 = none.
+  int holdout = 0;
+};
+
+// A parameter or derived quantity with whatever intervals apply (NaN when not defined).
+struct FitValue {
+  std::string name;
+  double value = 0;
+  double se = std::numeric_limits<double>::quiet_NaN();    // OLS only
+  double low = std::numeric_limits<double>::quiet_NaN();   // interval (t or bootstrap)
+  double high = std::numeric_limits<double>::quiet_NaN();
+  double p = std::numeric_limits<double>::quiet_NaN();     // OLS only
+};
+
+struct FitPrediction {
+  std::map<std::string, double> at;
+  double value = 0;
+  double ci_low = std::numeric_limits<double>::quiet_NaN();  // confidence interval (mean)
+  double ci_high = std::numeric_limits<double>::quiet_NaN();
+  double pi_low = std::numeric_limits<double>::quiet_NaN();  // prediction interval (OLS only)
+  double pi_high = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct FitHoldout {
+  std::string label;
+  std::vector<double> x;
+  double actual = 0;
+  double predicted = 0;
+  double relative_error = 0;  // (predicted − actual) / actual
+};
+
+struct FitReport {
+  std::string law;                     // ToString(Law)
+  std::string formula;                 // e.g. "loss = E + A/N^alpha + B/D^beta"
+  std::string source, y_name;
+  std::vector<std::string> x_names;    // for isoflop: {"C"} (the evaluator's input)
+  int points = 0;                      // points given
+  int fitted_points = 0;               // points fitted (frontier, minus holdout)
+  std::vector<FitValue> parameters;
+  std::vector<FitValue> derived;       // compute-optimal exponents etc.
+  std::string interval_kind;           // "t", "bootstrap" or "" (none)
+  double objective = std::numeric_limits<double>::quiet_NaN();  // Huber sum / OLS RSS
+  double r2 = std::numeric_limits<double>::quiet_NaN();         // log-space R² where defined
+  int bootstrap_resamples = 0, bootstrap_failed = 0;
+  std::vector<FitPrediction> predictions;
+  std::vector<FitHoldout> holdout;
+  double holdout_mean_abs_error = std::numeric_limits<double>::quiet_NaN();
+  std::vector<int> frontier;           // indices of the fitted points (compute law)
+  std::vector<std::string> notes;      // Ceres report, isoFLOP warnings, dropped rows
+
+  // The fitted law at x (x in x_names order), and the band of the law's mean at x (t or
+  // bootstrap interval; {NaN, NaN} when there is none). Used by predictions and plots.
+  std::function<double(const std::vector<double>& x)> evaluate;
+  std::function<std::pair<double, double>(const std::vector<double>& x)> band;
+};
+
+// Fits `data` (already loaded and filtered). Throws ConfigError for bad input or options.
+FitReport RunFit(const FitData& data, const FitOptions& options);
+
+// A fixed-width table for stdout; never prints NaN ("-" instead).
+std::string FitReportText(const FitReport& report);
+// JSON: law, parameters with intervals, objective, points, r2 where defined, predictions,
+// holdout; NaN becomes null.
+std::string FitReportJson(const FitReport& report);
+
+}  // namespace florenz

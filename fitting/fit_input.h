@@ -1,0 +1,62 @@
+// Reads the points of a fit from a florenz results folder, its results.h5, or any CSV with a
+// header, and resolves the short names N, D and C (docs/fitting.md): the contract between the
+// trainer, which writes config attributes, and `florenz fit`, which reads them.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fitting/fit_data.h"
+
+namespace florenz {
+
+// How the compute C of a run is counted.
+enum class ComputeUnit {
+  kFlops,  // training FLOPs: C = 3 · config/flops_per_sample · config/samples (fwd + bwd)
+  kMacs,   // the Florenz paper's forward multiply-accumulates: C = flops_per_sample / 2 · samples
+};
+std::string ToString(ComputeUnit unit);
+// "flops" or "macs"; throws ConfigError otherwise.
+ComputeUnit ComputeUnitFromString(const std::string& text);
+
+struct FitInputOptions {
+  // A results folder (reads DIR/results.h5), a results.h5, or a .csv file with a header.
+  std::string path;
+  // Explanatory variables: column names, or the short names N, D, C. Default {"N", "D"}.
+  std::vector<std::string> x = {"N", "D"};
+  // The response: a column name, or a metric name m read as final/m. Default "loss".
+  std::string y = "loss";
+  // Row filters "column=value" (short names and final/, config/ prefixes resolve as for x);
+  // a row is kept if every filter matches (numbers compare as numbers, text as text).
+  // Without a filter on `status`, only rows whose status is "completed" are kept (when the
+  // table has a status column).
+  std::vector<std::string> where;
+  ComputeUnit compute = ComputeUnit::kFlops;
+};
+
+// A table of text cells by column name, as read (numbers from HDF5 are printed exactly).
+struct FitTable {
+  std::string source;                 // the file read
+  std::vector<std::string> names;     // column names in file order
+  std::map<std::string, std::vector<std::string>> cells;  // column -> one cell per row
+  int rows = 0;
+
+  bool Has(const std::string& column) const { return cells.count(column) > 0; }
+};
+
+// Reads a results.h5 (or a folder holding one) or a CSV. Throws ConfigError for a missing file,
+// an unreadable CSV (naming file and line) and IoError for a broken HDF5 file.
+FitTable ReadFitTable(const std::string& path);
+
+// The rows of `table` selected by options.where, as FitData with x = options.x, y = options.y,
+// labels from run_id (when present) and compute (when C can be formed). Throws ConfigError
+// naming the file and the column for an unknown column or an unparsable number.
+// Bad values (non-positive, NaN) are left for CheckFitData to report with the row.
+FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
+                      std::vector<std::string>* notes = nullptr);
+
+// ReadFitTable then SelectFitData.
+FitData LoadFitData(const FitInputOptions& options, std::vector<std::string>* notes = nullptr);
+
+}  // namespace florenz

@@ -1,0 +1,161 @@
+// `florenz fit` (see fit_command.h): flags to FitInputOptions / FitOptions, then
+// fitting/fit_driver.h does the work. Bad flags and bad data are ConfigErrors (exit code 2).
+#include "orchestrator/fit_command.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "experiments/errors.h"
+#include "fitting/fit_driver.h"
+#include "fitting/fit_input.h"
+#include "fitting/fit_plot.h"
+#include "orchestrator/exit_codes.h"
+
+namespace florenz {
+namespace {
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, separator)) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+double ParsePositive(const std::string& text, const std::string& flag) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value)) {
+    throw ConfigError(SourceLocation{flag, 0, 0}, "'" + text + "' is not a number");
+  }
+  return value;
+}
+
+std::vector<std::string> DefaultVariables(Law law) {
+  switch (law) {
+    case Law::kCompute:
+      return {"C"};
+    case Law::kIsoflop:
+      return {"N", "C"};
+    default:
+      return {"N", "D"};
+  }
+}
+
+int ParseHoldout(const std::string& text) {
+  if (text.empty()) return 0;
+  if (text == "largest") return 1;
+  if (text.rfind("largest:", 0) == 0) {
+    const std::string k = text.substr(8);
+    char* end = nullptr;
+    const long value = std::strtol(k.c_str(), &end, 10);
+    if (!k.empty() && end == k.c_str() + k.size() && value >= 1) return static_cast<int>(value);
+  }
+  throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                    "'" + text + "' is not largest or largest:K (K >= 1)");
+}
+
+}  // namespace
+
+CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
+  CLI::App* command = app.add_subcommand(
+      "fit",
+      "Fit a scaling law to a results folder, results.h5 or CSV and print its parameters with "
+      "intervals, predictions and held-out errors (docs/fitting.md). Bad input exits with "
+      "code 2 and names the file and column.");
+  command->add_option("input", options->input, "Results folder, results.h5, or a CSV with header")
+      ->required();
+  command->add_option("--law", options->law, "loglinear | additive | compute | isoflop")
+      ->capture_default_str();
+  command->add_option("--x", options->x,
+                      "Variables, comma-separated: columns or the short names N, D, C "
+                      "(default: N,D; compute: C; isoflop: N,C)");
+  command
+      ->add_option("--y,--metric", options->y, "Response: a column, or a metric m read as final/m")
+      ->capture_default_str();
+  command->add_option("--where", options->where, "COLUMN=VALUE filter (repeatable)");
+  command
+      ->add_option("--compute", options->compute,
+                   "C as training FLOPs (3 x flops_per_sample x samples) or the paper's "
+                   "forward MACs (flops_per_sample / 2 x samples): flops | macs")
+      ->capture_default_str();
+  command->add_flag("--with-irreducible", options->with_irreducible,
+                    "Compute law: fit L = E + a C^b instead of L = a C^b");
+  command->add_option("--predict", options->predict,
+                      "Predict at VAR=VALUE,... (e.g. N=1e9,D=1e7; repeatable)");
+  command->add_option("--holdout", options->holdout,
+                      "largest[:K]: fit without the K largest-compute points and report the "
+                      "error of predicting them");
+  command
+      ->add_option("--bootstrap", options->bootstrap,
+                   "Bootstrap resamples K for percentile intervals (0 = none)")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Bootstrap seed")->capture_default_str();
+  command->add_option("--threads", options->threads, "Threads (0 = all cores)")
+      ->capture_default_str();
+  command->add_option("--confidence", options->confidence, "Interval level")->capture_default_str();
+  command->add_option("--json", options->json, "Also write the result as JSON to FILE");
+  command->add_option("--plot", options->plot, "Also draw the fit to FILE.png or FILE.svg");
+  return command;
+}
+
+int RunFitCommand(const FitCommand& command) {
+  FitOptions options;
+  options.law = LawFromString(command.law);
+  options.with_irreducible = command.with_irreducible;
+  if (command.with_irreducible && options.law != Law::kCompute) {
+    throw ConfigError(SourceLocation{"--with-irreducible", 0, 0},
+                      "applies to --law compute only (the additive law always has E)");
+  }
+  if (command.bootstrap < 0) {
+    throw ConfigError(SourceLocation{"--bootstrap", 0, 0}, "must be >= 0");
+  }
+  options.bootstrap = command.bootstrap;
+  options.seed = command.seed;
+  options.threads = command.threads;
+  options.confidence = command.confidence;
+  options.holdout = ParseHoldout(command.holdout);
+  for (const std::string& point : command.predict) {
+    std::map<std::string, double> at;
+    for (const std::string& pair : Split(point, ',')) {
+      const size_t eq = pair.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0},
+                          "'" + pair + "' is not VAR=VALUE (e.g. N=1e9,D=1e7)");
+      }
+      at[pair.substr(0, eq)] = ParsePositive(pair.substr(eq + 1), "--predict");
+    }
+    options.predict.push_back(at);
+  }
+
+  FitInputOptions input;
+  input.path = command.input;
+  input.x = command.x.empty() ? DefaultVariables(options.law) : Split(command.x, ',');
+  input.y = command.y;
+  input.where = command.where;
+  input.compute = ComputeUnitFromString(command.compute);
+  std::vector<std::string> notes;
+  const FitData data = LoadFitData(input, &notes);
+
+  FitReport report = RunFit(data, options);
+  report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
+  std::cout << FitReportText(report);
+  if (!command.json.empty()) {
+    std::ofstream out(command.json);
+    out << FitReportJson(report);
+    if (!out) throw IoError(command.json + ": cannot write the JSON file");
+    std::cout << "wrote " << command.json << "\n";
+  }
+  if (!command.plot.empty()) {
+    PlotFit(data, report, command.plot);
+    std::cout << "wrote " << command.plot << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace florenz

@@ -1,0 +1,37 @@
+// Synthetic scaling-law data for the fitting tests: Chinchilla's published law on an N × D grid.
+#pragma once
+
+#include <cmath>
+#include <vector>
+
+#include "fitting/fit_data.h"
+
+namespace florenz::testing {
+
+struct ChinchillaLaw {
+  double e = 1.69, a = 406.4, alpha = 0.34, b = 410.7, beta = 0.28;
+  double operator()(double n, double d) const {
+    return e + a / std::pow(n, alpha) + b / std::pow(d, beta);
+  }
+};
+
+// sizes × samples points, log-spaced: N ∈ [1e7, 1e10], D ∈ [1e8, 1e11].
+inline FitData ChinchillaGrid(int sizes, int samples, const ChinchillaLaw& law = {}) {
+  FitData data;
+  data.source = "synthetic";
+  data.x_names = {"N", "D"};
+  data.y_name = "loss";
+  data.x.resize(2);
+  for (int i = 0; i < sizes; ++i) {
+    for (int j = 0; j < samples; ++j) {
+      const double n = 1e7 * std::pow(1e3, i / double(sizes - 1));
+      const double d = 1e8 * std::pow(1e3, j / double(samples - 1));
+      data.x[0].push_back(n);
+      data.x[1].push_back(d);
+      data.y.push_back(law(n, d));
+    }
+  }
+  return data;
+}
+
+}  // namespace florenz::testing
