@@ -59,9 +59,12 @@ int main(int argc, char** argv) {
   bool scipy = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
-    else if (arg == "--resamples" && i + 1 < argc) resamples = std::atoi(argv[++i]);
-    else if (arg == "--no-scipy") scipy = false;
+    if (arg == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (arg == "--resamples" && i + 1 < argc)
+      resamples = std::atoi(argv[++i]);
+    else if (arg == "--no-scipy")
+      scipy = false;
     else {
       std::cerr << "usage: bench_fit_vs_scipy [--threads T] [--resamples K] [--no-scipy]\n";
       return 2;
@@ -97,7 +100,8 @@ int main(int argc, char** argv) {
     std::string json;
     char buffer[4096];
     size_t n;
-    while (pipe != nullptr && (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) json.append(buffer, n);
+    while (pipe != nullptr && (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+      json.append(buffer, n);
     const int status = pipe != nullptr ? pclose(pipe) : -1;
     if (status != 0 || json.empty()) {
       std::printf("scipy    : failed (status %d; needs Debian's python3-scipy)\n", status);
@@ -106,12 +110,13 @@ int main(int argc, char** argv) {
       const double seconds = JsonNumber(json, "seconds");
       std::printf("scipy    (L-BFGS-B, 1 thread)  : %.0f starts, objective %.12e, %.3f s\n",
                   JsonNumber(json, "starts"), objective, seconds);
-      std::printf("         E=%.6g A=%.6g alpha=%.6g B=%.6g beta=%.6g\n",
-                  JsonNumber(json, "E"), JsonNumber(json, "A"), JsonNumber(json, "alpha"),
-                  JsonNumber(json, "B"), JsonNumber(json, "beta"));
-      std::printf("florenz objective / scipy objective = %.9f (target <= 1 + 1e-6); "
-                  "speed-up %.1fx (target >= 10x)\n",
-                  fit.objective / objective, seconds / florenz_seconds);
+      std::printf("         E=%.6g A=%.6g alpha=%.6g B=%.6g beta=%.6g\n", JsonNumber(json, "E"),
+                  JsonNumber(json, "A"), JsonNumber(json, "alpha"), JsonNumber(json, "B"),
+                  JsonNumber(json, "beta"));
+      std::printf(
+          "florenz objective / scipy objective = %.9f (target <= 1 + 1e-6); "
+          "speed-up %.1fx (target >= 10x)\n",
+          fit.objective / objective, seconds / florenz_seconds);
     }
   }
 

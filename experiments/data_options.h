@@ -46,6 +46,10 @@ struct DataOptions {
   std::map<std::string, double> weights;
   // English homonyms whose translation depends on the image (the CoMMuTE analogue).
   std::vector<std::string> ambiguous_words;
+  // Compositional hold-out: "colour shape" combinations (e.g. "blue triangle") that never
+  // occur in training scenes but do in evaluation sets — a second axis of systematic
+  // generalization.
+  std::vector<std::string> held_out;
 
   template <class V>
   void VisitFields(V& v) {
@@ -61,6 +65,7 @@ struct DataOptions {
     v("coverage", coverage);
     v("weights", weights);
     v("ambiguous_words", ambiguous_words);
+    v("held_out", held_out);
   }
 };
 

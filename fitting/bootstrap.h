@@ -29,8 +29,8 @@ struct BootstrapOptions {
 using BootstrapStatistic = std::function<std::vector<double>(const FitData& resample)>;
 
 struct BootstrapResult {
-  int resamples = 0;  // requested
-  int failed = 0;     // dropped: the statistic threw, or returned a non-finite value
+  int resamples = 0;           // requested
+  int failed = 0;              // dropped: the statistic threw, or returned a non-finite value
   std::vector<double> low;     // percentile (1 − confidence)/2 of each statistic
   std::vector<double> median;  // 50th percentile
   std::vector<double> high;    // percentile (1 + confidence)/2

@@ -8,9 +8,7 @@
 namespace florenz {
 
 double ComputeOptimal::NOpt(double c) const { return g * std::pow(c / flops_per_param_sample, a); }
-double ComputeOptimal::DOpt(double c) const {
-  return std::pow(c / flops_per_param_sample, b) / g;
-}
+double ComputeOptimal::DOpt(double c) const { return std::pow(c / flops_per_param_sample, b) / g; }
 
 ComputeOptimal ComputeOptimalAllocation(const AdditiveFit& law, int n_index, int d_index,
                                         double flops_per_param_sample) {

@@ -9,9 +9,9 @@
 namespace florenz {
 
 struct ComputeOptimal {
-  double g = 0;        // G
-  double a = 0;        // exponent of N_opt in C: β/(α+β)
-  double b = 0;        // exponent of D_opt in C: α/(α+β)
+  double g = 0;                       // G
+  double a = 0;                       // exponent of N_opt in C: β/(α+β)
+  double b = 0;                       // exponent of D_opt in C: α/(α+β)
   double flops_per_param_sample = 6;  // the 6 of C = 6ND
 
   double NOpt(double c) const;

@@ -44,8 +44,8 @@ void CheckFitData(const FitData& data, int n_params, const std::string& law) {
     for (int i = 0; i < static_cast<int>(values.size()); ++i) {
       if (!std::isfinite(values[i]) || values[i] <= 0) {
         std::ostringstream message;
-        message << "column '" << name << "' has the value " << values[i] << " at "
-                << data.Label(i) << "; a power law needs finite values > 0";
+        message << "column '" << name << "' has the value " << values[i] << " at " << data.Label(i)
+                << "; a power law needs finite values > 0";
         throw ConfigError(where, message.str());
       }
     }
@@ -61,8 +61,7 @@ void CheckFitData(const FitData& data, int n_params, const std::string& law) {
   check_column(data.y, data.y_name);
   if (data.size() <= n_params) {
     throw ConfigError(where, "the " + law + " law has " + std::to_string(n_params) +
-                                 " parameters but there are only " +
-                                 std::to_string(data.size()) +
+                                 " parameters but there are only " + std::to_string(data.size()) +
                                  " points; it needs at least " + std::to_string(n_params + 1));
   }
   for (size_t j = 0; j < data.x.size(); ++j) {

@@ -21,8 +21,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-using Evaluator = std::function<double(const std::vector<double>& params,
-                                       const std::vector<double>& x)>;
+using Evaluator =
+    std::function<double(const std::vector<double>& params, const std::vector<double>& x)>;
 
 // One law fitted once: parameters, derived quantities and how to evaluate the law.
 struct Fitted {
@@ -85,7 +85,8 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
       const bool has_e = fit.has_irreducible;
       f.eval = [has_e](const std::vector<double>& p, const std::vector<double>& x) {
         double y = has_e ? p[0] : 0.0;
-        for (size_t j = 0; j < x.size(); ++j) y += p[has_e + 2 * j] * std::pow(x[j], -p[has_e + 2 * j + 1]);
+        for (size_t j = 0; j < x.size(); ++j)
+          y += p[has_e + 2 * j] * std::pow(x[j], -p[has_e + 2 * j + 1]);
         return y;
       };
       std::vector<std::string> terms;
@@ -174,10 +175,14 @@ std::vector<double> PointX(const FitData& data, const std::vector<std::string>& 
 
 std::string ToString(Law law) {
   switch (law) {
-    case Law::kLogLinear: return "loglinear";
-    case Law::kAdditive: return "additive";
-    case Law::kCompute: return "compute";
-    case Law::kIsoflop: return "isoflop";
+    case Law::kLogLinear:
+      return "loglinear";
+    case Law::kAdditive:
+      return "additive";
+    case Law::kCompute:
+      return "compute";
+    case Law::kIsoflop:
+      return "isoflop";
   }
   return "?";
 }
@@ -233,9 +238,9 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
     }
     for (const auto& [name, value] : at) {
       if (std::find(fit.eval_names.begin(), fit.eval_names.end(), name) == fit.eval_names.end()) {
-        throw ConfigError(SourceLocation{"--predict", 0, 0},
-                          "'" + name + "' is not a variable of the law (" +
-                              Join(fit.eval_names, ", ") + ")");
+        throw ConfigError(
+            SourceLocation{"--predict", 0, 0},
+            "'" + name + "' is not a variable of the law (" + Join(fit.eval_names, ", ") + ")");
       }
     }
     predict_x.push_back(x);
@@ -355,8 +360,9 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
   }
   for (const auto& p : report.parameters) {
     if (!std::isfinite(p.value)) {
-      throw ConfigError(where, "the fit gave a non-finite " + p.name + "; the data do not "
-                               "determine this law");
+      throw ConfigError(where, "the fit gave a non-finite " + p.name +
+                                   "; the data do not "
+                                   "determine this law");
     }
   }
   return report;

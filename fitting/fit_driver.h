@@ -52,10 +52,10 @@ struct FitOptions {
 struct FitValue {
   std::string name;
   double value = 0;
-  double se = std::numeric_limits<double>::quiet_NaN();    // OLS only
-  double low = std::numeric_limits<double>::quiet_NaN();   // interval (t or bootstrap)
+  double se = std::numeric_limits<double>::quiet_NaN();   // OLS only
+  double low = std::numeric_limits<double>::quiet_NaN();  // interval (t or bootstrap)
   double high = std::numeric_limits<double>::quiet_NaN();
-  double p = std::numeric_limits<double>::quiet_NaN();     // OLS only
+  double p = std::numeric_limits<double>::quiet_NaN();  // OLS only
 };
 
 struct FitPrediction {
@@ -76,23 +76,23 @@ struct FitHoldout {
 };
 
 struct FitReport {
-  std::string law;                     // ToString(Law)
-  std::string formula;                 // e.g. "loss = E + A/N^alpha + B/D^beta"
+  std::string law;      // ToString(Law)
+  std::string formula;  // e.g. "loss = E + A/N^alpha + B/D^beta"
   std::string source, y_name;
-  std::vector<std::string> x_names;    // for isoflop: {"C"} (the evaluator's input)
-  int points = 0;                      // points given
-  int fitted_points = 0;               // points fitted (frontier, minus holdout)
+  std::vector<std::string> x_names;  // for isoflop: {"C"} (the evaluator's input)
+  int points = 0;                    // points given
+  int fitted_points = 0;             // points fitted (frontier, minus holdout)
   std::vector<FitValue> parameters;
-  std::vector<FitValue> derived;       // compute-optimal exponents etc.
-  std::string interval_kind;           // "t", "bootstrap" or "" (none)
+  std::vector<FitValue> derived;                                // compute-optimal exponents etc.
+  std::string interval_kind;                                    // "t", "bootstrap" or "" (none)
   double objective = std::numeric_limits<double>::quiet_NaN();  // Huber sum / OLS RSS
   double r2 = std::numeric_limits<double>::quiet_NaN();         // log-space R² where defined
   int bootstrap_resamples = 0, bootstrap_failed = 0;
   std::vector<FitPrediction> predictions;
   std::vector<FitHoldout> holdout;
   double holdout_mean_abs_error = std::numeric_limits<double>::quiet_NaN();
-  std::vector<int> frontier;           // indices of the fitted points (compute law)
-  std::vector<std::string> notes;      // Ceres report, isoFLOP warnings, dropped rows
+  std::vector<int> frontier;       // indices of the fitted points (compute law)
+  std::vector<std::string> notes;  // Ceres report, isoFLOP warnings, dropped rows
 
   // The fitted law at x (x in x_names order), and the band of the law's mean at x (t or
   // bootstrap interval; {NaN, NaN} when there is none). Used by predictions and plots.

@@ -151,9 +151,9 @@ std::vector<double> NumericColumn(const FitTable& table, const std::string& colu
   for (size_t i = 0; i < cells.size(); ++i) {
     double v = NAN;
     if (!cells[i].empty() && !ParseNumber(cells[i], &v)) {
-      throw ConfigError(SourceLocation{table.source, 0, 0},
-                        "column '" + column + "' row " + std::to_string(i + 1) +
-                            ": '" + cells[i] + "' is not a number");
+      throw ConfigError(SourceLocation{table.source, 0, 0}, "column '" + column + "' row " +
+                                                                std::to_string(i + 1) + ": '" +
+                                                                cells[i] + "' is not a number");
     }
     values.push_back(v);
   }
@@ -172,9 +172,9 @@ std::string FindColumn(const FitTable& table, const std::string& name) {
                                 const std::string& role) {
   std::string known;
   for (const auto& n : table.names) known += (known.empty() ? "" : ", ") + n;
-  throw ConfigError(SourceLocation{table.source, 0, 0},
-                    role + " '" + name + "' is not a column" + DidYouMean(name, table.names) +
-                        "; columns: " + known);
+  throw ConfigError(SourceLocation{table.source, 0, 0}, role + " '" + name + "' is not a column" +
+                                                            DidYouMean(name, table.names) +
+                                                            "; columns: " + known);
 }
 
 // Values of a variable by name, resolving the short names N, D and C (docs/fitting.md).
@@ -187,8 +187,9 @@ std::vector<double> Variable(const FitTable& table, const std::string& name, Com
       if (table.Has(c)) return NumericColumn(table, c);
     }
     throw ConfigError(SourceLocation{table.source, 0, 0},
-                      role + " 'N' needs a column N, config/non_embedding_params or "
-                             "config/params");
+                      role +
+                          " 'N' needs a column N, config/non_embedding_params or "
+                          "config/params");
   }
   if (name == "D") {
     if (table.Has("config/samples")) return NumericColumn(table, "config/samples");
@@ -206,8 +207,9 @@ std::vector<double> Variable(const FitTable& table, const std::string& name, Com
       return c;
     }
     throw ConfigError(SourceLocation{table.source, 0, 0},
-                      role + " 'C' needs a column C, or config/flops_per_sample and "
-                             "config/samples");
+                      role +
+                          " 'C' needs a column C, or config/flops_per_sample and "
+                          "config/samples");
   }
   UnknownColumn(table, name, role);
 }
@@ -250,8 +252,7 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
   for (const std::string& filter : options.where) {
     const size_t eq = filter.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw ConfigError(SourceLocation{"--where", 0, 0},
-                        "'" + filter + "' is not COLUMN=VALUE");
+      throw ConfigError(SourceLocation{"--where", 0, 0}, "'" + filter + "' is not COLUMN=VALUE");
     }
     const std::string name = filter.substr(0, eq), value = filter.substr(eq + 1);
     const std::string column = FindColumn(table, name);
@@ -297,9 +298,8 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
     for (size_t j = 0; j < x_all.size(); ++j) data.x[j].push_back(x_all[j][i]);
     data.y.push_back(y_all[i]);
     if (!c_all.empty()) data.compute.push_back(c_all[i]);
-    data.labels.push_back(label_column.empty()
-                              ? "row " + std::to_string(i + 1)
-                              : table.cells.at(label_column)[i]);
+    data.labels.push_back(label_column.empty() ? "row " + std::to_string(i + 1)
+                                               : table.cells.at(label_column)[i]);
   }
   if (data.y.empty()) {
     throw ConfigError(where, "no rows left after the filters (" + std::to_string(table.rows) +

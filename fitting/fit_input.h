@@ -37,8 +37,8 @@ struct FitInputOptions {
 
 // A table of text cells by column name, as read (numbers from HDF5 are printed exactly).
 struct FitTable {
-  std::string source;                 // the file read
-  std::vector<std::string> names;     // column names in file order
+  std::string source;                                     // the file read
+  std::vector<std::string> names;                         // column names in file order
   std::map<std::string, std::vector<std::string>> cells;  // column -> one cell per row
   int rows = 0;
 

@@ -5,6 +5,7 @@
 #include <plplot/plstream.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -50,8 +51,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   int group = isoflop ? data.VariableIndex("C") : data.VariableIndex("N");
   if (group == axis) group = -1;
   // Curves only where the law is a function of (axis[, group]) alone.
-  const bool curves = !isoflop && report.evaluate &&
-                      data.variables() == (group >= 0 ? 2 : 1);
+  const bool curves = !isoflop && report.evaluate && data.variables() == (group >= 0 ? 2 : 1);
 
   const auto& xs = data.x[axis];
   const double x_lo = *std::min_element(xs.begin(), xs.end());
@@ -113,7 +113,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   pls->scmap0n(16);
   pls->scol0(0, 255, 255, 255);
   pls->scol0(kInk, 20, 20, 20);
-  const int palette[kSizes][3] = {{68, 1, 84},    {70, 50, 126},  {54, 92, 141}, {39, 127, 142},
+  const int palette[kSizes][3] = {{68, 1, 84},    {70, 50, 126},  {54, 92, 141},  {39, 127, 142},
                                   {31, 161, 135}, {74, 193, 109}, {160, 218, 57}, {223, 200, 30}};
   for (int i = 0; i < kSizes; ++i) {
     pls->scol0(kFirstSize + i, palette[i][0], palette[i][1], palette[i][2]);
@@ -123,10 +123,39 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   pls->init();
   pls->schr(0, 1.1);
   pls->col0(kInk);
-  pls->env(std::log10(x_lo) - 0.05, std::log10(x_hi) + 0.05, std::log10(y_lo) - pad,
-           std::log10(y_hi) + pad, 0, 30);  // 30: log x and log y, with a grid
+  const double wx_lo = std::log10(x_lo) - 0.05, wx_hi = std::log10(x_hi) + 0.05;
+  const double wy_lo = std::log10(y_lo) - pad, wy_hi = std::log10(y_hi) + pad;
+  pls->adv(0);
+  pls->vsta();
+  pls->wind(wx_lo, wx_hi, wy_lo, wy_hi);
+  // x: PLplot's log axis (labels at decades). y: losses rarely span a decade, where PLplot's
+  // log axis has no labels, so the ticks are drawn here at round linear values.
+  pls->box("bcnstgl", 0, 0, "bc", 0, 0);
+  {
+    const double span = std::pow(10.0, wy_hi) - std::pow(10.0, wy_lo);
+    double step = std::pow(10.0, std::floor(std::log10(span / 5)));
+    if (span / step > 25) {
+      step *= 5;
+    } else if (span / step > 10) {
+      step *= 2;
+    }
+    for (double v = std::ceil(std::pow(10.0, wy_lo) / step) * step; v <= std::pow(10.0, wy_hi);
+         v += step) {
+      if (v <= 0) continue;
+      const double ly = std::log10(v);
+      double gx[2] = {wx_lo, wx_hi}, gy[2] = {ly, ly};
+      pls->lsty(3);
+      pls->line(2, gx, gy);
+      pls->lsty(1);
+      char label[32];
+      std::snprintf(label, sizeof(label), "%g", v);
+      pls->mtex("lv", 0.7, (ly - wy_lo) / (wy_hi - wy_lo), 1.0, label);
+    }
+  }
   const std::string title = report.law + ": " + report.formula;
-  pls->lab(AxisLabel(data.x_names[axis]).c_str(), data.y_name.c_str(), title.c_str());
+  pls->mtex("t", 2.0, 0.5, 0.5, title.c_str());
+  pls->mtex("b", 3.2, 0.5, 0.5, AxisLabel(data.x_names[axis]).c_str());
+  pls->mtex("l", 5.0, 0.5, 0.5, (data.y_name + " (log scale)").c_str());
 
   if (!band_x.empty()) {
     std::vector<double> px(band_x), py(band_hi);
@@ -175,8 +204,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   std::vector<PLINT> opt, colours, styles, symbol_numbers, box_colours, box_patterns;
   std::vector<PLFLT> widths, symbol_scales, box_scales, box_widths;
   std::vector<std::string> symbols;
-  const std::string group_name =
-      group >= 0 ? data.x_names[group] : std::string(isoflop ? "C" : "");
+  const std::string group_name = group >= 0 ? data.x_names[group] : std::string(isoflop ? "C" : "");
   const size_t shown = std::min<size_t>(groups.size(), 8);
   for (size_t k = 0; k < shown; ++k) {
     const size_t g = groups.size() <= 8 ? k : k * (groups.size() - 1) / 7;
@@ -199,7 +227,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   widths.assign(n, 2.0);
   symbol_numbers.assign(n, 1);
   symbol_scales.assign(n, 1.0);
-  symbols.assign(n, "#(728)");  // a filled circle in PLplot's Hershey/Unicode table
+  symbols.assign(n, "\u25cf");  // a filled circle (the cairo driver renders Unicode)
   box_colours = colours;
   box_patterns.assign(n, 0);
   box_scales.assign(n, 0.8);
@@ -211,11 +239,11 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   PLFLT legend_width, legend_height;
   pls->col0(kInk);
   pls->legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-              PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, 0,
-              kInk, 1, 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_colours.data(),
-              text_ptr.data(), box_colours.data(), box_patterns.data(), box_scales.data(),
-              box_widths.data(), colours.data(), styles.data(), widths.data(), colours.data(),
-              symbol_scales.data(), symbol_numbers.data(), symbol_ptr.data());
+              PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, 0, kInk,
+              1, 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_colours.data(), text_ptr.data(),
+              box_colours.data(), box_patterns.data(), box_scales.data(), box_widths.data(),
+              colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
+              symbol_numbers.data(), symbol_ptr.data());
   pls.reset();  // plend: writes the file
   if (!std::filesystem::exists(file) || std::filesystem::file_size(file) == 0) {
     throw IoError(file + ": PLplot wrote no plot (is plplot-driver-cairo installed?)");

@@ -183,9 +183,10 @@ AdditiveFit FitAdditive(const FitData& data, const HuberFitOptions& options) {
   if (!options.starts.empty() && static_cast<int>(options.starts[0].size()) != n_params) {
     throw ConfigError(where, "explicit starts need " + std::to_string(n_params) + " values each");
   }
-  const int threads = std::max(
-      1, std::min(starts, options.threads > 0 ? options.threads
-                                              : static_cast<int>(std::thread::hardware_concurrency())));
+  const int threads =
+      std::max(1, std::min(starts, options.threads > 0
+                                       ? options.threads
+                                       : static_cast<int>(std::thread::hardware_concurrency())));
 
   ceres::Solver::Options solver;
   solver.linear_solver_type = ceres::DENSE_QR;
@@ -228,8 +229,9 @@ AdditiveFit FitAdditive(const FitData& data, const HuberFitOptions& options) {
       ceres::Solver::Summary summary;
       ceres::Solve(solver, &problem, &summary);
       const double cost = summary.final_cost;
-      const bool usable = summary.IsSolutionUsable() && std::isfinite(cost) &&
-                          std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
+      const bool usable =
+          summary.IsSolutionUsable() && std::isfinite(cost) &&
+          std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
       if (!usable) continue;
       // Ties go to the lower start index, so the result does not depend on thread timing.
       if (summary.termination_type == ceres::CONVERGENCE) {
@@ -264,8 +266,8 @@ AdditiveFit FitAdditive(const FitData& data, const HuberFitOptions& options) {
   }
   if (winner.start < 0) {
     std::ostringstream message;
-    message << "the additive fit of '" << data.y_name << "' did not converge from any of "
-            << starts << " starts; Ceres' report of the best start: "
+    message << "the additive fit of '" << data.y_name << "' did not converge from any of " << starts
+            << " starts; Ceres' report of the best start: "
             << (std::isfinite(winner.failed_cost) ? winner.failed_summary.BriefReport()
                                                   : std::string("no usable solution"));
     throw ConfigError(where, message.str());

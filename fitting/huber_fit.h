@@ -49,15 +49,15 @@ struct HuberFitOptions {
 struct AdditiveFit {
   std::vector<std::string> x_names;  // the variables, as in FitData
   bool has_irreducible = true;
-  double irreducible = 0;            // E (0 when !has_irreducible)
-  std::vector<double> coefficient;   // Aj
-  std::vector<double> exponent;      // αj
-  double objective = 0;              // Σ Huber_δ(r_i) at the solution
-  int n = 0;                         // points
-  int starts = 0;                    // starts tried
-  int converged_starts = 0;          // starts whose Ceres run reported CONVERGENCE
-  int best_start = -1;               // index of the winning start
-  std::string ceres_report;          // Ceres' BriefReport() of the winning start
+  double irreducible = 0;           // E (0 when !has_irreducible)
+  std::vector<double> coefficient;  // Aj
+  std::vector<double> exponent;     // αj
+  double objective = 0;             // Σ Huber_δ(r_i) at the solution
+  int n = 0;                        // points
+  int starts = 0;                   // starts tried
+  int converged_starts = 0;         // starts whose Ceres run reported CONVERGENCE
+  int best_start = -1;              // index of the winning start
+  std::string ceres_report;         // Ceres' BriefReport() of the winning start
 
   // E + Σ Aj / xj^αj at x (one value per variable).
   double Predict(const std::vector<double>& x) const;

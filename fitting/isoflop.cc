@@ -26,7 +26,8 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
 
   std::vector<int> order(data.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int i, int j) { return compute[i] < compute[j]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int i, int j) { return compute[i] < compute[j]; });
   std::vector<std::vector<int>> groups;
   for (const int i : order) {
     if (groups.empty() ||
@@ -76,8 +77,8 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
       budget.loss_at_opt = std::exp(budget.c0 + budget.c1 * x_opt + budget.c2 * x_opt * x_opt);
       budget.interior = x_opt > lo && x_opt < hi;
       if (!budget.interior) {
-        fit.warnings.push_back(budget_name.str() + ": the minimum N=" +
-                               std::to_string(budget.n_opt) +
+        fit.warnings.push_back(budget_name.str() +
+                               ": the minimum N=" + std::to_string(budget.n_opt) +
                                " lies outside the trained sizes (not interior)");
       }
     } else {
@@ -94,9 +95,10 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
     // Two optima determine the line exactly (no residual degrees of freedom): still a fit, but
     // without intervals. Fewer cannot be fitted.
     if (optima.size() < 2) {
-      std::string message = "the isoFLOP analysis needs at least 2 compute budgets with an "
-                            "interior minimum (3 or more sizes each); found " +
-                            std::to_string(optima.size());
+      std::string message =
+          "the isoFLOP analysis needs at least 2 compute budgets with an "
+          "interior minimum (3 or more sizes each); found " +
+          std::to_string(optima.size());
       for (const auto& w : fit.warnings) message += "; " + w;
       throw ConfigError(where, message);
     }

@@ -28,7 +28,7 @@ struct IsoflopBudget {
   double c0 = 0, c1 = 0, c2 = 0;  // log L = c0 + c1 log N + c2 (log N)²
   double n_opt = 0;               // exp(−c1 / (2 c2)); NaN-free only when c2 > 0
   double loss_at_opt = 0;
-  bool interior = false;          // c2 > 0 and min N < n_opt < max N at this budget
+  bool interior = false;  // c2 > 0 and min N < n_opt < max N at this budget
 };
 
 struct IsoflopFit {
@@ -36,7 +36,7 @@ struct IsoflopFit {
   std::vector<std::string> warnings;   // budgets skipped or not interior
   double g = 0;                        // N_opt(C) = g · C^a
   double a = 0;
-  LogLinearFit n_opt_fit;              // log10 N_opt on log10 C
+  LogLinearFit n_opt_fit;  // log10 N_opt on log10 C
 
   double NOpt(double compute) const;
 };

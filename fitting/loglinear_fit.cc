@@ -36,8 +36,8 @@ LogLinearFit FitLogLinear(const FitData& data, const LogLinearOptions& options) 
     y(i) = std::log10(data.y[i]);
   }
   LogLinearFit fit;
-  fit.names.push_back("log10 intercept");
-  for (const auto& name : data.x_names) fit.names.push_back(name);
+  fit.names.push_back("b0");
+  for (const auto& name : data.x_names) fit.names.push_back("b_" + name);
   fit.n = n;
   fit.dof = n - k;
   fit.confidence = options.confidence;

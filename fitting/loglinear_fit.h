@@ -21,15 +21,15 @@ struct LogLinearOptions {
 };
 
 struct LogLinearFit {
-  // "log10 intercept", then one name per variable ("N", "D"): the rows of every vector below.
+  // "b0" (log10 intercept), then "b_" + each variable ("b_N", "b_D"): the rows of the vectors.
   std::vector<std::string> names;
-  Eigen::VectorXd coef;      // β
-  Eigen::VectorXd se;        // standard errors, sqrt(diag(cov))
-  Eigen::VectorXd t;         // coef / se
-  Eigen::VectorXd p;         // two-sided p-values of H0: β = 0
-  Eigen::VectorXd ci_low;    // coef - t_crit · se
-  Eigen::VectorXd ci_high;   // coef + t_crit · se
-  Eigen::MatrixXd cov;       // s² (XᵀX)⁻¹, in log10 units
+  Eigen::VectorXd coef;     // β
+  Eigen::VectorXd se;       // standard errors, sqrt(diag(cov))
+  Eigen::VectorXd t;        // coef / se
+  Eigen::VectorXd p;        // two-sided p-values of H0: β = 0
+  Eigen::VectorXd ci_low;   // coef - t_crit · se
+  Eigen::VectorXd ci_high;  // coef + t_crit · se
+  Eigen::MatrixXd cov;      // s² (XᵀX)⁻¹, in log10 units
   // (XᵀX)⁻¹, kept for prediction intervals.
   Eigen::MatrixXd xtx_inv;
   int n = 0;                 // points
@@ -50,11 +50,11 @@ LogLinearFit FitLogLinear(const FitData& data, const LogLinearOptions& options =
 
 // A prediction with its intervals, all in y's units (10^ of the log10-space interval).
 struct LogLinearPrediction {
-  double value = 0;      // 10^(x̃ᵀβ)
-  double log10_se = 0;   // standard error of the mean prediction, log10 units
-  double ci_low = 0;     // confidence interval of the law's mean at x
+  double value = 0;     // 10^(x̃ᵀβ)
+  double log10_se = 0;  // standard error of the mean prediction, log10 units
+  double ci_low = 0;    // confidence interval of the law's mean at x
   double ci_high = 0;
-  double pi_low = 0;     // prediction interval for a new observation at x
+  double pi_low = 0;  // prediction interval for a new observation at x
   double pi_high = 0;
 };
 

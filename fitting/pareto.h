@@ -13,7 +13,8 @@ namespace florenz {
 
 // Indices of the points on the lower-left frontier: sorted by compute ascending, each point whose
 // loss is strictly below every point of lower or equal compute.
-std::vector<int> ParetoFrontier(const std::vector<double>& compute, const std::vector<double>& loss);
+std::vector<int> ParetoFrontier(const std::vector<double>& compute,
+                                const std::vector<double>& loss);
 
 struct ComputeLawOptions {
   // Fit L = E + a·C^b instead of L = a·C^b. Default false (the paper's form).
@@ -28,11 +29,11 @@ struct ComputeLawOptions {
 struct ComputeLawFit {
   std::vector<int> frontier;  // indices into the input points that were fitted
   bool with_irreducible = false;
-  double a = 0;               // L = [E +] a · C^b
+  double a = 0;  // L = [E +] a · C^b
   double b = 0;
-  double irreducible = 0;     // E (0 without it)
-  LogLinearFit loglinear;     // the fit, when !with_irreducible
-  AdditiveFit additive;       // the fit, when with_irreducible
+  double irreducible = 0;  // E (0 without it)
+  LogLinearFit loglinear;  // the fit, when !with_irreducible
+  AdditiveFit additive;    // the fit, when with_irreducible
 
   double Predict(double compute) const;
 };

@@ -47,7 +47,7 @@ TEST(FitInputTest, ReadsResultsCsvWithShortNames) {
   options.x = {"N", "D", "C"};
   std::vector<std::string> notes;
   const FitData data = LoadFitData(options, &notes);
-  ASSERT_EQ(data.size(), 3);  // the failed run is left out
+  ASSERT_EQ(data.size(), 3);                                // the failed run is left out
   EXPECT_EQ(data.x[0], (std::vector<double>{10, 20, 20}));  // non_embedding_params wins
   EXPECT_EQ(data.x[1], (std::vector<double>{1000, 1000, 4000}));
   EXPECT_EQ(data.x[2], (std::vector<double>{3e5, 6e5, 2.4e6}));  // 3 · F · S
@@ -69,8 +69,7 @@ TEST(FitInputTest, PlainCsvColumnsAndErrors) {
   options.y = "los";
   const std::string error = ErrorOf(options);
   EXPECT_NE(error.find(file.string()), std::string::npos) << error;
-  EXPECT_NE(error.find("'los' is not a column (did you mean 'loss'?)"), std::string::npos)
-      << error;
+  EXPECT_NE(error.find("'los' is not a column (did you mean 'loss'?)"), std::string::npos) << error;
   options.y = "loss";
   options.x = {"N", "X"};
   EXPECT_NE(ErrorOf(options).find("'X'"), std::string::npos);
@@ -84,8 +83,9 @@ TEST(FitInputTest, PlainCsvColumnsAndErrors) {
 }
 
 TEST(FitInputTest, NonPositiveValueIsReportedWithItsRow) {
-  const fs::path file = WriteFile("neg.csv", "N,D,loss\n1e7,1e8,3.1\n1e8,1e9,-2\n1e9,1e7,2\n"
-                                             "1e6,1e6,4\n1e5,1e5,5\n");
+  const fs::path file = WriteFile("neg.csv",
+                                  "N,D,loss\n1e7,1e8,3.1\n1e8,1e9,-2\n1e9,1e7,2\n"
+                                  "1e6,1e6,4\n1e5,1e5,5\n");
   FitInputOptions input;
   input.path = file.string();
   try {

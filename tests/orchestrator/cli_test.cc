@@ -41,7 +41,7 @@ std::string Grid(const std::string& name) {
 }
 
 TEST(CliTest, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "validate", "collect"}) {
+  for (const char* sub : {"", "validate", "collect", "data", "data preview"}) {
     const Result r = Florenz(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr("Usage")) << sub;
@@ -186,6 +186,7 @@ TEST(CliFitTest, FitsACsvAndWritesJson) {
   const auto csv = FitCsv("grid.csv");
   const auto json = csv.parent_path() / "fit.json";
   std::filesystem::remove(json);
+  EXPECT_EQ(Florenz("fit --help").code, 0);
   const Result r = Florenz("fit " + csv.string() +
                            " --x N,D --y loss --predict N=1e11,D=1e10 --holdout largest:2 --json " +
                            json.string());
@@ -201,9 +202,10 @@ TEST(CliFitTest, FitsACsvAndWritesJson) {
   EXPECT_THAT(text, HasSubstr("\"pi_low\""));
 }
 
-TEST(CliFitTest, AdditiveLawWithFilterAndBootstrap) {
+TEST(CliFitTest, ComputeLawWithFilterAndBootstrap) {
   const auto csv = FitCsv("grid2.csv");
-  const Result r = Florenz("fit " + csv.string() + " --law compute --x D --where size=l "
+  const Result r = Florenz("fit " + csv.string() +
+                           " --law compute --x D --where size=l "
                            "--bootstrap 50 --seed 1");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("4 of 4 points"));
@@ -221,7 +223,8 @@ TEST(CliFitTest, BadInputExitsTwoNamingFileAndColumn) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("column 'N' takes the single value"));
 
-  r = Florenz("fit " + csv.string() + " --law additive --where size=m --x D");  // 4 points, 3 params
+  r = Florenz("fit " + csv.string() +
+              " --law additive --where size=m --x D");  // 4 points, 3 params
   EXPECT_EQ(r.code, 0) << r.output;
 
   r = Florenz("fit " + csv.string() + " --law additive --where D=1e8");
@@ -242,6 +245,36 @@ TEST(CliFitTest, PlotWritesAPng) {
   char magic[4] = {};
   in.read(magic, 4);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliDataPreviewTest, WritesImagesAndSamplesMarkdown) {
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_preview";
+  std::filesystem::remove_all(out);
+  const Result r =
+      Florenz("data preview " + Grid("quickstart") + " --count 3 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* png : {"sample-001.png", "sample-002.png", "sample-003.png"}) {
+    std::ifstream in(out / png, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    EXPECT_EQ(std::string(magic + 1, 3), "PNG") << png;
+  }
+  std::ifstream md(out / "samples.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("## Sample 3"));
+  EXPECT_THAT(text, HasSubstr("| zh | 图 为"));
+  EXPECT_THAT(text, HasSubstr("`translate_ru`"));
+  EXPECT_THAT(text, HasSubstr("Evaluation-only pairs"));
+  EXPECT_THAT(text, HasSubstr("`caption_es`"));
+}
+
+TEST(CliDataPreviewTest, BadGridExitsTwo) {
+  EXPECT_EQ(Florenz("data preview /nonexistent.yaml --out /tmp/x").code, 2);
+  EXPECT_EQ(Florenz("data preview " + Grid("quickstart") + " --count 0 --out /tmp/x").code, 2);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The data generator's grid checks (see data_check.h).
 #include "workers/data/data_check.h"
 
+#include <set>
+
 #include "experiments/did_you_mean.h"
 #include "workers/data/data_generator.h"
 
@@ -17,6 +19,26 @@ void CheckDataSpec(const ExperimentSpec& spec, const SpecLocations& where, Diagn
                       "data.ambiguous_words: '" + word + "' is not a homonym florenz knows" +
                           DidYouMean(word, KnownHomonyms()) + "; known: " + known);
     }
+  }
+
+  std::set<std::string> held_out;
+  for (const auto& text : d.held_out) {
+    std::pair<Shape, Colour> combination;
+    if (!ParseHeldOut(text, &combination)) {
+      problems->Error(
+          where.OfOr(text, d.held_out),
+          "data.held_out: '" + text +
+              "' is not \"<colour> <shape>\" (colours: red, "
+              "green, blue, yellow, purple, orange, white, black; shapes: circle, square, "
+              "triangle, star, cross, diamond)");
+    } else if (!held_out.insert(text).second) {
+      problems->Error(where.OfOr(text, d.held_out), "data.held_out: '" + text + "' appears twice");
+    }
+  }
+  if (held_out.size() >= static_cast<size_t>(kColours * kPlainShapes / 2)) {
+    problems->Error(where.OfOr(d.held_out, d),
+                    "data.held_out: holding out half or more of the colour-shape combinations "
+                    "leaves too little to learn from");
   }
 
   std::vector<Language> languages;

@@ -21,6 +21,19 @@ uint64_t PairStream(int pair) { return 1000 + static_cast<uint64_t>(pair); }
 
 std::vector<std::string> KnownHomonyms() { return {"bat", "bow"}; }
 
+bool ParseHeldOut(const std::string& text, std::pair<Shape, Colour>* combination) {
+  for (int c = 0; c < kColours; ++c) {
+    for (int s = 0; s < kPlainShapes; ++s) {
+      if (text == std::string(ColourName(static_cast<Colour>(c))) + " " +
+                      ShapeName(static_cast<Shape>(s))) {
+        *combination = {static_cast<Shape>(s), static_cast<Colour>(c)};
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 bool HomonymSenses(const std::string& word, Shape* first, Shape* second) {
   if (word == "bow") {
     *first = Shape::kBowRibbon;
@@ -71,6 +84,11 @@ DataGenerator::DataGenerator(const ExperimentSpec& spec)
       scene_options_.shapes.push_back(b);
       homonyms_.emplace_back(a, b);
     }
+  }
+  eval_scene_options_ = scene_options_;
+  for (const auto& text : options_.held_out) {
+    std::pair<Shape, Colour> combination;
+    if (ParseHeldOut(text, &combination)) scene_options_.held_out.push_back(combination);
   }
 }
 
@@ -138,7 +156,7 @@ Example DataGenerator::TrainExample(int64_t run_seed, int64_t index) const {
 Example DataGenerator::EvalExample(int pair, int64_t index) const {
   SampleRng rng(static_cast<uint64_t>(options_.seed), Split::kEval, static_cast<uint64_t>(index),
                 PairStream(pair));
-  const Scene scene = GenerateScene(scene_options_, rng);
+  const Scene scene = GenerateScene(eval_scene_options_, rng);
   const int paraphrase = rng.Below(kParaphrases);
   return Build(pair, scene, paraphrase, rng);
 }

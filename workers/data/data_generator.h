@@ -49,6 +49,9 @@ struct DisambiguationItem {
   std::vector<int32_t> incorrect;  // the other sense's translation, then <eos>
 };
 
+// Parses "blue triangle" (English colour and shape names) into a held-out combination.
+bool ParseHeldOut(const std::string& text, std::pair<Shape, Colour>* combination);
+
 // The homonyms florenz knows, and their two senses.
 std::vector<std::string> KnownHomonyms();
 bool HomonymSenses(const std::string& word, Shape* first, Shape* second);
@@ -90,7 +93,8 @@ class DataGenerator {
   Vocabulary vocabulary_;
   std::vector<Pair> pairs_;
   std::vector<double> cumulative_weights_;  // over TrainedPairs()
-  SceneOptions scene_options_;
+  SceneOptions scene_options_;              // training scenes: without the held-out combinations
+  SceneOptions eval_scene_options_;         // evaluation scenes: everything
   std::vector<std::pair<Shape, Shape>> homonyms_;
 };
 

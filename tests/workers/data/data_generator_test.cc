@@ -155,3 +155,43 @@ TEST(DataGeneratorTest, PrefixTokensStartEveryTarget) {
 
 }  // namespace
 }  // namespace florenz::data
+
+namespace florenz::data {
+namespace {
+
+TEST(DataGeneratorHeldOutTest, HeldOutCombinationsOnlyInEvaluation) {
+  std::string text = testing::PaperDataGrid();
+  text.replace(text.find("  ambiguous_words"), 0, "  held_out: [blue triangle, red circle]\n");
+  const DataGenerator data(testing::LoadDataGrid(text).spec);
+  auto contains = [](const Scene& scene) {
+    for (const auto& o : scene.objects) {
+      const Attributes& a = o.attributes;
+      if ((a.shape == Shape::kTriangle && a.colour == Colour::kBlue) ||
+          (a.shape == Shape::kCircle && a.colour == Colour::kRed)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int64_t i = 0; i < 5000; ++i) ASSERT_FALSE(contains(data.TrainExample(0, i).scene)) << i;
+  int in_eval = 0;
+  const int es = data.FindPair(Task::kCaption, "es");
+  for (int64_t i = 0; i < 2000; ++i) in_eval += contains(data.EvalExample(es, i).scene);
+  EXPECT_GT(in_eval, 20);
+}
+
+TEST(DataGeneratorHeldOutTest, MalformedHeldOutIsAConfigError) {
+  std::string text = testing::PaperDataGrid();
+  text.replace(text.find("  ambiguous_words"), 0, "  held_out: [blue trinagle]\n");
+  try {
+    testing::LoadDataGrid(text);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("data.yaml:11:14: data.held_out: 'blue trinagle'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace florenz::data
