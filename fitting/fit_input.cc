@@ -171,9 +171,15 @@ std::string FindColumn(const FitTable& table, const std::string& name) {
 [[noreturn]] void UnknownColumn(const FitTable& table, const std::string& name,
                                 const std::string& role) {
   std::string known;
-  for (const auto& n : table.names) known += (known.empty() ? "" : ", ") + n;
+  // Suggest short forms too: `--y unseen_captoin` should find final/unseen_caption.
+  std::vector<std::string> candidates = table.names;
+  for (const auto& n : table.names) {
+    known += (known.empty() ? "" : ", ") + n;
+    const size_t slash = n.find('/');
+    if (slash != std::string::npos) candidates.push_back(n.substr(slash + 1));
+  }
   throw ConfigError(SourceLocation{table.source, 0, 0}, role + " '" + name + "' is not a column" +
-                                                            DidYouMean(name, table.names) +
+                                                            DidYouMean(name, candidates) +
                                                             "; columns: " + known);
 }
 

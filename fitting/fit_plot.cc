@@ -5,8 +5,8 @@
 #include <plplot/plstream.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -126,7 +126,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   const double wx_lo = std::log10(x_lo) - 0.05, wx_hi = std::log10(x_hi) + 0.05;
   const double wy_lo = std::log10(y_lo) - pad, wy_hi = std::log10(y_hi) + pad;
   pls->adv(0);
-  pls->vsta();
+  pls->vpor(0.1, 0.7, 0.12, 0.9);  // room on the right for the legend
   pls->wind(wx_lo, wx_hi, wy_lo, wy_hi);
   // x: PLplot's log axis (labels at decades). y: losses rarely span a decade, where PLplot's
   // log axis has no labels, so the ticks are drawn here at round linear values.
@@ -155,7 +155,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   const std::string title = report.law + ": " + report.formula;
   pls->mtex("t", 2.0, 0.5, 0.5, title.c_str());
   pls->mtex("b", 3.2, 0.5, 0.5, AxisLabel(data.x_names[axis]).c_str());
-  pls->mtex("l", 5.0, 0.5, 0.5, (data.y_name + " (log scale)").c_str());
+  pls->mtex("l", 4.0, 0.5, 0.5, (data.y_name + " (log scale)").c_str());
 
   if (!band_x.empty()) {
     std::vector<double> px(band_x), py(band_hi);
@@ -199,25 +199,26 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
     pls->poin(1, &px, &py, 17);
   }
 
-  // Legend: one entry per size (up to 8), the frontier, the band.
+  // Legend: one entry per size (up to 8), the frontier, the band; right of the plot.
   std::vector<std::string> text;
   std::vector<PLINT> opt, colours, styles, symbol_numbers, box_colours, box_patterns;
   std::vector<PLFLT> widths, symbol_scales, box_scales, box_widths;
   std::vector<std::string> symbols;
   const std::string group_name = group >= 0 ? data.x_names[group] : std::string(isoflop ? "C" : "");
-  const size_t shown = std::min<size_t>(groups.size(), 8);
-  for (size_t k = 0; k < shown; ++k) {
-    const size_t g = groups.size() <= 8 ? k : k * (groups.size() - 1) / 7;
+  // One entry per colour: with more sizes than colours, the first size of each colour.
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const int colour = colour_of(static_cast<int>(g));
+    if (!colours.empty() && colours.back() == colour) continue;
     text.push_back(group >= 0 ? group_name + " = " + Short(groups[g]) : "runs");
     opt.push_back(PL_LEGEND_SYMBOL | (curves ? PL_LEGEND_LINE : 0));
-    colours.push_back(colour_of(static_cast<int>(g)));
+    colours.push_back(colour);
   }
+  const size_t shown = colours.size();
   text.push_back("Pareto frontier");
   opt.push_back(PL_LEGEND_LINE);
   colours.push_back(kFrontier);
   if (!band_x.empty()) {
-    text.push_back(report.interval_kind == "bootstrap" ? "bootstrap band (extrapolation)"
-                                                       : "confidence band (extrapolation)");
+    text.push_back(report.interval_kind == "bootstrap" ? "CI band (bootstrap)" : "CI band (t)");
     opt.push_back(PL_LEGEND_COLOR_BOX);
     colours.push_back(kBand);
   }
@@ -239,8 +240,8 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   PLFLT legend_width, legend_height;
   pls->col0(kInk);
   pls->legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-              PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, 0, kInk,
-              1, 0, 0, n, opt.data(), 1.0, 0.9, 2.0, 0.0, text_colours.data(), text_ptr.data(),
+              PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, kInk, 1, 0, 0, n,
+              opt.data(), 1.0, 0.8, 2.0, 0.0, text_colours.data(), text_ptr.data(),
               box_colours.data(), box_patterns.data(), box_scales.data(), box_widths.data(),
               colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
               symbol_numbers.data(), symbol_ptr.data());

@@ -31,8 +31,17 @@ struct HuberFitOptions {
   bool fit_irreducible = true;
   // Worker threads for the starts; 0 = std::thread::hardware_concurrency().
   int threads = 0;
-  // Ceres limits per start. The tolerances are tight so that noise-free data is recovered to
-  // ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with distance.
+  // Search phase: from every start, at most `search_max_iterations` L-BFGS iterations on the
+  // summed objective with function and parameter tolerance `search_tolerance` (gradient: 1e-2 of
+  // it). Most starts only need to show which basin they fall into. Defaults 100, 1e-8.
+  int search_max_iterations = 100;
+  double search_tolerance = 1e-8;
+  // Polish phase: the `polish_best` lowest-objective starts (default 10) continue from their
+  // search result with Levenberg–Marquardt (Huber loss per residual) under the tight limits
+  // below; the lowest converged objective wins.
+  int polish_best = 10;
+  // Ceres limits of the polish. The tolerances are tight so that noise-free data is recovered
+  // to ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with distance.
   int max_iterations = 500;
   double function_tolerance = 1e-15;
   double gradient_tolerance = 1e-15;

@@ -107,6 +107,7 @@ TEST(HuberFitTest, ComputeOptimalAllocationMinimisesLossAtFixedCompute) {
 TEST(HuberFitTest, NonConvergenceIsAConfigErrorWithCeresReport) {
   HuberFitOptions options = FewStarts();
   options.max_iterations = 1;
+  options.search_max_iterations = 1;
   try {
     FitAdditive(testing::ChinchillaGrid(4, 4), options);
     FAIL() << "expected a ConfigError";

@@ -278,3 +278,50 @@ TEST(CliDataPreviewTest, BadGridExitsTwo) {
 }
 
 }  // namespace
+
+namespace florenz {
+namespace {
+
+// `florenz fit` on a results folder: 9 completed runs (3 sizes × 3 budgets) written by the
+// store's writer with the config attributes of docs/fitting.md, collected, then fitted by name.
+TEST(CliFitTest, FitsACollectedResultsFolder) {
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_fit_results";
+  std::filesystem::remove_all(out);
+  ResultsDir dir(out);
+  dir.Create();
+  RunFileLayout layout;
+  layout.final_metrics = {"unseen_caption"};
+  const char* sizes[] = {"xs", "s", "m"};
+  const char* budgets[] = {"5k", "10k", "20k"};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      const double n = 1e6 * std::pow(4.0, i), d = 5e4 * std::pow(2.0, j);
+      RunConfig config;
+      config.run_id =
+          std::string(sizes[i]) + "-" + budgets[j] + "-s0-0000000" + std::to_string(3 * i + j);
+      config.spec_yaml = "experiment: {name: t}\n";
+      config.numbers = {{"non_embedding_params", n},
+                        {"params", 1.5 * n},
+                        {"samples", d},
+                        {"flops_per_sample", 2 * 1.5 * n}};
+      RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+      writer.Finish(RunStatus::kCompleted, "",
+                    {{"unseen_caption", 9.0 * std::pow(n, -0.1) * std::pow(d, -0.04)}});
+    }
+  }
+  ASSERT_EQ(Florenz("collect " + out.string()).code, 0);
+  Result r = Florenz("fit " + out.string() + " --metric unseen_caption --predict N=1e8,D=1e6");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("9 of 9 points"));
+  EXPECT_THAT(r.output, HasSubstr("b_N               -0.1 "));
+  EXPECT_THAT(r.output, HasSubstr("b_D               -0.04 "));
+  r = Florenz("fit " + (out / "results.h5").string() + " --y unseen_caption --law compute");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("law compute"));
+  r = Florenz("fit " + out.string() + " --y unseen_captoin");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("(did you mean 'unseen_caption'?)"));
+}
+
+}  // namespace
+}  // namespace florenz
