@@ -14,9 +14,15 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: until training exists, validate and print the quickstart grid.
+# The main job: the quickstart study end to end — check the grid, train its runs (skipped
+# when already finished), gather the results and fit the unseen-caption scaling law.
+DEMO_OUT ?= results/quickstart
 demo: build
 	$(BUILD)/florenz validate experiments/grids/quickstart.yaml
+	$(BUILD)/florenz run experiments/grids/quickstart.yaml --out $(DEMO_OUT)
+	$(BUILD)/florenz collect $(DEMO_OUT)
+	$(BUILD)/florenz fit $(DEMO_OUT) --y unseen_caption --law loglinear --plot $(DEMO_OUT)/unseen_caption_fit.png
+	@echo "results: $(DEMO_OUT)/ (runs/*.h5, results.csv, unseen_caption_fit.png)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)

@@ -5,8 +5,9 @@ namespace florenz {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,   // something went wrong that is not the user's input (I/O, a crash)
-  kExitBadInput = 2,  // bad grid, profile, flag or path: the message says FILE:LINE:COLUMN
+  kExitFailure = 1,     // something went wrong that is not the user's input (I/O, a crash)
+  kExitBadInput = 2,    // bad grid, profile, flag or path: the message says FILE:LINE:COLUMN
+  kExitRunsFailed = 3,  // `florenz run`: the grid finished but some runs failed (listed)
 };
 
 }  // namespace florenz

@@ -9,6 +9,7 @@
 #include "orchestrator/data_preview_command.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/fit_command.h"
+#include "orchestrator/run_command.h"
 #include "orchestrator/validate_command.h"
 
 namespace {
@@ -28,6 +29,8 @@ int Dispatch(int argc, char** argv) {
   CLI::App* collect_command = florenz::AddCollectCommand(app, &collect);
   florenz::FitCommand fit;
   CLI::App* fit_command = florenz::AddFitCommand(app, &fit);
+  florenz::RunCommand run;
+  CLI::App* run_command = florenz::AddRunCommand(app, &run);
   florenz::DataPreviewCommand preview;
   CLI::App* preview_command = nullptr;
   florenz::AddDataCommand(app, &preview, &preview_command);
@@ -42,6 +45,7 @@ int Dispatch(int argc, char** argv) {
   if (*collect_command) return florenz::RunCollectCommand(collect);
   if (*fit_command) return florenz::RunFitCommand(fit);
   if (*preview_command) return florenz::RunDataPreviewCommand(preview);
+  if (*run_command) return florenz::RunRunCommand(run);
   return florenz::kExitBadInput;
 }
 

@@ -1,0 +1,53 @@
+// TensorParallel validation, the tp = 1 guard and seeded full-weight initialisation.
+#include "parallel/tensor_parallel.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include "experiments/errors.h"
+
+namespace florenz {
+
+void ValidateTensorParallel(const TensorParallel& tp) {
+  if (tp.size < 1 || tp.rank < 0 || tp.rank >= tp.size) {
+    throw RunError("tensor parallel rank " + std::to_string(tp.rank) + " of size " +
+                   std::to_string(tp.size) + ": need size ≥ 1 and 0 ≤ rank < size");
+  }
+}
+
+void RequireSingleRank(const TensorParallel& tp, const std::string& layer) {
+  ValidateTensorParallel(tp);
+  if (tp.size > 1) {
+    throw RunError(layer + " at tensor_parallel " + std::to_string(tp.size) +
+                   ": tensor parallelism needs the parallel/ Communicator (not built yet)");
+  }
+}
+
+int64_t ShardSize(int64_t full, const TensorParallel& tp, const std::string& what) {
+  ValidateTensorParallel(tp);
+  if (full % tp.size != 0) {
+    throw RunError(what + " " + std::to_string(full) + " is not divisible by tensor_parallel " +
+                   std::to_string(tp.size));
+  }
+  return full / tp.size;
+}
+
+torch::Tensor NormalShard(int64_t rows, int64_t cols, double std, uint64_t seed, int dim,
+                          const TensorParallel& tp) {
+  at::Generator generator = at::detail::createCPUGenerator(seed);
+  torch::Tensor full = torch::randn({rows, cols}, generator, torch::kFloat32) * std;
+  const int64_t shard = ShardSize(dim == 0 ? rows : cols, tp, "weight dimension");
+  return full.narrow(dim, tp.rank * shard, shard).contiguous();
+}
+
+uint64_t LayerSeed(uint64_t seed, const std::string& name) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  uint64_t z = seed ^ h;  // splitmix64 finaliser
+  z += 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace florenz

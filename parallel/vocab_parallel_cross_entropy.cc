@@ -1,0 +1,27 @@
+// Vocab-parallel cross-entropy at tp = 1: Megatron's max / sum-exp / target-logit steps with
+// identity all-reduces, so the multi-rank version only adds the collectives.
+#include "parallel/vocab_parallel_cross_entropy.h"
+
+#include <torch/torch.h>
+
+namespace florenz {
+
+torch::Tensor VocabParallelCrossEntropy(const torch::Tensor& logits, const torch::Tensor& target,
+                                        const TensorParallel& tp, int64_t ignore_index) {
+  RequireSingleRank(tp, "VocabParallelCrossEntropy");
+  const int64_t local_vocab = logits.size(-1);
+  const int64_t vocab_start = tp.rank * local_vocab;
+  // m: max over the vocabulary (all-reduce MAX at tp > 1); a constant for the gradient.
+  torch::Tensor max = std::get<0>(logits.max(-1, /*keepdim=*/true)).detach();
+  torch::Tensor shifted = logits - max;  // [*, V/p]
+  // t: the target's shifted logit on the rank that owns it (all-reduce SUM at tp > 1).
+  torch::Tensor owned = (target >= vocab_start) & (target < vocab_start + local_vocab);
+  torch::Tensor local_target = (target - vocab_start).masked_fill(~owned, 0);
+  torch::Tensor predicted =
+      shifted.gather(-1, local_target.unsqueeze(-1)).squeeze(-1).masked_fill(~owned, 0);
+  // s: Σ exp (all-reduce SUM at tp > 1).
+  torch::Tensor sum_exp = shifted.exp().sum(-1);
+  return (sum_exp.log() - predicted).masked_fill(target == ignore_index, 0);
+}
+
+}  // namespace florenz

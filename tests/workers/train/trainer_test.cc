@@ -1,0 +1,134 @@
+// One tiny run end to end: the run file holds the train curve, the evaluation CE per pair and
+// the final metrics; the loss falls; a killed attempt resumes from its checkpoint to the same
+// numbers as an uninterrupted run (here in-process; tests/orchestrator kills a real process).
+#include "workers/train/trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "experiments/grid_loader.h"
+#include "experiments/run_file_reader.h"
+#include "workers/data/data_check.h"
+
+namespace florenz::train {
+namespace {
+
+std::string TinyGrid(int64_t checkpoint_interval) {
+  return "experiment: {name: tiny}\n"
+         "data:\n"
+         "  image: symbolic\n"
+         "  image_noise: 0.3\n"
+         "  max_caption_tokens: 24\n"
+         "  languages: [en, de, es]\n"
+         "  coverage:\n"
+         "    caption: {en: train, de: train, es: eval}\n"
+         "    translate: {de: train, es: train}\n"
+         "model:\n"
+         "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
+         "training:\n"
+         "  budgets: [1280]\n"
+         "  batch_size: 32\n"
+         "  log_interval: 5\n"
+         "  optimizer: {learning_rate: 3.0e-3}\n"
+         "evaluation: {interval: 640, samples_per_pair: 16}\n"
+         "execution: {checkpoint_interval: " +
+         std::to_string(checkpoint_interval) + ", threads: 1}\n";
+}
+
+std::filesystem::path FreshDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(TrainerTest, TrainsARunAndCommitsItsFile) {
+  const LoadedGrid grid = LoadGridFromString(TinyGrid(0), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_test"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  int progress_calls = 0;
+  context.on_progress = [&](const TrainProgress&) { ++progress_calls; };
+  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+  EXPECT_EQ(outcome.status, RunStatus::kCompleted);
+  EXPECT_EQ(progress_calls, 8);  // 40 steps, logged every 5
+  EXPECT_TRUE(results.IsFinished(grid.runs[0].id));
+  ASSERT_TRUE(outcome.final_metrics.count("unseen_caption"));
+  ASSERT_TRUE(outcome.final_metrics.count("seen_translate"));
+  ASSERT_TRUE(outcome.final_metrics.count("cross_entropy_caption_es"));
+
+  const RunFileReader reader = RunFileReader::Open(outcome.file);
+  EXPECT_EQ(reader.status(), RunStatus::kCompleted);
+  const auto train = reader.ReadTrain();
+  ASSERT_EQ(train.step.size(), 8u);
+  EXPECT_EQ(train.step.back(), 40);
+  EXPECT_EQ(train.samples.back(), 1280);
+  EXPECT_LT(train.loss.back(), train.loss.front());
+  const auto eval = reader.ReadEval("caption_es");
+  ASSERT_EQ(eval.step.size(), 2u);  // at 640 samples and at the end
+  EXPECT_EQ(eval.samples.back(), 1280);
+  EXPECT_DOUBLE_EQ(eval.metrics.at("cross_entropy").back(),
+                   outcome.final_metrics.at("cross_entropy_caption_es"));
+  EXPECT_GT(reader.numbers().at("non_embedding_params"), 0);
+  EXPECT_FALSE(std::filesystem::exists(results.CheckpointDir(grid.runs[0].id)));
+}
+
+TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
+  torch::set_num_threads(1);
+  const LoadedGrid grid = LoadGridFromString(TinyGrid(640), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  const RunSpec& run = grid.runs[0];
+
+  ResultsDir straight(FreshDir("florenz_trainer_straight"));
+  straight.Create();
+  RunContext context;
+  context.results = &straight;
+  context.threads = 1;
+  const RunOutcome reference = TrainRun(run, data, context);
+
+  // An attempt that dies right after its checkpoint at 640 samples (step 20).
+  ResultsDir interrupted(FreshDir("florenz_trainer_interrupted"));
+  interrupted.Create();
+  context.results = &interrupted;
+  context.on_progress = [&](const TrainProgress& p) {
+    if (p.step == 25) throw std::runtime_error("killed");
+  };
+  EXPECT_THROW(TrainRun(run, data, context), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::exists(interrupted.CheckpointDir(run.id) / "checkpoint.pt"));
+  context.on_progress = nullptr;
+  const RunOutcome resumed = TrainRun(run, data, context);
+
+  EXPECT_EQ(resumed.final_metrics, reference.final_metrics);
+  const auto a = RunFileReader::Open(reference.file).ReadTrain();
+  const auto b = RunFileReader::Open(resumed.file).ReadTrain();
+  EXPECT_EQ(a.step, b.step);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.lr, b.lr);
+  EXPECT_EQ(a.grad_norm, b.grad_norm);
+  EXPECT_EQ(RunFileReader::Open(reference.file).ReadEval("caption_es").metrics,
+            RunFileReader::Open(resumed.file).ReadEval("caption_es").metrics);
+}
+
+TEST(TrainerTest, AFailedRunIsCommittedWithItsReasonAndCurve) {
+  const LoadedGrid grid = LoadGridFromString(TinyGrid(0), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_failed"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  context.on_progress = [&](const TrainProgress& p) {
+    if (p.step == 10) throw std::runtime_error("out of memory (injected)");
+  };
+  EXPECT_THROW(TrainRun(grid.runs[0], data, context), std::runtime_error);
+  const auto file = CommitFailedRun(grid.runs[0], data, results, "out of memory (injected)");
+  const RunFileReader reader = RunFileReader::Open(file);
+  EXPECT_EQ(reader.status(), RunStatus::kFailed);
+  EXPECT_EQ(reader.reason(), "out of memory (injected)");
+  EXPECT_EQ(reader.ReadTrain().step.size(), 2u);  // the rows logged before the failure
+}
+
+}  // namespace
+}  // namespace florenz::train

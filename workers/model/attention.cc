@@ -1,0 +1,91 @@
+// Hand-written multi-head attention (attention.h): masks as an additive −inf bias, heads as
+// the batch dimension of two matmuls, projections from parallel/.
+#include "workers/model/attention.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "parallel/mac_counter.h"
+
+namespace florenz::model {
+
+torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal) {
+  torch::Tensor allowed;  // [B|1, 1, Tq|1, Tk]
+  if (key_mask.defined()) {
+    allowed = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
+    if (causal) allowed = allowed & torch::ones({queries, key_mask.size(1)}, torch::kBool).tril();
+  } else {
+    allowed = torch::ones({1, 1, queries, queries}, torch::kBool).tril();
+  }
+  // Guard rows with no allowed key: let them attend everywhere (finite, ignored downstream).
+  allowed = allowed | ~allowed.any(-1, /*keepdim=*/true);
+  return torch::zeros(allowed.sizes(), torch::kFloat32)
+      .masked_fill_(~allowed, -std::numeric_limits<float>::infinity());
+}
+
+torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& bias) {
+  const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), dh = q.size(3);
+  MacCounter::Add(2.0 * b * h * tq * tk * dh);  // scores and mixing
+  torch::Tensor scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(dh))),
+                                       k.transpose(-2, -1));   // [B, H, Tq, Tk]
+  return torch::matmul(torch::softmax(scores + bias, -1), v);  // [B, H, Tq, dh]
+}
+
+namespace {
+
+// [B, H, T, dh] → [B, T, H·dh]
+torch::Tensor MergeHeads(const torch::Tensor& x) {
+  return x.permute({0, 2, 1, 3}).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+ColumnParallelLinearOptions Column(const AttentionOptions& o, const std::string& part) {
+  ColumnParallelLinearOptions c;
+  c.gather_output = false;  // heads stay on their rank
+  c.seed = LayerSeed(o.seed, o.name + "." + part);
+  c.tp = o.tp;
+  return c;
+}
+
+RowParallelLinearOptions Row(const AttentionOptions& o) {
+  RowParallelLinearOptions r;
+  r.input_is_parallel = true;
+  r.init_std = o.out_init_std;
+  r.seed = LayerSeed(o.seed, o.name + ".out");
+  r.tp = o.tp;
+  return r;
+}
+
+}  // namespace
+
+SelfAttentionImpl::SelfAttentionImpl(const AttentionOptions& o)
+    : heads_(ShardSize(o.heads, o.tp, "attention heads")) {
+  qkv_ = register_module("qkv", ColumnParallelLinear(o.d_model, 3 * o.d_model, Column(o, "qkv")));
+  out_ = register_module("out", RowParallelLinear(o.d_model, o.d_model, Row(o)));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
+  const int64_t b = x.size(0), t = x.size(1);
+  // [B, T, H·3·dh] → [B, H, T, 3·dh] → q, k, v [B, H, T, dh]
+  auto qkv = qkv_(x).view({b, t, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
+  return out_(MergeHeads(ScaledDotProductAttention(qkv[0], qkv[1], qkv[2], bias)));
+}
+
+CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
+    : heads_(ShardSize(o.heads, o.tp, "attention heads")) {
+  q_ = register_module("q", ColumnParallelLinear(o.d_model, o.d_model, Column(o, "q")));
+  kv_ = register_module("kv", ColumnParallelLinear(o.d_model, 2 * o.d_model, Column(o, "kv")));
+  out_ = register_module("out", RowParallelLinear(o.d_model, o.d_model, Row(o)));
+}
+
+torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
+                                          const torch::Tensor& bias) {
+  const int64_t b = x.size(0), t = x.size(1), e = memory.size(1);
+  torch::Tensor q = q_(x).view({b, t, heads_, -1}).transpose(1, 2);  // [B, H, T, dh]
+  auto kv = kv_(memory).view({b, e, heads_, -1}).permute({0, 2, 1, 3}).chunk(2, -1);
+  return out_(MergeHeads(ScaledDotProductAttention(q, kv[0], kv[1], bias)));
+}
+
+}  // namespace florenz::model

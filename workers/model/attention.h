@@ -1,0 +1,71 @@
+// Multi-head attention of the encoder-decoder, written by hand over [B, H, T, dh] matmuls
+// (LibTorch 1.13 has no scaled_dot_product_attention): self-attention with a fused q/k/v
+// ColumnParallelLinear, cross-attention with q and fused k/v, both with a RowParallelLinear out.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "parallel/column_parallel_linear.h"
+#include "parallel/row_parallel_linear.h"
+#include "parallel/tensor_parallel.h"
+
+namespace florenz::model {
+
+// Legend: B batch, H heads (this rank's H/p), Tq queries, Tk keys, C = d_model, dh = C / H.
+
+// Additive attention bias, 0 where a query may attend and −inf elsewhere:
+// [B, 1, 1, Tk] from a key-padding mask [B, Tk] (true = real key), or [1, 1, Tq, Tq] causal
+// when `key_mask` is undefined and `causal`. A query row with no allowed key (a fully padded
+// sample) gets all keys allowed instead, so softmax stays finite; its output is padding anyway.
+torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal);
+
+// softmax(q k^T / sqrt(dh) + bias) v: q [B, H, Tq, dh], k and v [B, H, Tk, dh] → [B, H, Tq, dh].
+torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& bias);
+
+struct AttentionOptions {
+  int64_t d_model = 0;
+  int64_t heads = 0;
+  // Standard deviation of the out projection (GPT-2: 0.02 / sqrt(2 · layers)).
+  double out_init_std = 0.02;
+  uint64_t seed = 0;  // the run's seed; each projection mixes in its name
+  std::string name;   // parameter path prefix for LayerSeed, e.g. "encoder.0.attention"
+  TensorParallel tp;  // heads are split across tp: H/p heads per rank
+};
+
+// Self-attention: x [B, T, C] → [B, T, C]. The fused qkv output is laid out per head,
+// [H, 3, dh] (Megatron's layout), so a contiguous tp shard holds whole heads.
+class SelfAttentionImpl : public torch::nn::Module {
+ public:
+  explicit SelfAttentionImpl(const AttentionOptions& options);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+
+ private:
+  int64_t heads_;  // this rank's
+  ColumnParallelLinear qkv_{nullptr};
+  RowParallelLinear out_{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
+// Cross-attention: queries from x [B, T, C], keys and values from memory [B, E, C]; the fused
+// kv output is laid out [H, 2, dh].
+class CrossAttentionImpl : public torch::nn::Module {
+ public:
+  explicit CrossAttentionImpl(const AttentionOptions& options);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory,
+                        const torch::Tensor& bias);
+
+ private:
+  int64_t heads_;  // this rank's
+  ColumnParallelLinear q_{nullptr};
+  ColumnParallelLinear kv_{nullptr};
+  RowParallelLinear out_{nullptr};
+};
+TORCH_MODULE(CrossAttention);
+
+}  // namespace florenz::model

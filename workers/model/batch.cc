@@ -1,0 +1,104 @@
+// Collate: stacks data::Examples into the padded tensors of a Batch (batch.h), cutting
+// rendered images into channel-major patches and padding symbolic objects, prompts and targets.
+#include "workers/model/batch.h"
+
+#include <algorithm>
+#include <string>
+
+#include "experiments/errors.h"
+#include "workers/data/image.h"
+#include "workers/data/vocabulary.h"
+
+namespace florenz::model {
+
+int64_t ImageFeatures(ImageMode mode, int patch_size) {
+  return mode == ImageMode::kRendered ? 3LL * patch_size * patch_size
+                                      : static_cast<int64_t>(data::SymbolicFeatureSize());
+}
+
+namespace {
+
+// Image tokens of one example: patches of a rendered image, objects of a symbolic one.
+int64_t ImageTokens(const data::Example& e, ImageMode mode, int image_size, int patch_size) {
+  if (e.image.empty()) return 0;
+  if (mode == ImageMode::kRendered) {
+    const int64_t side = image_size / patch_size;
+    return side * side;
+  }
+  return static_cast<int64_t>(e.image.size()) / data::SymbolicFeatureSize();
+}
+
+// Copies `tokens` into row `row` of a [B, width] int64 tensor, the rest stays <pad>.
+void FillRow(const std::vector<int32_t>& tokens, int64_t row, int64_t width, int64_t* out) {
+  std::copy(tokens.begin(), tokens.end(), out + row * width);
+}
+
+}  // namespace
+
+Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int image_size,
+              int patch_size) {
+  if (mode == ImageMode::kRendered && (patch_size <= 0 || image_size % patch_size != 0)) {
+    throw RunError("patch_size " + std::to_string(patch_size) + " does not divide image_size " +
+                   std::to_string(image_size));
+  }
+  const int64_t b = static_cast<int64_t>(examples.size());
+  const int64_t f = ImageFeatures(mode, patch_size);
+  int64_t i_max = 0, s_max = 0, t_max = 0;
+  for (const auto& e : examples) {
+    const int64_t expected = mode == ImageMode::kRendered
+                                 ? 3LL * image_size * image_size
+                                 : ImageTokens(e, mode, image_size, patch_size) * f;
+    if (!e.image.empty() && static_cast<int64_t>(e.image.size()) != expected) {
+      throw RunError("example image has " + std::to_string(e.image.size()) + " floats, expected " +
+                     std::to_string(expected));
+    }
+    i_max = std::max(i_max, ImageTokens(e, mode, image_size, patch_size));
+    s_max = std::max(s_max, static_cast<int64_t>(e.prompt.size()));
+    t_max = std::max(t_max, static_cast<int64_t>(e.target.size()));
+  }
+
+  Batch batch;
+  batch.image = torch::zeros({b, i_max, f}, torch::kFloat32);
+  batch.image_mask = torch::zeros({b, i_max}, torch::kBool);
+  batch.prompt = torch::full({b, s_max}, data::Vocabulary::kPad, torch::kInt64);
+  batch.decoder_input = torch::full({b, t_max}, data::Vocabulary::kPad, torch::kInt64);
+  batch.target = torch::full({b, t_max}, data::Vocabulary::kPad, torch::kInt64);
+  float* image = batch.image.data_ptr<float>();
+  bool* image_mask = batch.image_mask.data_ptr<bool>();
+  int64_t* prompt = batch.prompt.data_ptr<int64_t>();
+  int64_t* decoder_input = batch.decoder_input.data_ptr<int64_t>();
+  int64_t* target = batch.target.data_ptr<int64_t>();
+
+  for (int64_t row = 0; row < b; ++row) {
+    const data::Example& e = examples[row];
+    const int64_t tokens = ImageTokens(e, mode, image_size, patch_size);
+    float* out = image + row * i_max * f;
+    std::fill(image_mask + row * i_max, image_mask + row * i_max + tokens, true);
+    if (tokens > 0 && mode == ImageMode::kRendered) {
+      // Patch (pr, pc), row-major, feature (c, i, j) channel-major: pixel (c, pr·p+i, pc·p+j).
+      const int64_t s = image_size, p = patch_size, side = s / p;
+      for (int64_t pr = 0; pr < side; ++pr) {
+        for (int64_t pc = 0; pc < side; ++pc) {
+          float* patch = out + (pr * side + pc) * f;
+          for (int64_t c = 0; c < 3; ++c) {
+            for (int64_t i = 0; i < p; ++i) {
+              const float* src = e.image.data() + (c * s + pr * p + i) * s + pc * p;
+              std::copy(src, src + p, patch + (c * p + i) * p);
+            }
+          }
+        }
+      }
+    } else if (tokens > 0) {
+      std::copy(e.image.begin(), e.image.end(), out);
+    }
+    FillRow(e.prompt, row, s_max, prompt);
+    FillRow(e.target, row, t_max, target);
+    if (!e.target.empty()) {
+      decoder_input[row * t_max] = data::Vocabulary::kBos;
+      std::copy(e.target.begin(), e.target.end() - 1, decoder_input + row * t_max + 1);
+    }
+  }
+  return batch;
+}
+
+}  // namespace florenz::model

@@ -1,0 +1,237 @@
+// The encoder-decoder model (encoder_decoder.h): pre-norm encoder and decoder layers built
+// from parallel/ layers, sinusoidal positions, the tied or untied LM head and the per-sample
+// loss through vocab-parallel cross-entropy.
+#include "workers/model/encoder_decoder.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+
+#include "experiments/errors.h"
+#include "parallel/row_parallel_linear.h"
+#include "parallel/vocab_parallel_cross_entropy.h"
+#include "workers/data/vocabulary.h"
+#include "workers/model/attention.h"
+
+namespace florenz::model {
+
+namespace {
+
+constexpr double kInitStd = 0.02;
+
+// GELU MLP C → ffn → C: ColumnParallel (no gather) then RowParallel (input parallel), so the
+// ffn activations stay split across tp with one all-reduce at the end.
+class MlpImpl : public torch::nn::Module {
+ public:
+  MlpImpl(int64_t d, int64_t ffn, double out_std, uint64_t seed, const std::string& name,
+          const TensorParallel& tp) {
+    ColumnParallelLinearOptions up;
+    up.gather_output = false;
+    up.seed = LayerSeed(seed, name + ".up");
+    up.tp = tp;
+    RowParallelLinearOptions down;
+    down.input_is_parallel = true;
+    down.init_std = out_std;
+    down.seed = LayerSeed(seed, name + ".down");
+    down.tp = tp;
+    up_ = register_module("up", ColumnParallelLinear(d, ffn, up));
+    down_ = register_module("down", RowParallelLinear(ffn, d, down));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return down_(torch::gelu(up_(x))); }
+
+ private:
+  ColumnParallelLinear up_{nullptr};
+  RowParallelLinear down_{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+torch::nn::LayerNorm Norm(int64_t d) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}));
+}
+
+AttentionOptions Attention(const ModelSize& size, double out_std, uint64_t seed,
+                           const std::string& name, const TensorParallel& tp) {
+  AttentionOptions a;
+  a.d_model = size.d_model;
+  a.heads = size.heads;
+  a.out_init_std = out_std;
+  a.seed = seed;
+  a.name = name;
+  a.tp = tp;
+  return a;
+}
+
+}  // namespace
+
+// x ← x + SelfAttention(LN(x)); x ← x + MLP(LN(x)).
+class EncoderLayerImpl : public torch::nn::Module {
+ public:
+  EncoderLayerImpl(const ModelSize& size, uint64_t seed, const std::string& name,
+                   const TensorParallel& tp) {
+    const double out_std = kInitStd / std::sqrt(2.0 * size.encoder_layers);
+    norm1_ = register_module("norm1", Norm(size.d_model));
+    attention_ = register_module(
+        "attention", SelfAttention(Attention(size, out_std, seed, name + ".attention", tp)));
+    norm2_ = register_module("norm2", Norm(size.d_model));
+    mlp_ = register_module("mlp", Mlp(size.d_model, size.ffn, out_std, seed, name + ".mlp", tp));
+  }
+  // x [B, E, C], bias [B, 1, 1, E]
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias) {
+    x = x + attention_(norm1_(x), bias);
+    return x + mlp_(norm2_(x));
+  }
+
+ private:
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
+  SelfAttention attention_{nullptr};
+  Mlp mlp_{nullptr};
+};
+
+// x ← x + CausalSelfAttention(LN(x)); x ← x + CrossAttention(LN(x), memory);
+// x ← x + MLP(LN(x)).
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  DecoderLayerImpl(const ModelSize& size, uint64_t seed, const std::string& name,
+                   const TensorParallel& tp) {
+    const double out_std = kInitStd / std::sqrt(2.0 * size.decoder_layers);
+    norm1_ = register_module("norm1", Norm(size.d_model));
+    self_attention_ = register_module(
+        "self_attention",
+        SelfAttention(Attention(size, out_std, seed, name + ".self_attention", tp)));
+    norm2_ = register_module("norm2", Norm(size.d_model));
+    cross_attention_ = register_module(
+        "cross_attention",
+        CrossAttention(Attention(size, out_std, seed, name + ".cross_attention", tp)));
+    norm3_ = register_module("norm3", Norm(size.d_model));
+    mlp_ = register_module("mlp", Mlp(size.d_model, size.ffn, out_std, seed, name + ".mlp", tp));
+  }
+  // x [B, T, C], causal [1, 1, T, T], memory [B, E, C], memory_bias [B, 1, 1, E]
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& causal, const torch::Tensor& memory,
+                        const torch::Tensor& memory_bias) {
+    x = x + self_attention_(norm1_(x), causal);
+    x = x + cross_attention_(norm2_(x), memory, memory_bias);
+    return x + mlp_(norm3_(x));
+  }
+
+ private:
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};
+  SelfAttention self_attention_{nullptr};
+  CrossAttention cross_attention_{nullptr};
+  Mlp mlp_{nullptr};
+};
+
+EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options,
+                                       int64_t image_features, uint64_t seed)
+    : EncoderDecoderImpl(size, options, image_features, seed, TensorParallel{}) {}
+
+EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options,
+                                       int64_t image_features, uint64_t seed,
+                                       const TensorParallel& tp)
+    : d_model_(size.d_model), tp_(tp) {
+  RequireSingleRank(tp, "EncoderDecoder");
+  if (size.d_model <= 0 || size.heads <= 0 || size.d_model % size.heads != 0 ||
+      size.d_model % 2 != 0) {
+    throw RunError("model size '" + size.name + "': d_model " + std::to_string(size.d_model) +
+                   " must be even and divisible by heads " + std::to_string(size.heads));
+  }
+  ColumnParallelLinearOptions image;
+  image.gather_output = true;  // image tokens are full-width residual inputs
+  image.seed = LayerSeed(seed, "image_projection");
+  image.tp = tp;
+  image_projection_ = register_module("image_projection",
+                                      ColumnParallelLinear(image_features, size.d_model, image));
+  VocabParallelEmbeddingOptions embedding;
+  embedding.init_std = kInitStd;
+  embedding.seed = LayerSeed(seed, "embedding");
+  embedding.tp = tp;
+  embedding_ = register_module("embedding",
+                               VocabParallelEmbedding(options.vocab_size, size.d_model, embedding));
+  // Layers are children of ModuleLists, so parameters read "encoder.0.attention.qkv.weight".
+  auto encoder = register_module("encoder", torch::nn::ModuleList());
+  for (int i = 0; i < size.encoder_layers; ++i) {
+    encoder_.push_back(
+        std::make_shared<EncoderLayerImpl>(size, seed, "encoder." + std::to_string(i), tp));
+    encoder->push_back(encoder_.back());
+  }
+  encoder_norm_ = register_module("encoder_norm", Norm(size.d_model));
+  auto decoder = register_module("decoder", torch::nn::ModuleList());
+  for (int i = 0; i < size.decoder_layers; ++i) {
+    decoder_.push_back(
+        std::make_shared<DecoderLayerImpl>(size, seed, "decoder." + std::to_string(i), tp));
+    decoder->push_back(decoder_.back());
+  }
+  decoder_norm_ = register_module("decoder_norm", Norm(size.d_model));
+  if (!options.tie_embeddings) {
+    ColumnParallelLinearOptions head;
+    head.bias = false;
+    head.gather_output = false;  // vocab-parallel logits go straight to vocab-parallel CE
+    head.seed = LayerSeed(seed, "lm_head");
+    head.tp = tp;
+    lm_head_ =
+        register_module("lm_head", ColumnParallelLinear(size.d_model, options.vocab_size, head));
+  }
+}
+
+torch::Tensor EncoderDecoderImpl::Positions(const torch::Tensor& positions) {
+  const int64_t needed = positions.numel() == 0 ? 1 : positions.max().item<int64_t>() + 1;
+  if (!position_table_.defined() || position_table_.size(0) < needed) {
+    // PE[pos, 2i] = sin(pos / 10000^(2i/C)), PE[pos, 2i+1] = cos(pos / 10000^(2i/C))
+    const int64_t rows = std::max<int64_t>(needed, 64);
+    torch::Tensor pos = torch::arange(rows, torch::kFloat64).unsqueeze(1);
+    torch::Tensor inv = torch::exp(torch::arange(0, d_model_, 2, torch::kFloat64) *
+                                   (-std::log(10000.0) / d_model_));
+    torch::Tensor angle = pos * inv;  // [L, C/2]
+    position_table_ =
+        torch::stack({angle.sin(), angle.cos()}, -1).view({rows, d_model_}).to(torch::kFloat32);
+  }
+  return torch::embedding(position_table_, positions);
+}
+
+std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& batch) {
+  torch::Tensor mask = torch::cat(
+      {batch.image_mask.to(torch::kBool), batch.prompt != data::Vocabulary::kPad}, 1);  // [B, E]
+  // Real tokens take consecutive positions; padding does not shift them.
+  torch::Tensor positions = (mask.to(torch::kInt64).cumsum(1) - 1).clamp_min(0);  // [B, E]
+  torch::Tensor prompt = embedding_(batch.prompt) * std::sqrt(static_cast<double>(d_model_));
+  torch::Tensor x = batch.image.size(1) > 0
+                        ? torch::cat({image_projection_(batch.image), prompt}, 1)
+                        : prompt;  // [B, E, C]
+  x = x + Positions(positions);
+  torch::Tensor bias = AttentionBias(mask, x.size(1), /*causal=*/false);  // [B, 1, 1, E]
+  for (auto& layer : encoder_) x = layer->forward(x, bias);
+  return {encoder_norm_(x), mask};
+}
+
+torch::Tensor EncoderDecoderImpl::Decode(const torch::Tensor& decoder_input,
+                                         const torch::Tensor& memory,
+                                         const torch::Tensor& memory_mask) {
+  // Logits [B, T, V]: at tp > 1 the slices [B, T, V/p] would be gathered here
+  // (gather_from_tp_region); training uses SampleLoss, which never gathers them.
+  const int64_t t = decoder_input.size(1);
+  torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
+                    Positions(torch::arange(t, torch::kInt64));               // [B, T, C]
+  torch::Tensor causal = AttentionBias(torch::Tensor(), t, /*causal=*/true);  // [1, 1, T, T]
+  torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
+  for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
+  return LocalLogits(decoder_norm_(x));
+}
+
+torch::Tensor EncoderDecoderImpl::LocalLogits(const torch::Tensor& hidden) {
+  return lm_head_ ? lm_head_(hidden) : embedding_->Logits(hidden);
+}
+
+torch::Tensor EncoderDecoderImpl::forward(const Batch& batch) {
+  auto [memory, mask] = Encode(batch);
+  return Decode(batch.decoder_input, memory, mask);
+}
+
+torch::Tensor EncoderDecoderImpl::SampleLoss(const Batch& batch) {
+  torch::Tensor logits = forward(batch);  // [B, T, V/p], never gathered
+  torch::Tensor loss = VocabParallelCrossEntropy(logits, batch.target, tp_,
+                                                 data::Vocabulary::kPad);  // [B, T]
+  torch::Tensor tokens = (batch.target != data::Vocabulary::kPad).sum(1).clamp_min(1);
+  return loss.sum(1) / tokens.to(loss.scalar_type());  // [B]
+}
+
+}  // namespace florenz::model

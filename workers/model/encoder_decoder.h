@@ -1,0 +1,79 @@
+// The encoder-decoder vision-language model of DESIGN.md ("Model"): image tokens (a linear
+// projection of patches or attribute vectors) and the prompt go through a pre-norm
+// transformer encoder; the decoder has self-attention, cross-attention and a GELU MLP; the
+// LM head is tied to the token embedding unless model.tie_embeddings is false. Positions are
+// sinusoidal. Every linear layer and the embedding are parallel/ layers (plain at tp = 1).
+// Parameter counts equal experiments/model_cost.h exactly.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "experiments/model_options.h"
+#include "parallel/column_parallel_linear.h"
+#include "parallel/tensor_parallel.h"
+#include "parallel/vocab_parallel_embedding.h"
+#include "workers/model/batch.h"
+
+namespace florenz::model {
+
+class EncoderLayerImpl;  // encoder_decoder.cc
+class DecoderLayerImpl;
+
+// Legend: B batch, I image tokens, F features per image token, S prompt tokens, E = I + S
+// encoder tokens, T decoder positions, C = d_model, V vocabulary (V/p on a tp rank).
+//
+// Embeddings: a token's input is sqrt(C) · E[id] + PE(position) (Vaswani et al.), image tokens
+// are W_img · features + b + PE(position). Encoder positions count only real tokens
+// (cumsum of the key-padding mask), so padding an image or a prompt moves no position.
+// Initialisation (GPT-2): every weight N(0, 0.02²), the residual output projections (attention
+// out, MLP down) N(0, (0.02 / sqrt(2 · layers of the stack))²), biases 0, LayerNorm 1 and 0.
+class EncoderDecoderImpl : public torch::nn::Module {
+ public:
+  // Weights are drawn from `seed` (full weights, then this rank's shard: values do not
+  // depend on the tensor-parallel degree).
+  EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options, int64_t image_features,
+                     uint64_t seed);
+  // Same on rank tp.rank of a tensor-parallel group (tp.size > 1 throws until the parallel/
+  // Communicator exists).
+  EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options, int64_t image_features,
+                     uint64_t seed, const TensorParallel& tp);
+
+  // Logits [B, T, V].
+  torch::Tensor forward(const Batch& batch);
+  // Cross-entropy per sample [B]: the mean over the sample's non-<pad> target tokens (the
+  // paper's CE is the mean of this over samples).
+  torch::Tensor SampleLoss(const Batch& batch);
+  // Encoder states [B, I+S, d] and their key-padding mask [B, I+S] (true = real token), for
+  // decoding (evaluation).
+  std::pair<torch::Tensor, torch::Tensor> Encode(const Batch& batch);
+  // Logits [B, T, V] of the decoder over `decoder_input` given encoder states.
+  torch::Tensor Decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
+                       const torch::Tensor& memory_mask);
+
+  const TensorParallel& tp() const { return tp_; }
+
+ private:
+  // Final decoder states [B, T, C] → this rank's logits slice [B, T, V/p].
+  torch::Tensor LocalLogits(const torch::Tensor& hidden);
+  // Sinusoidal encodings [*, C] of integer positions [*].
+  torch::Tensor Positions(const torch::Tensor& positions);
+
+  int64_t d_model_;
+  TensorParallel tp_;
+  ColumnParallelLinear image_projection_{nullptr};
+  VocabParallelEmbedding embedding_{nullptr};
+  std::vector<std::shared_ptr<EncoderLayerImpl>> encoder_;
+  torch::nn::LayerNorm encoder_norm_{nullptr};
+  std::vector<std::shared_ptr<DecoderLayerImpl>> decoder_;
+  torch::nn::LayerNorm decoder_norm_{nullptr};
+  ColumnParallelLinear lm_head_{nullptr};  // untied head only
+  torch::Tensor position_table_;           // [L, C] sinusoids, grown on demand (not a buffer)
+};
+TORCH_MODULE(EncoderDecoder);
+
+}  // namespace florenz::model

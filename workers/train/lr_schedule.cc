@@ -1,0 +1,46 @@
+// Learning-rate schedules (see lr_schedule.h).
+#include "workers/train/lr_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace florenz::train {
+
+LrSchedule::LrSchedule(const TrainingOptions& options, int64_t total_steps)
+    : schedule_(options.schedule),
+      peak_(options.optimizer.learning_rate),
+      total_steps_(std::max<int64_t>(1, total_steps)) {
+  const double warmup_samples =
+      schedule_.warmup_samples > 0
+          ? static_cast<double>(schedule_.warmup_samples)
+          : schedule_.warmup_fraction * static_cast<double>(total_steps_) * options.batch_size;
+  warmup_steps_ = std::min<int64_t>(
+      total_steps_ - 1, static_cast<int64_t>(std::ceil(warmup_samples / options.batch_size)));
+  warmup_steps_ = std::max<int64_t>(0, warmup_steps_);
+}
+
+double LrSchedule::At(int64_t step) const {
+  if (step < warmup_steps_) return peak_ * static_cast<double>(step + 1) / (warmup_steps_ + 1);
+  const double floor = peak_ * schedule_.min_lr_ratio;
+  switch (schedule_.kind) {
+    case ScheduleKind::kConstant:
+      return peak_;
+    case ScheduleKind::kCosine: {
+      const double span = static_cast<double>(std::max<int64_t>(1, total_steps_ - warmup_steps_));
+      const double t = std::min(1.0, static_cast<double>(step - warmup_steps_) / span);
+      return floor + (peak_ - floor) * 0.5 * (1.0 + std::cos(M_PI * t));
+    }
+    case ScheduleKind::kWsd: {
+      const int64_t decay = std::max<int64_t>(
+          1, static_cast<int64_t>(std::round(schedule_.decay_fraction * total_steps_)));
+      const int64_t decay_start = std::max(warmup_steps_, total_steps_ - decay);
+      if (step < decay_start) return peak_;
+      const double t =
+          std::min(1.0, static_cast<double>(step - decay_start) / std::max<int64_t>(1, decay));
+      return peak_ + (floor - peak_) * t;
+    }
+  }
+  return peak_;
+}
+
+}  // namespace florenz::train

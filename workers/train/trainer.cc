@@ -1,0 +1,229 @@
+// The training loop (see trainer.h). TrainRun reads top to bottom: set up, resume, then for
+// each step: batch, forward, backward, clip, step; log, evaluate and checkpoint on their
+// intervals; finally evaluate and commit.
+#include "workers/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "experiments/errors.h"
+#include "experiments/run_file_reader.h"
+#include "experiments/spec_writer.h"
+#include "workers/model/encoder_decoder.h"
+#include "workers/train/checkpoint.h"
+#include "workers/train/evaluator.h"
+#include "workers/train/lr_schedule.h"
+#include "workers/train/thread_count.h"
+
+namespace florenz::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+RunConfig MakeRunConfig(const RunSpec& run, int threads) {
+  const ModelSize& s = run.size();
+  RunConfig config;
+  config.run_id = run.id;
+  config.spec_yaml = SpecToYaml(run.spec);
+  config.numbers = {
+      {"params", static_cast<double>(run.cost.params)},
+      {"non_embedding_params", static_cast<double>(run.cost.non_embedding_params)},
+      {"embedding_params", static_cast<double>(run.cost.embedding_params)},
+      {"samples", static_cast<double>(run.samples())},
+      {"seed", static_cast<double>(run.seed())},
+      {"flops_per_sample", run.cost.forward_flops},
+      {"training_flops", run.training_flops},
+      {"batch_size", static_cast<double>(run.spec.training.batch_size)},
+      {"d_model", static_cast<double>(s.d_model)},
+      {"encoder_layers", static_cast<double>(s.encoder_layers)},
+      {"decoder_layers", static_cast<double>(s.decoder_layers)},
+      {"heads", static_cast<double>(s.heads)},
+      {"ffn", static_cast<double>(s.ffn)},
+      {"tensor_parallel", static_cast<double>(run.tp)},
+      {"data_parallel", static_cast<double>(run.dp)},
+      {"threads", static_cast<double>(threads)},
+  };
+  config.strings = {{"size", s.name}, {"experiment", run.spec.experiment.name}};
+  return config;
+}
+
+RunFileLayout MakeLayout(const data::DataGenerator& data, const Evaluator& evaluator) {
+  RunFileLayout layout;
+  for (const auto& pair : data.pairs()) layout.eval_pairs.push_back(pair.name);
+  layout.eval_metrics = {"cross_entropy"};
+  layout.final_metrics = evaluator.FinalMetricNames();
+  return layout;
+}
+
+// Copies the rows of an interrupted attempt's .partial up to `step` into `writer`, so the
+// resumed run's file holds the same curve as an uninterrupted one.
+void ReplayRows(const std::filesystem::path& partial, int64_t up_to_step, RunFileWriter& writer) {
+  if (!std::filesystem::exists(partial)) return;
+  const RunFileReader reader = RunFileReader::Open(partial);
+  const auto train = reader.ReadTrain();
+  for (size_t i = 0; i < train.step.size(); ++i) {
+    if (train.step[i] > up_to_step) break;
+    writer.AppendTrain(TrainRecord{train.step[i], train.samples[i], train.loss[i], train.lr[i],
+                                   train.grad_norm[i], train.seconds[i]});
+  }
+  for (const auto& pair : reader.eval_pairs()) {
+    const auto eval = reader.ReadEval(pair);
+    for (size_t i = 0; i < eval.step.size(); ++i) {
+      if (eval.step[i] > up_to_step) break;
+      std::vector<double> values;
+      for (const auto& [metric, column] : eval.metrics) values.push_back(column[i]);
+      writer.AppendEval(pair, EvalRecord{eval.step[i], eval.samples[i], values});
+    }
+  }
+}
+
+// A new writer for `run`. With `keep_up_to_step` >= 0, the rows that the previous attempt's
+// .partial holds up to that step are carried over (a resumed run); the old rows wait in the
+// run's checkpoint folder until the new .partial holds them, so a kill at any moment loses
+// none.
+RunFileWriter ReopenRunFile(const ResultsDir& results, const RunSpec& run, const RunConfig& config,
+                            const RunFileLayout& layout, int64_t keep_up_to_step) {
+  const auto partial = results.PartialFile(run.id);
+  const auto keep_dir = results.CheckpointDir(run.id);
+  const auto old = keep_dir / "previous-attempt.h5.partial";
+  if (keep_up_to_step >= 0 && !std::filesystem::exists(old) && std::filesystem::exists(partial)) {
+    std::filesystem::create_directories(keep_dir);
+    std::filesystem::rename(partial, old);
+  }
+  RunFileWriter writer = RunFileWriter::Create(results.RunsDir(), config, layout);
+  if (keep_up_to_step >= 0) {
+    ReplayRows(old, keep_up_to_step, writer);
+    writer.Flush();
+  }
+  std::filesystem::remove(old);
+  return writer;
+}
+
+std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t seed, int64_t first,
+                                    int count) {
+  std::vector<data::Example> examples;
+  examples.reserve(count);
+  for (int i = 0; i < count; ++i) examples.push_back(data.TrainExample(seed, first + i));
+  return examples;
+}
+
+std::map<std::string, double> FinalMetrics(const Evaluator& evaluator,
+                                           const std::map<std::string, double>& per_pair) {
+  std::map<std::string, double> metrics = evaluator.Aggregates(per_pair);
+  for (const auto& [pair, ce] : per_pair) metrics[PairMetricName(pair)] = ce;
+  return metrics;
+}
+
+}  // namespace
+
+RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
+                    const RunContext& context) {
+  const ExperimentSpec& spec = run.spec;
+  const TrainingOptions& t = spec.training;
+  const int threads = ResolveThreadCount(context.threads);
+  SetComputeThreads(threads);
+
+  // The model, optimizer and schedule of this run.
+  model::EncoderDecoder model(run.size(), spec.model,
+                              model::ImageFeatures(spec.data.image, spec.model.patch_size),
+                              static_cast<uint64_t>(run.seed()));
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(t.optimizer.learning_rate)
+                                    .betas({t.optimizer.beta1, t.optimizer.beta2})
+                                    .eps(t.optimizer.epsilon)
+                                    .weight_decay(t.optimizer.weight_decay));
+  const int64_t batch = t.batch_size;
+  const int64_t steps = std::max<int64_t>(1, run.samples() / batch);
+  const LrSchedule schedule(t, steps);
+  const Evaluator evaluator(spec, data);
+
+  // Resume: the checkpoint restores model, optimizer and position; the old .partial gives
+  // the rows logged up to it.
+  const ResultsDir& results = *context.results;
+  const auto checkpoint_dir = results.CheckpointDir(run.id);
+  const auto resumed = LoadCheckpoint(checkpoint_dir, *model, optimizer);
+  const int64_t start_step = resumed ? resumed->step : 0;
+  RunFileWriter writer = ReopenRunFile(results, run, MakeRunConfig(run, threads),
+                                       MakeLayout(data, evaluator), resumed ? start_step : -1);
+
+  const auto started = Clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  const int64_t eval_every = spec.evaluation.interval > 0 ? spec.evaluation.interval : 0;
+  const int64_t checkpoint_every = spec.execution.checkpoint_interval;
+  auto crossed = [&](int64_t interval, int64_t before, int64_t after) {
+    return interval > 0 && before / interval != after / interval;
+  };
+  auto evaluate = [&](int64_t step, int64_t samples) {
+    const auto per_pair = evaluator.CrossEntropy(model);
+    for (const auto& [pair, ce] : per_pair)
+      writer.AppendEval(pair, EvalRecord{step, samples, {ce}});
+    return per_pair;
+  };
+
+  model->train();
+  for (int64_t step = start_step; step < steps; ++step) {
+    const int64_t first = step * batch;
+    const model::Batch inputs =
+        model::Collate(Examples(data, run.seed(), first, batch), spec.data.image,
+                       spec.data.image_size, spec.model.patch_size);
+    const double lr = schedule.At(step);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    optimizer.zero_grad();
+    const torch::Tensor loss = model->SampleLoss(inputs).mean();
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) {
+      std::ostringstream reason;
+      reason << "diverged at step " << step + 1 << " (loss = " << loss_value << ")";
+      throw RunError(reason.str());
+    }
+    loss.backward();
+    const double grad_norm =
+        t.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model->parameters(), t.grad_clip)
+                        : torch::nn::utils::clip_grad_norm_(model->parameters(), 1e30);
+    optimizer.step();
+
+    const int64_t done = step + 1, samples = done * batch;
+    if (done % t.log_interval == 0 || done == steps) {
+      writer.AppendTrain(TrainRecord{done, samples, loss_value, lr, grad_norm, seconds()});
+      writer.Flush();
+      if (context.on_progress) {
+        const double elapsed = seconds();
+        context.on_progress(TrainProgress{done, steps, samples, steps * batch, loss_value,
+                                          (done - start_step) * batch / std::max(1e-9, elapsed),
+                                          elapsed, resumed.has_value()});
+      }
+    }
+    if (done < steps && crossed(eval_every, samples - batch, samples)) {
+      evaluate(done, samples);
+      writer.Flush();
+    }
+    if (done < steps && crossed(checkpoint_every, samples - batch, samples)) {
+      writer.Flush();
+      SaveCheckpoint(checkpoint_dir, *model, optimizer, CheckpointPosition{done, samples});
+    }
+  }
+
+  const auto per_pair = evaluate(steps, steps * batch);
+  RunOutcome outcome;
+  outcome.status = RunStatus::kCompleted;
+  outcome.final_metrics = FinalMetrics(evaluator, per_pair);
+  outcome.file = writer.Finish(RunStatus::kCompleted, "", outcome.final_metrics);
+  outcome.seconds = seconds();
+  std::filesystem::remove_all(checkpoint_dir);  // the committed file supersedes it
+  return outcome;
+}
+
+std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
+                                      const ResultsDir& results, const std::string& reason) {
+  const Evaluator evaluator(run.spec, data);
+  RunFileWriter writer = ReopenRunFile(results, run, MakeRunConfig(run, ResolveThreadCount(0)),
+                                       MakeLayout(data, evaluator), INT64_MAX);
+  const auto file = writer.Finish(RunStatus::kFailed, reason, {});
+  std::filesystem::remove_all(results.CheckpointDir(run.id));
+  return file;
+}
+
+}  // namespace florenz::train

@@ -1,0 +1,56 @@
+// Training one run of the grid: the model from the run's size and seed, AdamW with the run's
+// schedule, the data stream of the run's seed, every loss logged to the run's HDF5 file,
+// evaluation CE per pair, checkpoints, and exact resume from the last checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "experiments/results_dir.h"
+#include "experiments/run_file_writer.h"
+#include "experiments/run_spec.h"
+#include "workers/data/data_generator.h"
+
+namespace florenz::train {
+
+// A snapshot for progress lines, sent every log interval.
+struct TrainProgress {
+  int64_t step = 0;
+  int64_t steps = 0;
+  int64_t samples = 0;
+  int64_t budget = 0;
+  double loss = 0;
+  double samples_per_second = 0;
+  double seconds = 0;
+  bool resumed = false;  // this attempt started from a checkpoint
+};
+
+struct RunContext {
+  const ResultsDir* results = nullptr;
+  // LibTorch intra-op threads (0 = the cores this process may use).
+  int threads = 0;
+  std::function<void(const TrainProgress&)> on_progress;
+};
+
+struct RunOutcome {
+  RunStatus status = RunStatus::kFailed;
+  std::string reason;
+  std::map<std::string, double> final_metrics;
+  double seconds = 0;
+  std::filesystem::path file;
+};
+
+// Trains `run` to its budget, resuming from its checkpoint when there is one, and commits
+// its run file (status completed). Throws RunError when the loss diverges ("diverged at step
+// S (loss = nan)") and lets other exceptions through: the caller's run boundary retries or
+// calls CommitFailedRun.
+RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data, const RunContext& context);
+
+// Commits `run`'s file with status failed and `reason`, keeping every row its .partial holds.
+std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
+                                      const ResultsDir& results, const std::string& reason);
+
+}  // namespace florenz::train
