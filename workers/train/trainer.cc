@@ -13,6 +13,7 @@
 #include "workers/model/encoder_decoder.h"
 #include "workers/train/checkpoint.h"
 #include "workers/train/evaluator.h"
+#include "workers/train/fault_injection.h"
 #include "workers/train/lr_schedule.h"
 #include "workers/train/thread_count.h"
 
@@ -173,7 +174,12 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     }
     optimizer.zero_grad();
     const torch::Tensor loss = model->SampleLoss(inputs).mean();
-    const double loss_value = loss.item<double>();
+    double loss_value = loss.item<double>();
+    const Fault fault = FaultAt(run.id, step + 1);
+    if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
+      if (fault.kind == FaultKind::kDiverge) loss_value = std::nan("");
+      RaiseFault(fault, run.id, step + 1);
+    }
     if (!std::isfinite(loss_value)) {
       std::ostringstream reason;
       reason << "diverged at step " << step + 1 << " (loss = " << loss_value << ")";

@@ -9,6 +9,7 @@
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
 #include "workers/data/data_check.h"
+#include "workers/train/fault_injection.h"
 
 namespace florenz::train {
 namespace {
@@ -128,6 +129,46 @@ TEST(TrainerTest, AFailedRunIsCommittedWithItsReasonAndCurve) {
   EXPECT_EQ(reader.status(), RunStatus::kFailed);
   EXPECT_EQ(reader.reason(), "out of memory (injected)");
   EXPECT_EQ(reader.ReadTrain().step.size(), 2u);  // the rows logged before the failure
+}
+
+}  // namespace
+}  // namespace florenz::train
+
+namespace florenz::train {
+namespace {
+
+class FaultTest : public ::testing::Test {
+ protected:
+  void TearDown() override { unsetenv("FLORENZ_FAULT"); }
+};
+
+TEST_F(FaultTest, ANonFiniteLossFailsTheRunWithItsStep) {
+  const LoadedGrid grid = LoadGridFromString(TinyGrid(0), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_diverge"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  setenv("FLORENZ_FAULT", (grid.runs[0].id + ":diverge@7").c_str(), 1);
+  try {
+    TrainRun(grid.runs[0], data, context);
+    FAIL() << "expected RunError";
+  } catch (const RunError& e) {
+    EXPECT_EQ(std::string(e.what()), "diverged at step 7 (loss = nan)");
+  }
+}
+
+TEST_F(FaultTest, FaultsParseAndMatchRunsAndSteps) {
+  setenv("FLORENZ_FAULT", "xs-10k:throw@3;s-20k:kill-once@5", 1);
+  EXPECT_EQ(FaultAt("xs-10k-s0-abc", 3).kind, FaultKind::kThrow);
+  EXPECT_EQ(FaultAt("xs-10k-s0-abc", 4).kind, FaultKind::kNone);
+  EXPECT_EQ(FaultAt("s-20k-s0-def", 5).kind, FaultKind::kKill);
+  EXPECT_TRUE(FaultAt("s-20k-s0-def", 5).once);
+  EXPECT_EQ(FaultAt("m-20k-s0-def", 5).kind, FaultKind::kNone);
+  EXPECT_THROW(RaiseFault(Fault{FaultKind::kThrow, false}, "r", 3), std::runtime_error);
+  unsetenv("FLORENZ_FAULT");
+  EXPECT_EQ(FaultAt("xs-10k-s0-abc", 3).kind, FaultKind::kNone);
 }
 
 }  // namespace
