@@ -119,6 +119,9 @@ void Language::Index() {
     for (const auto& w : lexicon_.relations[r]) add(w, Meaning::kRelationWord, r);
   }
   // Duplicate (word, meaning) entries from forms that coincide are harmless for lookups.
+  for (const auto& entry : meanings_) words_.insert(entry.first);
+  words_.insert(lexicon_.conjunction);
+  words_.insert(lexicon_.prefix.begin(), lexicon_.prefix.end());
 }
 
 int Language::LongestCaption(int max_objects) const {
@@ -143,13 +146,7 @@ int Language::LongestCaption(int max_objects) const {
   return static_cast<int>(lexicon_.prefix.size()) + longest[max_objects];
 }
 
-std::vector<std::string> Language::AllWords() const {
-  std::set<std::string> words;
-  for (const auto& entry : meanings_) words.insert(entry.first);
-  words.insert(lexicon_.conjunction);
-  words.insert(lexicon_.prefix.begin(), lexicon_.prefix.end());
-  return {words.begin(), words.end()};
-}
+std::vector<std::string> Language::AllWords() const { return {words_.begin(), words_.end()}; }
 
 Shape Language::ShapeClass(Shape shape) const {
   const std::string& word = lexicon_.shapes[static_cast<int>(shape)].singular;

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,7 @@ class Language {
   // Every word this language can produce, sorted (for the shared vocabulary).
   std::vector<std::string> AllWords() const;
   // Does `word` belong to this language's lexicon?
-  bool HasWord(const std::string& word) const { return meanings_.count(word) > 0; }
+  bool HasWord(const std::string& word) const { return words_.count(word) > 0; }
 
  private:
   struct Meaning {
@@ -66,6 +67,7 @@ class Language {
   LanguageOptions options_;
   Lexicon lexicon_;
   std::multimap<std::string, Meaning> meanings_;
+  std::set<std::string> words_;  // every word: meanings, the conjunction and the prefix
 };
 
 }  // namespace florenz::data

@@ -170,3 +170,25 @@ TEST(LanguageTest, LongestCaptionBoundsEveryCaption) {
 
 }  // namespace
 }  // namespace florenz::data
+
+namespace florenz::data {
+namespace {
+
+TEST(LanguageWordsTest, HasWordCoversEveryWordACaptionCanContain) {
+  const LoadedGrid grid = testing::LoadDataGrid(testing::PaperDataGrid("symbolic", 3));
+  const DataGenerator data(grid.spec);
+  SceneOptions options;
+  options.max_objects = 3;
+  for (int s = 0; s < kShapes; ++s) options.shapes.push_back(static_cast<Shape>(s));
+  for (const Language& language : data.languages()) {
+    for (int i = 0; i < 500; ++i) {
+      SampleRng rng(3, Split::kTrain, i);
+      for (const auto& w : language.Caption(GenerateScene(options, rng).clauses, i % 4)) {
+        ASSERT_TRUE(language.HasWord(w)) << language.name() << ": " << w;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace florenz::data
