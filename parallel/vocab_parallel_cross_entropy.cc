@@ -9,6 +9,16 @@ namespace florenz {
 torch::Tensor VocabParallelCrossEntropy(const torch::Tensor& logits, const torch::Tensor& target,
                                         const TensorParallel& tp, int64_t ignore_index) {
   RequireSingleRank(tp, "VocabParallelCrossEntropy");
+  if (tp.size == 1) {
+    // One rank holds the whole vocabulary: LibTorch's fused log-softmax + NLL computes the
+    // same numbers with fewer kernels (forward and backward) than the sharded steps below.
+    namespace F = torch::nn::functional;
+    const int64_t vocab = logits.size(-1);
+    return F::cross_entropy(
+               logits.reshape({-1, vocab}), target.reshape({-1}),
+               F::CrossEntropyFuncOptions().ignore_index(ignore_index).reduction(torch::kNone))
+        .view(target.sizes());
+  }
   const int64_t local_vocab = logits.size(-1);
   const int64_t vocab_start = tp.rank * local_vocab;
   // m: max over the vocabulary (all-reduce MAX at tp > 1); a constant for the gradient.
