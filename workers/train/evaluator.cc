@@ -1,9 +1,18 @@
-// Evaluation cross-entropy (see evaluator.h).
+// Evaluation (see evaluator.h).
 #include "workers/train/evaluator.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace florenz::train {
+namespace {
+
+constexpr const char* kCrossEntropy = "cross_entropy";
+constexpr const char* kDisambiguation = "disambiguation";
+// The control: the same items with the images blanked (chance = 0.5 if the model uses them).
+constexpr const char* kDisambiguationBlank = "disambiguation_blank";
+
+}  // namespace
 
 std::string PairMetricName(const std::string& pair) { return "cross_entropy_" + pair; }
 
@@ -13,7 +22,8 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
       image_size_(run.data.image_size),
       patch_size_(run.model.patch_size),
       batch_size_(run.training.batch_size),
-      samples_per_pair_(run.evaluation.samples_per_pair) {
+      samples_per_pair_(run.evaluation.samples_per_pair),
+      metrics_(run.evaluation.metrics) {
   for (size_t p = 0; p < data.pairs().size(); ++p) {
     std::vector<data::Example> set;
     set.reserve(samples_per_pair_);
@@ -22,6 +32,21 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
     }
     sets_.push_back(std::move(set));
   }
+  if (disambiguation_enabled()) {
+    for (const auto& pair : data.pairs()) {
+      if (pair.task != Task::kTranslate) continue;
+      auto& items = disambiguation_[pair.language];
+      for (int i = 0; i < samples_per_pair_; ++i) {
+        items.push_back(data.Disambiguation(pair.language, i));
+      }
+    }
+  }
+}
+
+bool Evaluator::disambiguation_enabled() const {
+  return std::find(metrics_.begin(), metrics_.end(), EvalMetric::kDisambiguation) !=
+             metrics_.end() &&
+         !data_.options().ambiguous_words.empty();
 }
 
 std::map<std::string, double> Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
@@ -44,33 +69,105 @@ std::map<std::string, double> Evaluator::CrossEntropy(model::EncoderDecoder& mod
   return result;
 }
 
-std::map<std::string, double> Evaluator::Aggregates(
-    const std::map<std::string, double>& per_pair) const {
-  std::map<std::string, std::pair<double, int>> sums;
-  for (const auto& pair : data_.pairs()) {
-    const std::string name =
-        std::string(pair.role == PairRole::kEval ? "unseen_" : "seen_") + ToString(pair.task);
-    auto it = per_pair.find(pair.name);
-    if (it == per_pair.end()) continue;
-    sums[name].first += it->second;
-    sums[name].second += 1;
+std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& model,
+                                                        bool blank_image) const {
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  std::map<std::string, double> result;
+  for (const auto& [language, items] : disambiguation_) {
+    int right = 0;
+    for (size_t start = 0; start < items.size(); start += batch_size_) {
+      const size_t end = std::min(items.size(), start + batch_size_);
+      std::vector<data::Example> correct, incorrect;
+      for (size_t i = start; i < end; ++i) {
+        correct.push_back(items[i].example);
+        incorrect.push_back(items[i].example);
+        incorrect.back().target = items[i].incorrect;
+        if (blank_image) {
+          std::fill(correct.back().image.begin(), correct.back().image.end(), 0.0f);
+          std::fill(incorrect.back().image.begin(), incorrect.back().image.end(), 0.0f);
+        }
+      }
+      // Both translations have the same number of tokens, so comparing the token-mean CE
+      // compares the likelihoods.
+      const torch::Tensor a =
+          model->SampleLoss(model::Collate(correct, image_mode_, image_size_, patch_size_));
+      const torch::Tensor b =
+          model->SampleLoss(model::Collate(incorrect, image_mode_, image_size_, patch_size_));
+      right += (a < b).sum().item<int>();
+    }
+    result[data_.languages()[language].name()] =
+        static_cast<double>(right) / static_cast<double>(items.size());
   }
+  if (was_training) model->train();
+  return result;
+}
+
+EvalTable Evaluator::Evaluate(model::EncoderDecoder& model) const {
+  EvalTable table;
+  for (const auto& [pair, ce] : CrossEntropy(model)) table[pair][kCrossEntropy] = ce;
+  if (disambiguation_enabled()) {
+    const auto accuracy = Disambiguation(model), blank = Disambiguation(model, true);
+    for (const auto& pair : data_.pairs()) {
+      if (pair.task != Task::kTranslate) continue;
+      const std::string& language = data_.languages()[pair.language].name();
+      auto it = accuracy.find(language);
+      if (it == accuracy.end()) continue;
+      table[pair.name][kDisambiguation] = it->second;
+      table[pair.name][kDisambiguationBlank] = blank.at(language);
+    }
+  }
+  return table;
+}
+
+std::vector<std::string> Evaluator::MetricNames() const {
+  std::vector<std::string> names{kCrossEntropy};
+  if (disambiguation_enabled()) {
+    names.push_back(kDisambiguation);
+    names.push_back(kDisambiguationBlank);
+  }
+  return names;
+}
+
+std::map<std::string, double> Evaluator::FinalMetrics(const EvalTable& table) const {
+  std::map<std::string, std::pair<double, int>> sums;
   std::map<std::string, double> out;
+  for (const auto& pair : data_.pairs()) {
+    auto row = table.find(pair.name);
+    if (row == table.end()) continue;
+    auto ce = row->second.find(kCrossEntropy);
+    if (ce != row->second.end()) {
+      out[PairMetricName(pair.name)] = ce->second;
+      const std::string kind =
+          std::string(pair.role == PairRole::kEval ? "unseen_" : "seen_") + ToString(pair.task);
+      sums[kind].first += ce->second;
+      sums[kind].second += 1;
+    }
+    for (const char* metric : {kDisambiguation, kDisambiguationBlank}) {
+      auto accuracy = row->second.find(metric);
+      if (accuracy == row->second.end()) continue;
+      out[std::string(metric) + "_" + data_.languages()[pair.language].name()] = accuracy->second;
+      sums[metric].first += accuracy->second;
+      sums[metric].second += 1;
+    }
+  }
   for (const auto& [name, sum] : sums) out[name] = sum.first / sum.second;
   return out;
 }
 
-std::vector<std::string> Evaluator::AggregateNames() const {
-  std::map<std::string, double> dummy;
-  for (const auto& pair : data_.pairs()) dummy[pair.name] = 0;
-  std::vector<std::string> names;
-  for (const auto& [name, value] : Aggregates(dummy)) names.push_back(name);
-  return names;
-}
-
 std::vector<std::string> Evaluator::FinalMetricNames() const {
-  std::vector<std::string> names = AggregateNames();
-  for (const auto& pair : data_.pairs()) names.push_back(PairMetricName(pair.name));
+  EvalTable dummy;
+  for (const auto& pair : data_.pairs()) {
+    dummy[pair.name][kCrossEntropy] = 0;
+    if (disambiguation_enabled() && pair.task == Task::kTranslate &&
+        disambiguation_.count(pair.language) > 0) {
+      dummy[pair.name][kDisambiguation] = 0;
+      dummy[pair.name][kDisambiguationBlank] = 0;
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, value] : FinalMetrics(dummy)) names.push_back(name);
   return names;
 }
 

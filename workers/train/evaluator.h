@@ -1,6 +1,9 @@
-// Cross-entropy on each (task, language) pair's fixed evaluation set: the token-mean per
-// sample, averaged over samples — the paper's CE and what the scaling laws are fitted to —
-// and the named aggregates over pairs (unseen_caption, seen_caption, seen_translate, …).
+// Evaluation of a run on the grid's fixed evaluation sets, per (task, language) pair:
+// cross-entropy — the token-mean per sample, averaged over samples, the paper's CE and what
+// the scaling laws are fitted to — and, where the grid asks for it, CoMMuTE-style
+// disambiguation accuracy (the model prefers the translation whose homonym sense matches the
+// image), with its control on the same items with the images blanked (chance if the model
+// uses the image). Also the named aggregates over pairs (unseen_caption, seen_caption, …).
 #pragma once
 
 #include <map>
@@ -13,30 +16,46 @@
 
 namespace florenz::train {
 
+// pair name → metric name → value. A metric that does not apply to a pair is absent.
+using EvalTable = std::map<std::string, std::map<std::string, double>>;
+
 class Evaluator {
  public:
   Evaluator(const ExperimentSpec& run, const data::DataGenerator& data);
 
-  // CE per pair name, in data.pairs() order.
+  // Every metric of every pair.
+  EvalTable Evaluate(model::EncoderDecoder& model) const;
+
+  // CE per pair name.
   std::map<std::string, double> CrossEntropy(model::EncoderDecoder& model) const;
+  // Disambiguation accuracy per language (translate pairs of languages other than English,
+  // with data.ambiguous_words); `blank_image` zeroes the images (the chance-level control).
+  std::map<std::string, double> Disambiguation(model::EncoderDecoder& model,
+                                               bool blank_image = false) const;
 
-  // Aggregates over pairs: "unseen_caption" (mean over evaluation-only caption pairs),
-  // "seen_caption", "seen_translate", "unseen_translate" — those with at least one pair.
-  std::map<std::string, double> Aggregates(const std::map<std::string, double>& per_pair) const;
-
-  // Names of the aggregates this grid has, and the final-metric names of a run file.
-  std::vector<std::string> AggregateNames() const;
+  // The metric columns of /eval/<pair>/ in a run file, in order.
+  std::vector<std::string> MetricNames() const;
+  // Final metrics of a run: cross_entropy_<pair>, disambiguation_<lang>, and the aggregates
+  // unseen_caption / seen_caption / seen_translate / unseen_translate (mean CE over the pairs
+  // of each kind), disambiguation and disambiguation_blank (means over languages), and
+  // disambiguation_<lang>, disambiguation_blank_<lang>.
+  std::map<std::string, double> FinalMetrics(const EvalTable& table) const;
   std::vector<std::string> FinalMetricNames() const;
 
  private:
+  bool disambiguation_enabled() const;
+
   const data::DataGenerator& data_;
   ImageMode image_mode_;
   int image_size_;
   int patch_size_;
   int batch_size_;
   int samples_per_pair_;
+  std::vector<EvalMetric> metrics_;
   // The evaluation sets, built once.
   std::vector<std::vector<data::Example>> sets_;
+  // Disambiguation sets per language index (empty when not evaluated).
+  std::map<int, std::vector<data::DisambiguationItem>> disambiguation_;
 };
 
 // "cross_entropy_caption_es": a per-pair final metric.

@@ -52,14 +52,15 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads) {
 RunFileLayout MakeLayout(const data::DataGenerator& data, const Evaluator& evaluator) {
   RunFileLayout layout;
   for (const auto& pair : data.pairs()) layout.eval_pairs.push_back(pair.name);
-  layout.eval_metrics = {"cross_entropy"};
+  layout.eval_metrics = evaluator.MetricNames();
   layout.final_metrics = evaluator.FinalMetricNames();
   return layout;
 }
 
 // Copies the rows of an interrupted attempt's .partial up to `step` into `writer`, so the
 // resumed run's file holds the same curve as an uninterrupted one.
-void ReplayRows(const std::filesystem::path& partial, int64_t up_to_step, RunFileWriter& writer) {
+void ReplayRows(const std::filesystem::path& partial, int64_t up_to_step,
+                const std::vector<std::string>& metrics, RunFileWriter& writer) {
   if (!std::filesystem::exists(partial)) return;
   const RunFileReader reader = RunFileReader::Open(partial);
   const auto train = reader.ReadTrain();
@@ -73,7 +74,10 @@ void ReplayRows(const std::filesystem::path& partial, int64_t up_to_step, RunFil
     for (size_t i = 0; i < eval.step.size(); ++i) {
       if (eval.step[i] > up_to_step) break;
       std::vector<double> values;
-      for (const auto& [metric, column] : eval.metrics) values.push_back(column[i]);
+      for (const auto& metric : metrics) {
+        auto column = eval.metrics.find(metric);
+        values.push_back(column == eval.metrics.end() ? std::nan("") : column->second[i]);
+      }
       writer.AppendEval(pair, EvalRecord{eval.step[i], eval.samples[i], values});
     }
   }
@@ -94,7 +98,7 @@ RunFileWriter ReopenRunFile(const ResultsDir& results, const RunSpec& run, const
   }
   RunFileWriter writer = RunFileWriter::Create(results.RunsDir(), config, layout);
   if (keep_up_to_step >= 0) {
-    ReplayRows(old, keep_up_to_step, writer);
+    ReplayRows(old, keep_up_to_step, layout.eval_metrics, writer);
     writer.Flush();
   }
   std::filesystem::remove(old);
@@ -107,13 +111,6 @@ std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t see
   examples.reserve(count);
   for (int i = 0; i < count; ++i) examples.push_back(data.TrainExample(seed, first + i));
   return examples;
-}
-
-std::map<std::string, double> FinalMetrics(const Evaluator& evaluator,
-                                           const std::map<std::string, double>& per_pair) {
-  std::map<std::string, double> metrics = evaluator.Aggregates(per_pair);
-  for (const auto& [pair, ce] : per_pair) metrics[PairMetricName(pair)] = ce;
-  return metrics;
 }
 
 }  // namespace
@@ -155,11 +152,18 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   auto crossed = [&](int64_t interval, int64_t before, int64_t after) {
     return interval > 0 && before / interval != after / interval;
   };
+  const std::vector<std::string> metric_names = evaluator.MetricNames();
   auto evaluate = [&](int64_t step, int64_t samples) {
-    const auto per_pair = evaluator.CrossEntropy(model);
-    for (const auto& [pair, ce] : per_pair)
-      writer.AppendEval(pair, EvalRecord{step, samples, {ce}});
-    return per_pair;
+    const EvalTable table = evaluator.Evaluate(model);
+    for (const auto& [pair, metrics] : table) {
+      std::vector<double> values;
+      for (const auto& name : metric_names) {
+        auto it = metrics.find(name);
+        values.push_back(it == metrics.end() ? std::nan("") : it->second);
+      }
+      writer.AppendEval(pair, EvalRecord{step, samples, values});
+    }
+    return table;
   };
 
   model->train();
@@ -212,10 +216,10 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     }
   }
 
-  const auto per_pair = evaluate(steps, steps * batch);
+  const EvalTable final_table = evaluate(steps, steps * batch);
   RunOutcome outcome;
   outcome.status = RunStatus::kCompleted;
-  outcome.final_metrics = FinalMetrics(evaluator, per_pair);
+  outcome.final_metrics = evaluator.FinalMetrics(final_table);
   outcome.file = writer.Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   std::filesystem::remove_all(checkpoint_dir);  // the committed file supersedes it

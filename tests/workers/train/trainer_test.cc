@@ -173,3 +173,47 @@ TEST_F(FaultTest, FaultsParseAndMatchRunsAndSteps) {
 
 }  // namespace
 }  // namespace florenz::train
+
+namespace florenz::train {
+namespace {
+
+// The CoMMuTE analogue: after training on translation with the image, the model prefers the
+// translation whose homonym sense matches the image; with the image blanked it cannot.
+TEST(DisambiguationTest, ImagesDecideTheHomonymsSenseAfterTraining) {
+  const std::string grid_text =
+      "experiment: {name: commute}\n"
+      "data:\n"
+      "  image: symbolic\n"
+      "  image_noise: 0.1\n"
+      "  max_objects: 1\n"
+      "  max_caption_tokens: 16\n"
+      "  languages: [en, de]\n"
+      "  coverage: {caption: {en: train}, translate: {de: train}}\n"
+      "  ambiguous_words: [bat, bow]\n"
+      "model:\n"
+      "  sizes: [{name: small, d_model: 64, layers: 2, heads: 4, ffn: 128}]\n"
+      "training:\n"
+      "  budgets: [12800]\n"
+      "  batch_size: 32\n"
+      "  log_interval: 100\n"
+      "  optimizer: {learning_rate: 3.0e-3}\n"
+      "evaluation: {samples_per_pair: 200, metrics: [cross_entropy, disambiguation]}\n"
+      "execution: {threads: 1}\n";
+  const LoadedGrid grid = LoadGridFromString(grid_text, "commute.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_commute"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+  ASSERT_TRUE(outcome.final_metrics.count("disambiguation_de"));
+  EXPECT_GT(outcome.final_metrics.at("disambiguation_de"), 0.9)
+      << outcome.final_metrics.at("disambiguation_blank_de");
+
+  // The same items with the images blanked: at chance.
+  EXPECT_NEAR(outcome.final_metrics.at("disambiguation_blank_de"), 0.5, 0.1);
+}
+
+}  // namespace
+}  // namespace florenz::train
