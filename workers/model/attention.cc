@@ -34,6 +34,12 @@ torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Ten
   return torch::matmul(torch::softmax(scores + bias, -1), v);  // [B, H, Tq, dh]
 }
 
+void KeyValue::Select(const torch::Tensor& index) {
+  if (!k.defined()) return;  // a self-attention cache before the first step
+  k = k.index_select(0, index);
+  v = v.index_select(0, index);
+}
+
 namespace {
 
 // [B, H, T, dh] → [B, T, H·dh]
@@ -73,6 +79,19 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   return out_(MergeHeads(ScaledDotProductAttention(qkv[0], qkv[1], qkv[2], bias)));
 }
 
+torch::Tensor SelfAttentionImpl::Step(const torch::Tensor& x, KeyValue* cache) {
+  const int64_t b = x.size(0);
+  // [B, 1, H·3·dh] → [B, H, 1, 3·dh] → q, k, v [B, H, 1, dh]
+  auto qkv = qkv_(x).view({b, 1, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
+  // Growing by cat copies O(Tk) per step, the same order as the attention itself; a
+  // preallocated buffer would not survive the per-step index_select of beam search anyway.
+  cache->k = cache->k.defined() ? torch::cat({cache->k, qkv[1]}, 2) : qkv[1];  // [B, H, Tk, dh]
+  cache->v = cache->v.defined() ? torch::cat({cache->v, qkv[2]}, 2) : qkv[2];
+  // The newest query may see every cached key: a zero bias.
+  const torch::Tensor no_bias = torch::zeros({1, 1, 1, 1}, x.options());
+  return out_(MergeHeads(ScaledDotProductAttention(qkv[0], cache->k, cache->v, no_bias)));
+}
+
 CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
     : heads_(ShardSize(o.heads, o.tp, "attention heads")) {
   q_ = register_module("q", ColumnParallelLinear(o.d_model, o.d_model, Column(o, "q")));
@@ -82,10 +101,21 @@ CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                           const torch::Tensor& bias) {
-  const int64_t b = x.size(0), t = x.size(1), e = memory.size(1);
-  torch::Tensor q = q_(x).view({b, t, heads_, -1}).transpose(1, 2);  // [B, H, T, dh]
+  return Attend(x, MemoryKeyValue(memory), bias);
+}
+
+KeyValue CrossAttentionImpl::MemoryKeyValue(const torch::Tensor& memory) {
+  const int64_t b = memory.size(0), e = memory.size(1);
+  // [B, E, H·2·dh] → [B, H, E, 2·dh] → k, v [B, H, E, dh]
   auto kv = kv_(memory).view({b, e, heads_, -1}).permute({0, 2, 1, 3}).chunk(2, -1);
-  return out_(MergeHeads(ScaledDotProductAttention(q, kv[0], kv[1], bias)));
+  return {kv[0], kv[1]};
+}
+
+torch::Tensor CrossAttentionImpl::Attend(const torch::Tensor& x, const KeyValue& memory,
+                                         const torch::Tensor& bias) {
+  const int64_t b = x.size(0), t = x.size(1);
+  torch::Tensor q = q_(x).view({b, t, heads_, -1}).transpose(1, 2);  // [B, H, T, dh]
+  return out_(MergeHeads(ScaledDotProductAttention(q, memory.k, memory.v, bias)));
 }
 
 }  // namespace florenz::model

@@ -18,6 +18,18 @@ namespace florenz::model {
 
 // Legend: B batch, H heads (this rank's H/p), Tq queries, Tk keys, C = d_model, dh = C / H.
 
+// Keys and values of one attention layer kept for incremental decoding (generation.h), each
+// [B, H, Tk, dh]: the encoder states' for cross-attention, the positions decoded so far for
+// self-attention. At tp > 1 each rank holds its own H/p heads, so no cache is ever communicated.
+struct KeyValue {
+  torch::Tensor k;
+  torch::Tensor v;
+
+  // Keeps rows `index` [B'] (int64) of the batch, in that order (beam reordering, dropping
+  // finished samples).
+  void Select(const torch::Tensor& index);
+};
+
 // Additive attention bias, 0 where a query may attend and −inf elsewhere:
 // [B, 1, 1, Tk] from a key-padding mask [B, Tk] (true = real key), or [1, 1, Tq, Tq] causal
 // when `key_mask` is undefined and `causal`. A query row with no allowed key (a fully padded
@@ -44,6 +56,11 @@ class SelfAttentionImpl : public torch::nn::Module {
  public:
   explicit SelfAttentionImpl(const AttentionOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  // One causal decoding step: x [B, 1, C] is the newest position; its key and value are
+  // appended to `cache` (undefined tensors = no position yet), and the query attends to every
+  // cached position, itself included. Equals the last row of forward() over all positions
+  // with a causal bias, at O(Tk) instead of O(Tk²) cost.
+  torch::Tensor Step(const torch::Tensor& x, KeyValue* cache);
 
  private:
   int64_t heads_;  // this rank's
@@ -59,6 +76,10 @@ class CrossAttentionImpl : public torch::nn::Module {
   explicit CrossAttentionImpl(const AttentionOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory,
                         const torch::Tensor& bias);
+  // Keys and values of memory [B, E, C], computed once per decoded batch.
+  KeyValue MemoryKeyValue(const torch::Tensor& memory);
+  // forward() with the memory's keys and values precomputed: x [B, T, C] → [B, T, C].
+  torch::Tensor Attend(const torch::Tensor& x, const KeyValue& memory, const torch::Tensor& bias);
 
  private:
   int64_t heads_;  // this rank's

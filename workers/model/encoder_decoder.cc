@@ -113,6 +113,16 @@ class DecoderLayerImpl : public torch::nn::Module {
     x = x + cross_attention_(norm2_(x), memory, memory_bias);
     return x + mlp_(norm3_(x));
   }
+  // One decoding step of forward(): x [B, 1, C] is the newest position; `self` grows by it.
+  torch::Tensor Step(torch::Tensor x, KeyValue* self, const KeyValue& memory,
+                     const torch::Tensor& memory_bias) {
+    x = x + self_attention_->Step(norm1_(x), self);
+    x = x + cross_attention_->Attend(norm2_(x), memory, memory_bias);
+    return x + mlp_(norm3_(x));
+  }
+  KeyValue MemoryKeyValue(const torch::Tensor& memory) {
+    return cross_attention_->MemoryKeyValue(memory);
+  }
 
  private:
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};
@@ -215,6 +225,33 @@ torch::Tensor EncoderDecoderImpl::Decode(const torch::Tensor& decoder_input,
   torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
   for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
   return LocalLogits(decoder_norm_(x));
+}
+
+void DecoderCache::Select(const torch::Tensor& index) {
+  for (KeyValue& kv : self) kv.Select(index);
+  for (KeyValue& kv : cross) kv.Select(index);
+  memory_bias = memory_bias.index_select(0, index);
+}
+
+DecoderCache EncoderDecoderImpl::StartDecoding(const torch::Tensor& memory,
+                                               const torch::Tensor& memory_mask) {
+  DecoderCache cache;
+  cache.self.resize(decoder_.size());
+  for (auto& layer : decoder_) cache.cross.push_back(layer->MemoryKeyValue(memory));
+  cache.memory_bias = AttentionBias(memory_mask, 1, /*causal=*/false);  // [B, 1, 1, E]
+  return cache;
+}
+
+torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache) {
+  // As Decode(), the logits would be gathered across tp here.
+  const torch::Tensor position = torch::full({1}, cache->length, torch::kInt64);
+  torch::Tensor x = embedding_(token_ids.view({-1, 1})) * std::sqrt(static_cast<double>(d_model_)) +
+                    Positions(position);  // [B, 1, C]
+  for (size_t i = 0; i < decoder_.size(); ++i) {
+    x = decoder_[i]->Step(x, &cache->self[i], cache->cross[i], cache->memory_bias);
+  }
+  ++cache->length;
+  return LocalLogits(decoder_norm_(x)).squeeze(1);  // [B, V]
 }
 
 torch::Tensor EncoderDecoderImpl::LocalLogits(const torch::Tensor& hidden) {

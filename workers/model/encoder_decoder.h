@@ -17,12 +17,25 @@
 #include "parallel/column_parallel_linear.h"
 #include "parallel/tensor_parallel.h"
 #include "parallel/vocab_parallel_embedding.h"
+#include "workers/model/attention.h"
 #include "workers/model/batch.h"
 
 namespace florenz::model {
 
 class EncoderLayerImpl;  // encoder_decoder.cc
 class DecoderLayerImpl;
+
+// State of incremental (KV-cached) decoding, one row per sequence being decoded: built by
+// EncoderDecoderImpl::StartDecoding, advanced one position by DecodeStep.
+struct DecoderCache {
+  std::vector<KeyValue> self;   // per decoder layer: [B, H, T, dh], T = length
+  std::vector<KeyValue> cross;  // per decoder layer: the encoder states' [B, H, E, dh]
+  torch::Tensor memory_bias;    // [B, 1, 1, E] from the encoder's key-padding mask
+  int64_t length = 0;           // decoder positions fed so far
+
+  // Keeps rows `index` [B'] (int64) in that order: beam reordering, dropping finished rows.
+  void Select(const torch::Tensor& index);
+};
 
 // Legend: B batch, I image tokens, F features per image token, S prompt tokens, E = I + S
 // encoder tokens, T decoder positions, C = d_model, V vocabulary (V/p on a tp rank).
@@ -54,6 +67,14 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // Logits [B, T, V] of the decoder over `decoder_input` given encoder states.
   torch::Tensor Decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
                        const torch::Tensor& memory_mask);
+
+  // Incremental decoding (generation.h). StartDecoding computes every decoder layer's
+  // cross-attention keys and values once from Encode()'s memory [B, E, C] and mask [B, E].
+  DecoderCache StartDecoding(const torch::Tensor& memory, const torch::Tensor& memory_mask);
+  // Feeds token_ids [B] at position cache->length, appends their self-attention keys and
+  // values to the cache and returns the next-token logits [B, V]: equal to Decode() over all
+  // tokens fed so far, last position, at O(length) rather than O(length²) cost per step.
+  torch::Tensor DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache);
 
   const TensorParallel& tp() const { return tp_; }
 

@@ -23,7 +23,9 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
       patch_size_(run.model.patch_size),
       batch_size_(run.training.batch_size),
       samples_per_pair_(run.evaluation.samples_per_pair),
-      metrics_(run.evaluation.metrics) {
+      metrics_(run.evaluation.metrics),
+      generation_(run.evaluation, data, run.data.image, run.data.image_size, run.model.patch_size,
+                  run.training.batch_size) {
   for (size_t p = 0; p < data.pairs().size(); ++p) {
     std::vector<data::Example> set;
     set.reserve(samples_per_pair_);
@@ -107,6 +109,16 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
 EvalTable Evaluator::Evaluate(model::EncoderDecoder& model) const {
   EvalTable table;
   for (const auto& [pair, ce] : CrossEntropy(model)) table[pair][kCrossEntropy] = ce;
+  if (generation_.enabled()) {
+    const bool was_training = model->is_training();
+    model->eval();
+    for (size_t p = 0; p < sets_.size(); ++p) {
+      for (const auto& [name, value] : generation_.Score(model, static_cast<int>(p), sets_[p])) {
+        table[data_.pairs()[p].name][name] = value;
+      }
+    }
+    if (was_training) model->train();
+  }
   if (disambiguation_enabled()) {
     const auto accuracy = Disambiguation(model), blank = Disambiguation(model, true);
     for (const auto& pair : data_.pairs()) {
@@ -123,6 +135,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model) const {
 
 std::vector<std::string> Evaluator::MetricNames() const {
   std::vector<std::string> names{kCrossEntropy};
+  names.insert(names.end(), generation_.names().begin(), generation_.names().end());
   if (disambiguation_enabled()) {
     names.push_back(kDisambiguation);
     names.push_back(kDisambiguationBlank);
@@ -136,13 +149,21 @@ std::map<std::string, double> Evaluator::FinalMetrics(const EvalTable& table) co
   for (const auto& pair : data_.pairs()) {
     auto row = table.find(pair.name);
     if (row == table.end()) continue;
+    // unseen_caption, seen_translate, …: the kind of pair the aggregates group by.
+    const std::string kind =
+        std::string(pair.role == PairRole::kEval ? "unseen_" : "seen_") + ToString(pair.task);
     auto ce = row->second.find(kCrossEntropy);
     if (ce != row->second.end()) {
       out[PairMetricName(pair.name)] = ce->second;
-      const std::string kind =
-          std::string(pair.role == PairRole::kEval ? "unseen_" : "seen_") + ToString(pair.task);
       sums[kind].first += ce->second;
       sums[kind].second += 1;
+    }
+    for (const auto& metric : generation_.names()) {
+      auto value = row->second.find(metric);
+      if (value == row->second.end()) continue;
+      out[metric + "_" + pair.name] = value->second;
+      sums[kind + "_" + metric].first += value->second;
+      sums[kind + "_" + metric].second += 1;
     }
     for (const char* metric : {kDisambiguation, kDisambiguationBlank}) {
       auto accuracy = row->second.find(metric);
@@ -160,6 +181,7 @@ std::vector<std::string> Evaluator::FinalMetricNames() const {
   EvalTable dummy;
   for (const auto& pair : data_.pairs()) {
     dummy[pair.name][kCrossEntropy] = 0;
+    for (const auto& name : generation_.NamesFor(pair.role)) dummy[pair.name][name] = 0;
     if (disambiguation_enabled() && pair.task == Task::kTranslate &&
         disambiguation_.count(pair.language) > 0) {
       dummy[pair.name][kDisambiguation] = 0;

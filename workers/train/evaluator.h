@@ -13,6 +13,7 @@
 #include "experiments/experiment_spec.h"
 #include "workers/data/data_generator.h"
 #include "workers/model/encoder_decoder.h"
+#include "workers/train/generation_metrics.h"
 
 namespace florenz::train {
 
@@ -35,7 +36,9 @@ class Evaluator {
 
   // The metric columns of /eval/<pair>/ in a run file, in order.
   std::vector<std::string> MetricNames() const;
-  // Final metrics of a run: cross_entropy_<pair>, disambiguation_<lang>, and the aggregates
+  // Final metrics of a run: cross_entropy_<pair>, <metric>_<pair> for the metrics of
+  // generated outputs (bleu, bleu_prefix, language_accuracy, …), disambiguation_<lang>, and
+  // <kind>_<metric> aggregates of those (unseen_caption_bleu_prefix, …), and the aggregates
   // unseen_caption / seen_caption / seen_translate / unseen_translate (mean CE over the pairs
   // of each kind), disambiguation and disambiguation_blank (means over languages), and
   // disambiguation_<lang>, disambiguation_blank_<lang>.
@@ -54,6 +57,8 @@ class Evaluator {
   std::vector<EvalMetric> metrics_;
   // The evaluation sets, built once.
   std::vector<std::vector<data::Example>> sets_;
+  // BLEU, language accuracy, exact match of generated outputs (when the grid asks).
+  GenerationMetrics generation_;
   // Disambiguation sets per language index (empty when not evaluated).
   std::map<int, std::vector<data::DisambiguationItem>> disambiguation_;
 };
