@@ -106,10 +106,10 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
   return result;
 }
 
-EvalTable Evaluator::Evaluate(model::EncoderDecoder& model) const {
+EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
   EvalTable table;
   for (const auto& [pair, ce] : CrossEntropy(model)) table[pair][kCrossEntropy] = ce;
-  if (generation_.enabled()) {
+  if (final && generation_.enabled()) {
     const bool was_training = model->is_training();
     model->eval();
     for (size_t p = 0; p < sets_.size(); ++p) {

@@ -153,8 +153,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     return interval > 0 && before / interval != after / interval;
   };
   const std::vector<std::string> metric_names = evaluator.MetricNames();
-  auto evaluate = [&](int64_t step, int64_t samples) {
-    const EvalTable table = evaluator.Evaluate(model);
+  auto evaluate = [&](int64_t step, int64_t samples, bool final) {
+    const EvalTable table = evaluator.Evaluate(model, final);
     for (const auto& [pair, metrics] : table) {
       std::vector<double> values;
       for (const auto& name : metric_names) {
@@ -207,7 +207,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
       }
     }
     if (done < steps && crossed(eval_every, samples - batch, samples)) {
-      evaluate(done, samples);
+      evaluate(done, samples, /*final=*/false);
       writer.Flush();
     }
     if (done < steps && crossed(checkpoint_every, samples - batch, samples)) {
@@ -216,7 +216,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     }
   }
 
-  const EvalTable final_table = evaluate(steps, steps * batch);
+  const EvalTable final_table = evaluate(steps, steps * batch, /*final=*/true);
   RunOutcome outcome;
   outcome.status = RunStatus::kCompleted;
   outcome.final_metrics = evaluator.FinalMetrics(final_table);
