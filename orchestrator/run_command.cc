@@ -101,8 +101,8 @@ int RunRunCommand(const RunCommand& options) {
         if (unseen != outcome.final_metrics.end()) {
           std::snprintf(metric, sizeof(metric), "%.4f", unseen->second);
         }
-        std::printf("\n%s: completed in %.1f s, unseen-caption CE %s\n", tag.c_str(),
-                    outcome.seconds, metric);
+        std::printf("\n%s: completed in %.1f s (evaluation %.1f s), unseen-caption CE %s\n",
+                    tag.c_str(), outcome.seconds, outcome.evaluation_seconds, metric);
         rows.push_back({run.id, "completed", metric, outcome.seconds});
         reason.clear();
         break;

@@ -119,7 +119,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
     }
     if (was_training) model->train();
   }
-  if (disambiguation_enabled()) {
+  if (final && disambiguation_enabled()) {
     const auto accuracy = Disambiguation(model), blank = Disambiguation(model, true);
     for (const auto& pair : data_.pairs()) {
       if (pair.task != Task::kTranslate) continue;

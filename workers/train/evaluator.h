@@ -24,8 +24,9 @@ class Evaluator {
  public:
   Evaluator(const ExperimentSpec& run, const data::DataGenerator& data);
 
-  // Every metric of every pair. The metrics of generated outputs (decoding is far dearer
-  // than a forward pass) only when `final`: the curve during training is cross-entropy.
+  // Every metric of every pair. Generated outputs and disambiguation (decoding and extra
+  // passes cost far more than one forward pass) only when `final`: the curve during
+  // training is cross-entropy.
   EvalTable Evaluate(model::EncoderDecoder& model, bool final) const;
 
   // CE per pair name.

@@ -54,6 +54,8 @@ RunFileLayout MakeLayout(const data::DataGenerator& data, const Evaluator& evalu
   for (const auto& pair : data.pairs()) layout.eval_pairs.push_back(pair.name);
   layout.eval_metrics = evaluator.MetricNames();
   layout.final_metrics = evaluator.FinalMetricNames();
+  layout.final_metrics.push_back("evaluation_seconds");
+  layout.final_metrics.push_back("training_seconds");
   return layout;
 }
 
@@ -153,8 +155,11 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     return interval > 0 && before / interval != after / interval;
   };
   const std::vector<std::string> metric_names = evaluator.MetricNames();
+  double evaluation_seconds = 0;  // reported apart from training time
   auto evaluate = [&](int64_t step, int64_t samples, bool final) {
+    const auto evaluation_started = Clock::now();
     const EvalTable table = evaluator.Evaluate(model, final);
+    evaluation_seconds += std::chrono::duration<double>(Clock::now() - evaluation_started).count();
     for (const auto& [pair, metrics] : table) {
       std::vector<double> values;
       for (const auto& name : metric_names) {
@@ -220,6 +225,10 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   RunOutcome outcome;
   outcome.status = RunStatus::kCompleted;
   outcome.final_metrics = evaluator.FinalMetrics(final_table);
+  // Wall-clock of this attempt (a resumed run counts from its restart).
+  outcome.final_metrics["evaluation_seconds"] = evaluation_seconds;
+  outcome.final_metrics["training_seconds"] = seconds() - evaluation_seconds;
+  outcome.evaluation_seconds = evaluation_seconds;
   outcome.file = writer.Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   std::filesystem::remove_all(checkpoint_dir);  // the committed file supersedes it

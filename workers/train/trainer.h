@@ -39,7 +39,8 @@ struct RunOutcome {
   RunStatus status = RunStatus::kFailed;
   std::string reason;
   std::map<std::string, double> final_metrics;
-  double seconds = 0;
+  double seconds = 0;             // wall-clock of this attempt, evaluation included
+  double evaluation_seconds = 0;  // of which evaluation
   std::filesystem::path file;
 };
 
