@@ -41,13 +41,24 @@ GenerationMetrics::GenerationMetrics(const EvaluationOptions& options,
   if (prefix_columns) {
     for (const auto& name : base) names_.push_back(name + "_prefix");
   }
+  // Which language evaluation-only pairs answer in without the prefix (the paper's "answers
+  // in German or English instead"): the share of outputs identified as each language.
+  if (language_ && any_unseen && options.decoder_prefix != DecoderPrefix::kWith) {
+    for (const auto& l : data.languages()) names_.push_back("answered_" + l.name());
+    names_.push_back("answered_mixed");
+  }
 }
 
 std::vector<std::string> GenerationMetrics::NamesFor(PairRole role) const {
   std::vector<std::string> names;
   for (const auto& name : names_) {
     const bool prefixed = name.size() > 7 && name.compare(name.size() - 7, 7, "_prefix") == 0;
-    if (prefixed ? WithPrefix(role) : WithoutPrefix(role)) names.push_back(name);
+    const bool answered = name.rfind("answered_", 0) == 0;
+    if (answered   ? role == PairRole::kEval && WithoutPrefix(role)
+        : prefixed ? WithPrefix(role)
+                   : WithoutPrefix(role)) {
+      names.push_back(name);
+    }
   }
   return names;
 }
@@ -96,7 +107,14 @@ std::map<std::string, double> GenerationMetrics::Score(
     const std::string suffix = forced ? "_prefix" : "";
     if (bleu_) out["bleu" + suffix] = eval::CorpusBleu(outputs, references).score;
     if (language_) {
-      out["language_accuracy" + suffix] = identifier_.Score(outputs, p.language, forced).accuracy;
+      const eval::LanguageAccuracy accuracy = identifier_.Score(outputs, p.language, forced);
+      out["language_accuracy" + suffix] = accuracy.accuracy;
+      if (!forced && p.role == PairRole::kEval && accuracy.sequences > 0) {
+        for (size_t i = 0; i < accuracy.labels.size(); ++i) {
+          out["answered_" + accuracy.labels[i]] =
+              static_cast<double>(accuracy.confusion[i]) / static_cast<double>(accuracy.sequences);
+        }
+      }
     }
     if (exact_) {
       const eval::CaptionScores s = eval::ScoreCaptions(language, outputs, scenes);

@@ -251,3 +251,35 @@ TEST(EvaluationTest, ASmallModelCaptionsAndDisambiguatesThroughTheImage) {
 
 }  // namespace
 }  // namespace florenz::train
+
+namespace florenz::train {
+namespace {
+
+TEST(EvaluationTest, UnseenPairsRecordWhichLanguageTheModelAnsweredIn) {
+  std::string text = TinyGrid(0);
+  text.replace(text.find("evaluation: {interval: 640, samples_per_pair: 16}"),
+               std::string("evaluation: {interval: 640, samples_per_pair: 16}").size(),
+               "evaluation: {samples_per_pair: 16, beam_size: 1, metrics: [cross_entropy, "
+               "language_accuracy]}");
+  const LoadedGrid grid = LoadGridFromString(text, "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_answered"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  const auto m = TrainRun(grid.runs[0], data, context).final_metrics;
+  double total = 0;
+  for (const char* label : {"en", "de", "es", "mixed"}) {
+    const std::string name = std::string("answered_") + label + "_caption_es";
+    ASSERT_TRUE(m.count(name)) << name;
+    total += m.at(name);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  EXPECT_TRUE(m.count("unseen_caption_answered_de"));
+  EXPECT_TRUE(m.count("language_accuracy_prefix_caption_es"));
+  EXPECT_FALSE(m.count("answered_de_caption_en"));  // trained pairs: language_accuracy says it
+}
+
+}  // namespace
+}  // namespace florenz::train
