@@ -1,6 +1,6 @@
 // ColumnParallelLinear: Megatron's column-split linear layer Y = XA + b with
 // A = [A_1 … A_p] split by output columns over the p tensor-parallel ranks. At tp = 1 it is a
-// plain linear layer; the multi-rank collectives arrive with the parallel/ Communicator.
+// plain linear layer; at tp > 1 its collectives run on options.tp.comm (tp_mappings.h).
 #pragma once
 
 #include <torch/nn/module.h>

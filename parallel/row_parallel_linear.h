@@ -1,6 +1,6 @@
 // RowParallelLinear: Megatron's row-split linear layer Y = XA + b with A split by input rows,
 // A = [A_1; …; A_p], and X = [X_1 … X_p] split by columns to match. At tp = 1 it is a plain
-// linear layer; the multi-rank collectives arrive with the parallel/ Communicator.
+// linear layer; at tp > 1 its collectives run on options.tp.comm (tp_mappings.h).
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,10 +1,11 @@
-// TensorParallel validation, the tp = 1 guard and seeded full-weight initialisation.
+// TensorParallel validation, the communicator check and seeded full-weight initialisation.
 #include "parallel/tensor_parallel.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "experiments/errors.h"
+#include "parallel/communicator.h"
 
 namespace florenz {
 
@@ -15,12 +16,19 @@ void ValidateTensorParallel(const TensorParallel& tp) {
   }
 }
 
-void RequireSingleRank(const TensorParallel& tp, const std::string& layer) {
+Communicator* RequireCommunicator(const TensorParallel& tp, const std::string& layer) {
   ValidateTensorParallel(tp);
-  if (tp.size > 1) {
+  if (tp.size == 1) return nullptr;
+  if (tp.comm == nullptr) {
     throw RunError(layer + " at tensor_parallel " + std::to_string(tp.size) +
-                   ": tensor parallelism needs the parallel/ Communicator (not built yet)");
+                   " needs the tensor-parallel group's communicator (ProcessGroups::tp)");
   }
+  if (tp.comm->size() != tp.size || tp.comm->rank() != tp.rank) {
+    throw RunError(layer + ": tensor-parallel rank " + std::to_string(tp.rank) + " of " +
+                   std::to_string(tp.size) + " given a communicator of rank " +
+                   std::to_string(tp.comm->rank()) + " of " + std::to_string(tp.comm->size()));
+  }
+  return tp.comm;
 }
 
 int64_t ShardSize(int64_t full, const TensorParallel& tp, const std::string& what) {

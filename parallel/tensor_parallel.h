@@ -1,6 +1,7 @@
-// TensorParallel: this rank's place in its tensor-parallel group, passed explicitly to every
-// tensor-parallel layer (no globals, as in Megatron's newer code). Also the helpers the layers
-// share: the tp = 1 guard and drawing the full weight from a seed to keep this rank's shard.
+// TensorParallel: this rank's place in its tensor-parallel group and the group's communicator,
+// passed explicitly to every tensor-parallel layer (no globals, as in Megatron's newer code).
+// Also the helpers the layers share: the communicator check and drawing the full weight from a
+// seed to keep this rank's shard.
 #pragma once
 
 #include <torch/types.h>
@@ -10,22 +11,26 @@
 
 namespace florenz {
 
+class Communicator;
+
 // This rank's coordinate in its tensor-parallel group.
 struct TensorParallel {
   // Rank in the group, 0 ≤ rank < size.
   int rank = 0;
   // Ranks in the group (the grid's `tensor_parallel`); 1 means plain, unsharded layers.
   int size = 1;
+  // The group's communicator (not owned: ProcessGroups owns it for the whole run); required
+  // when size > 1, unused at size 1.
+  Communicator* comm = nullptr;
 };
 
 // Throws RunError unless 0 ≤ rank < size and size ≥ 1.
 void ValidateTensorParallel(const TensorParallel& tp);
 
-// The collectives of parallel/ (copy_to_tp_region, reduce_from_tp_region, …) arrive with the
-// Communicator. Until then a layer built with tp.size > 1 throws RunError: "<layer>: tensor
-// parallelism needs the parallel/ Communicator (not built yet)", instead of computing a
-// shard's partial result as if it were the whole.
-void RequireSingleRank(const TensorParallel& tp, const std::string& layer);
+// Validates `tp` and returns its communicator; at size > 1 throws RunError naming `layer`
+// unless a communicator of that size, with this rank, is attached (a layer must never compute
+// a shard's partial result as if it were the whole). Returns nullptr at size 1.
+Communicator* RequireCommunicator(const TensorParallel& tp, const std::string& layer);
 
 // `full` / tp.size; throws RunError naming `what` when tp.size does not divide `full`.
 int64_t ShardSize(int64_t full, const TensorParallel& tp, const std::string& what);

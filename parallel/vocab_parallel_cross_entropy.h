@@ -1,6 +1,6 @@
 // Vocab-parallel cross-entropy (Megatron, core/tensor_parallel/cross_entropy.py): the per-token
 // loss from this rank's slice of the logits, with three small all-reduces instead of a gather
-// of the full [*, V] logits. At tp = 1 the all-reduces are identities.
+// of the full [*, V] logits. At tp = 1 LibTorch's fused cross-entropy computes it.
 #pragma once
 
 #include <torch/types.h>
@@ -19,7 +19,7 @@ namespace florenz {
 //   s = all-reduce(sum) of Σ_v exp(z_v − m)
 //   t = all-reduce(sum) of (z_target − m) on the rank owning target, 0 elsewhere
 //   loss = log s − t
-// Throws RunError at tp.size > 1 until the Communicator exists.
+// At tp.size > 1 tp.comm must be the group's communicator; every rank returns the same loss.
 torch::Tensor VocabParallelCrossEntropy(const torch::Tensor& logits, const torch::Tensor& target,
                                         const TensorParallel& tp, int64_t ignore_index = 0);
 

@@ -1,6 +1,6 @@
 // VocabParallelEmbedding: Megatron's token embedding with the vocabulary rows split over the
 // tensor-parallel ranks; also the tied LM head (hidden · E_i^T gives this rank's slice of the
-// logits). At tp = 1 it is a plain embedding; the collectives arrive with the Communicator.
+// logits). At tp = 1 it is a plain embedding; at tp > 1 the lookups are summed over tp.
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,6 +1,6 @@
 // The tensor-parallel layers at tp = 1 equal their plain counterparts (linear, embedding,
-// cross-entropy with ignore_index), weights are drawn in full and sharded, and tp > 1 fails
-// clearly until the parallel/ Communicator exists.
+// cross-entropy with ignore_index), weights are drawn in full and sharded, and tp > 1 without
+// a communicator fails clearly (the multi-rank semantics: tensor_parallel_mpi_test.cc).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -109,10 +109,10 @@ TEST_F(TensorParallelLayersTest, WeightsAreShardsOfTheFullDraw) {
   EXPECT_NE(LayerSeed(1, "a.qkv"), LayerSeed(2, "a.qkv"));
 }
 
-TEST_F(TensorParallelLayersTest, TensorParallelAboveOneFailsClearly) {
+TEST_F(TensorParallelLayersTest, TensorParallelAboveOneWithoutCommunicatorFailsClearly) {
   const TensorParallel tp{0, 2};
   const auto not_built =
-      ::testing::HasSubstr("tensor parallelism needs the parallel/ Communicator (not built yet)");
+      ::testing::HasSubstr("needs the tensor-parallel group's communicator (ProcessGroups::tp)");
   ColumnParallelLinearOptions column;
   column.tp = tp;
   EXPECT_THAT([&] { ColumnParallelLinear(4, 4, column); },

@@ -10,6 +10,7 @@
 
 #include "experiments/errors.h"
 #include "parallel/row_parallel_linear.h"
+#include "parallel/tp_mappings.h"
 #include "parallel/vocab_parallel_cross_entropy.h"
 #include "workers/data/vocabulary.h"
 #include "workers/model/attention.h"
@@ -139,7 +140,7 @@ EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions
                                        int64_t image_features, uint64_t seed,
                                        const TensorParallel& tp)
     : d_model_(size.d_model), tp_(tp) {
-  RequireSingleRank(tp, "EncoderDecoder");
+  RequireCommunicator(tp, "EncoderDecoder");
   if (size.d_model <= 0 || size.heads <= 0 || size.d_model % size.heads != 0 ||
       size.d_model % 2 != 0) {
     throw RunError("model size '" + size.name + "': d_model " + std::to_string(size.d_model) +
@@ -216,8 +217,7 @@ std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& 
 torch::Tensor EncoderDecoderImpl::Decode(const torch::Tensor& decoder_input,
                                          const torch::Tensor& memory,
                                          const torch::Tensor& memory_mask) {
-  // Logits [B, T, V]: at tp > 1 the slices [B, T, V/p] would be gathered here
-  // (gather_from_tp_region); training uses SampleLoss, which never gathers them.
+  // This rank's logits [B, T, V/p]: SampleLoss takes them without a gather.
   const int64_t t = decoder_input.size(1);
   torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
                     Positions(torch::arange(t, torch::kInt64));               // [B, T, C]
@@ -243,7 +243,6 @@ DecoderCache EncoderDecoderImpl::StartDecoding(const torch::Tensor& memory,
 }
 
 torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache) {
-  // As Decode(), the logits would be gathered across tp here.
   const torch::Tensor position = torch::full({1}, cache->length, torch::kInt64);
   torch::Tensor x = embedding_(token_ids.view({-1, 1})) * std::sqrt(static_cast<double>(d_model_)) +
                     Positions(position);  // [B, 1, C]
@@ -251,7 +250,8 @@ torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, Dec
     x = decoder_[i]->Step(x, &cache->self[i], cache->cross[i], cache->memory_bias);
   }
   ++cache->length;
-  return LocalLogits(decoder_norm_(x)).squeeze(1);  // [B, V]
+  // Generation chooses among the whole vocabulary: gather the slices [B, V/p] → [B, V].
+  return GatherFromTpRegion(LocalLogits(decoder_norm_(x)).squeeze(1), tp_);
 }
 
 torch::Tensor EncoderDecoderImpl::LocalLogits(const torch::Tensor& hidden) {

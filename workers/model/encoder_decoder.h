@@ -51,12 +51,12 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // depend on the tensor-parallel degree).
   EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options, int64_t image_features,
                      uint64_t seed);
-  // Same on rank tp.rank of a tensor-parallel group (tp.size > 1 throws until the parallel/
-  // Communicator exists).
+  // Same on rank tp.rank of a tensor-parallel group: heads, MLP width and vocabulary split
+  // over tp (tp.comm is the group's communicator when tp.size > 1).
   EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options, int64_t image_features,
                      uint64_t seed, const TensorParallel& tp);
 
-  // Logits [B, T, V].
+  // This rank's logits slice [B, T, V/p] (the whole [B, T, V] at tp = 1).
   torch::Tensor forward(const Batch& batch);
   // Cross-entropy per sample [B]: the mean over the sample's non-<pad> target tokens (the
   // paper's CE is the mean of this over samples).
@@ -64,7 +64,8 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // Encoder states [B, I+S, d] and their key-padding mask [B, I+S] (true = real token), for
   // decoding (evaluation).
   std::pair<torch::Tensor, torch::Tensor> Encode(const Batch& batch);
-  // Logits [B, T, V] of the decoder over `decoder_input` given encoder states.
+  // This rank's logits slice [B, T, V/p] of the decoder over `decoder_input` given encoder
+  // states; the loss takes them as they are (vocab-parallel cross-entropy, no gather).
   torch::Tensor Decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
                        const torch::Tensor& memory_mask);
 
@@ -72,8 +73,9 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // cross-attention keys and values once from Encode()'s memory [B, E, C] and mask [B, E].
   DecoderCache StartDecoding(const torch::Tensor& memory, const torch::Tensor& memory_mask);
   // Feeds token_ids [B] at position cache->length, appends their self-attention keys and
-  // values to the cache and returns the next-token logits [B, V]: equal to Decode() over all
-  // tokens fed so far, last position, at O(length) rather than O(length²) cost per step.
+  // values to the cache and returns the next-token logits [B, V] over the whole vocabulary
+  // (gathered across tp): equal to Decode() over all tokens fed so far, last position, at
+  // O(length) rather than O(length²) cost per step.
   torch::Tensor DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache);
 
   const TensorParallel& tp() const { return tp_; }

@@ -1,0 +1,108 @@
+// GradientBuckets: per-parameter hooks fill flat buckets; a full bucket's all-reduce starts
+// at once and in-flight ones are polled from later hooks so MPI makes progress during backward.
+#include "parallel/gradient_buckets.h"
+
+#include <utility>
+
+#include "experiments/errors.h"
+
+namespace florenz {
+
+GradientBuckets::GradientBuckets(std::vector<torch::Tensor> params, Communicator& dp,
+                                 const GradientBucketOptions& options)
+    : params_(std::move(params)), dp_(dp), options_(options) {
+  slots_.resize(params_.size());
+  int64_t bytes = 0, numel = 0;
+  std::vector<size_t> members;
+  auto close = [&] {
+    if (members.empty()) return;
+    Bucket bucket;
+    bucket.flat = torch::zeros({numel}, torch::kFloat32);
+    bucket.members = std::move(members);
+    buckets_.push_back(std::move(bucket));
+    members.clear();
+    bytes = numel = 0;
+  };
+  // Reverse registration order: the last layers' gradients are ready first.
+  for (size_t k = params_.size(); k-- > 0;) {
+    const torch::Tensor& p = params_[k];
+    if (p.scalar_type() != torch::kFloat32) {
+      throw RunError("data-parallel buckets hold float32 gradients; a parameter is " +
+                     std::string(c10::toString(p.scalar_type())));
+    }
+    slots_[k] = Slot{buckets_.size(), numel, false};
+    members.push_back(k);
+    numel += p.numel();
+    bytes += p.numel() * static_cast<int64_t>(sizeof(float));
+    if (bytes >= options_.bucket_bytes) close();
+  }
+  close();
+  for (size_t k = 0; k < params_.size(); ++k) {
+    hooks_.push_back(
+        params_[k].register_hook([this, k](const torch::Tensor& grad) { OnGradient(k, grad); }));
+  }
+}
+
+GradientBuckets::~GradientBuckets() {
+  for (size_t k = 0; k < params_.size(); ++k) params_[k].remove_hook(hooks_[k]);
+  // Works still in flight are waited for by their destructors.
+}
+
+void GradientBuckets::ZeroGrad() {
+  for (auto& p : params_) p.mutable_grad().reset();
+  for (auto& slot : slots_) slot.ready = false;
+  for (auto& bucket : buckets_) {
+    bucket.ready = 0;
+    bucket.work.reset();
+  }
+}
+
+void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
+  Slot& slot = slots_[param];
+  Bucket& bucket = buckets_[slot.bucket];
+  if (slot.ready || bucket.work) {
+    throw RunError(
+        "a parameter's gradient arrived twice in one backward (call ZeroGrad() "
+        "before each backward)");
+  }
+  bucket.flat.narrow(0, slot.offset, grad.numel()).copy_(grad.reshape({-1}));
+  slot.ready = true;
+  ++bucket.ready;
+  if (!options_.overlap) return;
+  // Poll the all-reduces already in flight: Open MPI progresses them only inside MPI calls.
+  for (auto& other : buckets_) {
+    if (other.work) other.work->Test();
+  }
+  if (bucket.ready == static_cast<int>(bucket.members.size())) Start(bucket);
+}
+
+void GradientBuckets::Start(Bucket& bucket) {
+  bucket.work = dp_.AllReduceAsync(bucket.flat, ReduceOp::kAverage);
+}
+
+void GradientBuckets::Finish() {
+  for (auto& bucket : buckets_) {
+    if (bucket.work) continue;
+    for (size_t k : bucket.members) {
+      if (!slots_[k].ready) bucket.flat.narrow(0, slots_[k].offset, params_[k].numel()).zero_();
+    }
+    Start(bucket);
+  }
+  for (auto& bucket : buckets_) {
+    bucket.work->Wait();
+    for (size_t k : bucket.members) {
+      torch::Tensor& p = params_[k];
+      p.mutable_grad() = bucket.flat.narrow(0, slots_[k].offset, p.numel()).view(p.sizes());
+    }
+  }
+}
+
+void AllReduceEachGradient(const std::vector<torch::Tensor>& params, Communicator& dp) {
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    torch::Tensor grad = p.grad();
+    dp.AllReduce(grad, ReduceOp::kAverage);
+  }
+}
+
+}  // namespace florenz
