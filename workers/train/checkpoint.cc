@@ -7,15 +7,16 @@
 namespace florenz::train {
 namespace {
 
-constexpr const char* kFile = "checkpoint.pt";
+std::string FileName(const std::string& shard) { return "checkpoint" + shard + ".pt"; }
 
 }  // namespace
 
 void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
-                    torch::optim::Optimizer& optimizer, const CheckpointPosition& position) {
+                    torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
+                    const std::string& shard) {
   std::filesystem::create_directories(dir);
-  const auto file = dir / kFile;
-  const auto tmp = dir / (std::string(kFile) + ".tmp");
+  const auto file = dir / FileName(shard);
+  const auto tmp = dir / (FileName(shard) + ".tmp");
   try {
     torch::serialize::OutputArchive archive;
     model.save(archive);
@@ -35,8 +36,9 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
 
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
                                                  torch::nn::Module& model,
-                                                 torch::optim::Optimizer& optimizer) {
-  const auto file = dir / kFile;
+                                                 torch::optim::Optimizer& optimizer,
+                                                 const std::string& shard) {
+  const auto file = dir / FileName(shard);
   if (!std::filesystem::exists(file)) return std::nullopt;
   try {
     torch::serialize::InputArchive archive;

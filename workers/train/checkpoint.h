@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace florenz::train {
 
@@ -18,14 +19,17 @@ struct CheckpointPosition {
   int64_t samples = 0;  // samples seen
 };
 
-// Writes checkpoint.pt in `dir` (created), replacing the previous one only when complete.
+// Writes checkpoint<shard>.pt in `dir` (created), replacing the previous one only when
+// complete. `shard` names a tensor-parallel rank's file ("-tp1of2"); "" for a whole model.
 void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
-                    torch::optim::Optimizer& optimizer, const CheckpointPosition& position);
+                    torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
+                    const std::string& shard = "");
 
 // Restores the checkpoint in `dir` into `model` and `optimizer`; nullopt when there is none.
 // Throws IoError naming the file when it exists but cannot be read.
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
                                                  torch::nn::Module& model,
-                                                 torch::optim::Optimizer& optimizer);
+                                                 torch::optim::Optimizer& optimizer,
+                                                 const std::string& shard = "");
 
 }  // namespace florenz::train

@@ -14,6 +14,14 @@
 #include "experiments/run_spec.h"
 #include "workers/data/data_generator.h"
 
+namespace torch::nn {
+class Module;
+}
+
+namespace florenz {
+class ProcessGroups;
+}
+
 namespace florenz::train {
 
 // A snapshot for progress lines, sent every log interval.
@@ -32,7 +40,14 @@ struct RunContext {
   const ResultsDir* results = nullptr;
   // LibTorch intra-op threads (0 = the cores this process may use).
   int threads = 0;
+  // Called on the gang leader (gang rank 0) every log interval.
   std::function<void(const TrainProgress&)> on_progress;
+  // The gang of tp × dp ranks training this run (parallel/process_groups.h), not owned; null:
+  // this process alone (the run must then have tensor_parallel = data_parallel = 1).
+  ProcessGroups* groups = nullptr;
+  // Called on every rank with the trained model (this rank's shard) before the final
+  // evaluation: for tests and benchmarks that inspect the parameters.
+  std::function<void(torch::nn::Module&)> on_trained;
 };
 
 struct RunOutcome {
@@ -45,8 +60,10 @@ struct RunOutcome {
 };
 
 // Trains `run` to its budget, resuming from its checkpoint when there is one, and commits
-// its run file (status completed). Throws RunError when the loss diverges ("diverged at step
-// S (loss = nan)") and lets other exceptions through: the caller's run boundary retries or
+// its run file (status completed). With context.groups every rank of the gang calls it: each
+// trains its data shard of every batch with its model shard; the leader writes the run file,
+// dp rank 0 of each tp rank its checkpoint shard. Throws RunError when the loss diverges ("diverged
+// at step S (loss = nan)") and lets other exceptions through: the caller's run boundary retries or
 // calls CommitFailedRun.
 RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data, const RunContext& context);
 

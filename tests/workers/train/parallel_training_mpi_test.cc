@@ -1,0 +1,208 @@
+// Training 20 steps at (tp, dp) ∈ {(1,1), (2,1), (1,2), (2,2)} under mpiexec -n 4 (and the
+// first three under -n 2): every layout's per-step losses equal the one-process run's within
+// 1e-5 relative, and so does every parameter tensor at the end (L2-relative, each rank's shard
+// against the same slice of the one-process model). The full trainer runs: data shards, bucketed dp
+// gradient averaging, tensor-parallel layers, tp-aware clipping, checkpoint shards, the final
+// evaluation.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "experiments/errors.h"
+#include "experiments/grid_loader.h"
+#include "experiments/run_file_reader.h"
+#include "parallel/process_groups.h"
+#include "workers/data/data_check.h"
+#include "workers/train/trainer.h"
+
+namespace florenz::train {
+namespace {
+
+using Parameters = std::map<std::string, torch::Tensor>;
+
+constexpr int64_t kHeadDim = 4;  // d_model 16 / heads 4 in Grid()
+
+std::string Grid(int tp, int dp) {
+  return "experiment: {name: layouts}\n"
+         "data:\n"
+         "  image: symbolic\n"
+         "  max_caption_tokens: 20\n"
+         "  languages: [en, de]\n"
+         "  coverage:\n"
+         "    caption: {en: train, de: eval}\n"
+         "    translate: {de: train}\n"
+         "model:\n"
+         "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 4, ffn: 32}]\n"
+         "training:\n"
+         "  budgets: [320]\n"
+         "  batch_size: 16\n"
+         "  log_interval: 1\n"
+         "  grad_clip: 0.5\n"
+         "  optimizer: {learning_rate: 3.0e-3}\n"
+         "evaluation: {interval: 160, samples_per_pair: 8}\n"
+         "parallel: {tensor_parallel: " +
+         std::to_string(tp) + ", data_parallel: " + std::to_string(dp) +
+         "}\n"
+         "execution: {checkpoint_interval: 160, threads: 1}\n";
+}
+
+int WorldRank() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int WorldSize() {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+struct Trained {
+  std::vector<double> losses;  // per step, from the run file (gang leader only)
+  Parameters parameters;       // this rank's shard
+  std::map<std::string, double> final_metrics;
+};
+
+Trained Train(int tp, int dp, ProcessGroups* groups, const std::filesystem::path& out) {
+  const LoadedGrid grid = LoadGridFromString(Grid(tp, dp), "layouts.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  if (!groups || groups->rank() == 0) std::filesystem::remove_all(out);
+  if (groups) groups->gang().Barrier();
+  ResultsDir results(out);
+  if (!groups || groups->rank() == 0) results.Create();
+  if (groups) groups->gang().Barrier();
+  Trained trained;
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  context.groups = groups;
+  context.on_trained = [&](torch::nn::Module& model) {
+    for (const auto& p : model.named_parameters()) {
+      trained.parameters[p.key()] = p.value().detach().clone();
+    }
+  };
+  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+  trained.final_metrics = outcome.final_metrics;
+  if (!groups || groups->rank() == 0) {
+    trained.losses = RunFileReader::Open(outcome.file).ReadTrain().loss;
+  }
+  return trained;
+}
+
+// A parameter without its attention key bias. The key bias gets no gradient mathematically
+// (softmax is invariant to adding q·b to every score of a query), so what backward computes
+// for it is float32 roundoff, which Adam's 1/sqrt(v) scales up to real steps: noise that no two
+// summation orders share, and nothing a layout could compute "right". Fused layouts per head:
+// qkv [H, 3, dh] (k is 1), kv [H, 2, dh] (k is 0).
+torch::Tensor WithoutKeyBias(const std::string& name, const torch::Tensor& p, int64_t dh) {
+  auto ends_with = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("qkv.bias")) {
+    const torch::Tensor heads = p.view({-1, 3, dh});
+    return torch::stack({heads.select(1, 0), heads.select(1, 2)}, 1);
+  }
+  if (ends_with("kv.bias")) return p.view({-1, 2, dh}).select(1, 1);
+  return p;
+}
+
+// The slice of a one-process parameter that a tensor-parallel rank holds: the dimension whose
+// size differs, split evenly, this rank's part.
+torch::Tensor ShardOf(const torch::Tensor& full, const torch::Tensor& shard, int tp_rank) {
+  for (int64_t d = 0; d < full.dim(); ++d) {
+    if (full.size(d) != shard.size(d)) {
+      return full.narrow(d, tp_rank * shard.size(d), shard.size(d));
+    }
+  }
+  return full;
+}
+
+class ParallelTrainingTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    torch::set_num_threads(1);
+    // The one-process reference, on every rank (each its own folder).
+    reference_ =
+        new Trained(Train(1, 1, nullptr, Folder("reference-" + std::to_string(WorldRank()))));
+  }
+  static void TearDownTestSuite() { delete reference_; }
+  static std::filesystem::path Folder(const std::string& name) {
+    return std::filesystem::temp_directory_path() / "florenz_parallel_training" / name;
+  }
+
+  // Trains at (tp, dp) on gangs of tp·dp consecutive world ranks and compares with the
+  // reference.
+  void ExpectLayoutMatchesOneProcess(int tp, int dp) {
+    const int gang_size = tp * dp;
+    ASSERT_EQ(WorldSize() % gang_size, 0);
+    const int gang = WorldRank() / gang_size;
+    auto groups =
+        ProcessGroups::Create(MpiComm::Borrow(MPI_COMM_WORLD).Split(gang, WorldRank()), tp, dp);
+    const std::string name =
+        "tp" + std::to_string(tp) + "dp" + std::to_string(dp) + "-gang" + std::to_string(gang);
+    const Trained trained = Train(tp, dp, groups.get(), Folder(name));
+    if (groups->rank() == 0) {
+      ASSERT_EQ(trained.losses.size(), 20u);
+      ASSERT_EQ(reference_->losses.size(), 20u);
+      for (size_t s = 0; s < 20; ++s) {
+        EXPECT_NEAR(trained.losses[s], reference_->losses[s], 1e-5 * reference_->losses[s])
+            << name << " step " << s + 1;
+      }
+    }
+    ASSERT_EQ(trained.parameters.size(), reference_->parameters.size());
+    for (const auto& [key, shard] : trained.parameters) {
+      const torch::Tensor full_shard =
+          ShardOf(reference_->parameters.at(key), shard, groups->tp_rank());
+      ASSERT_EQ(shard.sizes(), full_shard.sizes()) << key;
+      const torch::Tensor expected = WithoutKeyBias(key, full_shard, kHeadDim);
+      const torch::Tensor actual = WithoutKeyBias(key, shard, kHeadDim);
+      // Relative error of the tensor, ||actual − expected|| / ||expected||.
+      const double scale = std::max(expected.norm().item<double>(), 1e-12);
+      EXPECT_LT((actual - expected).norm().item<double>() / scale, 1e-5) << name << " " << key;
+    }
+    for (const char* metric : {"unseen_caption", "seen_caption", "seen_translate"}) {
+      EXPECT_NEAR(trained.final_metrics.at(metric), reference_->final_metrics.at(metric),
+                  1e-5 * reference_->final_metrics.at(metric))
+          << name << " " << metric;
+    }
+  }
+
+  static Trained* reference_;
+};
+
+Trained* ParallelTrainingTest::reference_ = nullptr;
+
+TEST_F(ParallelTrainingTest, TensorParallelTwoMatchesOneProcess) {
+  ExpectLayoutMatchesOneProcess(2, 1);
+}
+
+TEST_F(ParallelTrainingTest, DataParallelTwoMatchesOneProcess) {
+  ExpectLayoutMatchesOneProcess(1, 2);
+}
+
+TEST_F(ParallelTrainingTest, TensorAndDataParallelTwoByTwoMatchOneProcess) {
+  if (WorldSize() % 4 != 0) GTEST_SKIP() << "tp 2 × dp 2 needs 4 ranks";
+  ExpectLayoutMatchesOneProcess(2, 2);
+}
+
+TEST_F(ParallelTrainingTest, ARunNeedsTheGangItsLayoutNames) {
+  const LoadedGrid grid = LoadGridFromString(Grid(2, 1), "layouts.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(Folder("wrong-gang-" + std::to_string(WorldRank())));
+  RunContext context;
+  context.results = &results;
+  EXPECT_THAT([&] { TrainRun(grid.runs[0], data, context); },
+              ::testing::ThrowsMessage<RunError>(::testing::HasSubstr(
+                  "needs tensor_parallel 2 × data_parallel 1 = 2 ranks; it was given a gang of "
+                  "tensor_parallel 1 × data_parallel 1")));
+}
+
+}  // namespace
+}  // namespace florenz::train

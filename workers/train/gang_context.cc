@@ -1,0 +1,76 @@
+// GangContext: the trainer's few collectives over the gang, each a no-op for a gang of one.
+#include "workers/train/gang_context.h"
+
+#include "experiments/errors.h"
+
+namespace florenz::train {
+
+void GangContext::CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch) const {
+  if (tp != tp_size() || dp != dp_size()) {
+    throw RunError("run " + run_id + " needs tensor_parallel " + std::to_string(tp) +
+                   " × data_parallel " + std::to_string(dp) + " = " + std::to_string(tp * dp) +
+                   " ranks; it was given a gang of tensor_parallel " + std::to_string(tp_size()) +
+                   " × data_parallel " + std::to_string(dp_size()) +
+                   " (run grids with parallel runs under mpirun: florenz run schedules gangs)");
+  }
+  if (batch % dp != 0) {
+    throw RunError("run " + run_id + ": batch_size " + std::to_string(batch) +
+                   " is not divisible by data_parallel " + std::to_string(dp));
+  }
+}
+
+void GangContext::AttachGradients(const std::vector<torch::Tensor>& params,
+                                  const GradientBucketOptions& options) {
+  if (dp_size() > 1) buckets_ = std::make_unique<GradientBuckets>(params, groups_->dp(), options);
+}
+
+void GangContext::ZeroGrad(const std::vector<torch::Tensor>& params) {
+  if (buckets_) {
+    buckets_->ZeroGrad();
+    return;
+  }
+  for (auto p : params) p.mutable_grad().reset();
+}
+
+void GangContext::FinishBackward() {
+  if (buckets_) buckets_->Finish();
+}
+
+double GangContext::MeanLoss(double local) const {
+  if (dp_size() == 1) return local;
+  torch::Tensor value = torch::full({1}, local, torch::kFloat64);
+  groups_->dp().AllReduce(value, ReduceOp::kAverage);
+  return value.item<double>();
+}
+
+bool GangContext::Any(bool stop) const {
+  if (size() == 1) return stop;
+  torch::Tensor flag = torch::full({1}, stop ? 1 : 0, torch::kInt32);
+  groups_->gang().AllReduce(flag, ReduceOp::kMax);
+  return flag.item<int32_t>() != 0;
+}
+
+void GangContext::Barrier() const {
+  if (size() > 1) groups_->gang().Barrier();
+}
+
+std::string GangContext::CheckpointShard() const {
+  if (tp_size() == 1) return "";
+  return "-tp" + std::to_string(groups_->tp_rank()) + "of" + std::to_string(tp_size());
+}
+
+void GangContext::AgreeOnResume(std::optional<int64_t> step) const {
+  if (size() == 1) return;
+  // min and max of the resumed step (−1: none) in one all-reduce: max of (s, −s).
+  const int64_t s = step.value_or(-1);
+  torch::Tensor bounds = torch::tensor({s, -s}, torch::kInt64);
+  groups_->gang().AllReduce(bounds, ReduceOp::kMax);
+  const int64_t highest = bounds[0].item<int64_t>(), lowest = -bounds[1].item<int64_t>();
+  if (highest != lowest) {
+    throw RunError("the gang's checkpoint shards disagree: resumed at step " +
+                   std::to_string(lowest) + " on one rank and " + std::to_string(highest) +
+                   " on another (a kill while the shards were being written)");
+  }
+}
+
+}  // namespace florenz::train

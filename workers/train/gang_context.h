@@ -1,0 +1,68 @@
+// GangContext: what the trainer needs to know of the gang of tp × dp ranks training one run —
+// this rank's tensor-parallel coordinate, its data shard, the dp-averaged loss, bucketed
+// gradient averaging, agreement on stopping and on checkpoints, and which rank writes. With no
+// ProcessGroups (the serial embedded mode) it is a gang of one and calls no collective.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parallel/gradient_buckets.h"
+#include "parallel/process_groups.h"
+#include "parallel/tensor_parallel.h"
+
+namespace florenz::train {
+
+class GangContext {
+ public:
+  // `groups` may be null (one process); it must outlive this object.
+  explicit GangContext(ProcessGroups* groups) : groups_(groups) {}
+
+  int size() const { return groups_ ? groups_->dims().size() : 1; }
+  int tp_size() const { return groups_ ? groups_->dims().tp : 1; }
+  int dp_size() const { return groups_ ? groups_->dims().dp : 1; }
+  int dp_rank() const { return groups_ ? groups_->dp_rank() : 0; }
+  // Gang rank 0 writes the run file and reports progress.
+  bool leader() const { return !groups_ || groups_->rank() == 0; }
+  TensorParallel tensor_parallel() const {
+    return groups_ ? groups_->tensor_parallel() : TensorParallel{};
+  }
+
+  // Throws RunError unless the run's tensor_parallel × data_parallel is this gang's layout and
+  // the batch splits evenly over dp.
+  void CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch) const;
+  // This rank's share of a global batch: samples [offset, offset + count) of it.
+  int64_t ShardOffset(int64_t batch) const { return dp_rank() * (batch / dp_size()); }
+  int64_t ShardCount(int64_t batch) const { return batch / dp_size(); }
+
+  // Hooks `params` into data-parallel gradient buckets (dp > 1 only).
+  void AttachGradients(const std::vector<torch::Tensor>& params,
+                       const GradientBucketOptions& options = {});
+  // Before backward: gradients reset to none.
+  void ZeroGrad(const std::vector<torch::Tensor>& params);
+  // After backward: gradients averaged over dp.
+  void FinishBackward();
+  // This rank's mean loss → the mean over the global batch (average over dp; shards are equal).
+  double MeanLoss(double local) const;
+  // True on every rank when `stop` is true on any rank of the gang (so all stop at one step).
+  bool Any(bool stop) const;
+  void Barrier() const;
+
+  // The checkpoint file's suffix for this rank's model shard: "" at tp = 1, "-tp<r>of<p>".
+  std::string CheckpointShard() const;
+  // Dp rank 0 of each tp rank saves its shard.
+  bool SavesCheckpoint() const { return dp_rank() == 0; }
+  // Throws RunError unless every rank resumed from the same step (or none resumed).
+  void AgreeOnResume(std::optional<int64_t> step) const;
+
+ private:
+  ProcessGroups* groups_;
+  std::unique_ptr<GradientBuckets> buckets_;
+};
+
+}  // namespace florenz::train
