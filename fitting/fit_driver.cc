@@ -38,6 +38,7 @@ struct Fitted {
   double objective = kNaN, r2 = kNaN;
   int fitted_points = 0;
   std::vector<int> frontier;
+  std::vector<IsoflopBudget> budgets;
   std::vector<std::string> notes;
   std::vector<double> warm_start;  // the Huber solution, for bootstrap resamples
 };
@@ -152,6 +153,7 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
         return p[0] * std::pow(x[0], p[1]);
       };
       f.fitted_points = data.size();
+      f.budgets = fit.budgets;
       f.notes = fit.warnings;
       for (const auto& b : fit.budgets) {
         std::ostringstream line;
@@ -212,6 +214,7 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
   report.objective = fit.objective;
   report.r2 = fit.r2;
   report.frontier = fit.frontier;
+  report.isoflop_budgets = fit.budgets;
   report.notes = fit.notes;
   for (size_t j = 0; j < fit.params.size(); ++j) {
     report.parameters.push_back({fit.names[j], fit.params[j]});

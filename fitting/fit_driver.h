@@ -92,7 +92,9 @@ struct FitReport {
   std::vector<FitPrediction> predictions;
   std::vector<FitHoldout> holdout;
   double holdout_mean_abs_error = std::numeric_limits<double>::quiet_NaN();
-  std::vector<int> frontier;       // indices of the fitted points (compute law)
+  std::vector<int> frontier;  // indices of the fitted points (compute law)
+  // isoflop: each budget's parabola (log L = c0 + c1 log N + c2 (log N)^2), for the plot.
+  std::vector<IsoflopBudget> isoflop_budgets;
   std::vector<std::string> notes;  // Ceres report, isoFLOP warnings, dropped rows
 
   // The fitted law at x (x in x_names order), and the band of the law's mean at x (t or

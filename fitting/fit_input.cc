@@ -12,6 +12,7 @@
 #include "experiments/did_you_mean.h"
 #include "experiments/errors.h"
 #include "experiments/h5_handle.h"
+#include "fitting/eval_series.h"
 
 namespace florenz {
 namespace {
@@ -315,7 +316,17 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
 }
 
 FitData LoadFitData(const FitInputOptions& options, std::vector<std::string>* notes) {
-  return SelectFitData(ReadFitTable(options.path), options, notes);
+  FitTable table = ReadFitTable(options.path);
+  std::string pair, metric;
+  if (!FindColumn(table, options.y).empty() || !ParseEvalSeriesName(options.y, &pair, &metric)) {
+    return SelectFitData(table, options, notes);
+  }
+  // --y /eval/<pair>/<metric>: the final value of that series per run, from the run files.
+  FitInputOptions resolved = options;
+  resolved.y = AddEvalSeriesColumn(&table, options.y);
+  FitData data = SelectFitData(table, resolved, notes);
+  data.y_name = options.y;  // as the user wrote it, for the table and the plot
+  return data;
 }
 
 }  // namespace florenz

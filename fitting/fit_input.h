@@ -25,7 +25,8 @@ struct FitInputOptions {
   std::string path;
   // Explanatory variables: column names, or the short names N, D, C. Default {"N", "D"}.
   std::vector<std::string> x = {"N", "D"};
-  // The response: a column name, or a metric name m read as final/m. Default "loss".
+  // The response: a column name, a metric name m read as final/m, or an evaluation series
+  // /eval/<pair>/<metric> (its final value per run, from the run files). Default "loss".
   std::string y = "loss";
   // Row filters "column=value" (short names and final/, config/ prefixes resolve as for x);
   // a row is kept if every filter matches (numbers compare as numbers, text as text).
@@ -56,7 +57,9 @@ FitTable ReadFitTable(const std::string& path);
 FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
                       std::vector<std::string>* notes = nullptr);
 
-// ReadFitTable then SelectFitData.
+// ReadFitTable then SelectFitData. A y of the form /eval/<pair>/<metric> that is not a column
+// of the table is read from the run files next to it: the final value of that series in each
+// run (fitting/eval_series.h).
 FitData LoadFitData(const FitInputOptions& options, std::vector<std::string>* notes = nullptr);
 
 }  // namespace florenz

@@ -104,6 +104,42 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
       }
     }
   }
+  // isoFLOP: each budget's parabola over the sizes trained at it, in that budget's colour, and
+  // its minimum (N_opt) marked.
+  std::vector<double> opt_x, opt_y;
+  if (isoflop && group >= 0) {
+    for (const IsoflopBudget& b : report.isoflop_budgets) {
+      size_t g = 0;  // the budget's group: the nearest distinct C (budgets average within 1e-6)
+      for (size_t k = 1; k < groups.size(); ++k) {
+        if (std::abs(std::log(groups[k] / b.compute)) < std::abs(std::log(groups[g] / b.compute))) {
+          g = k;
+        }
+      }
+      double n_lo = HUGE_VAL, n_hi = 0;
+      for (int i = 0; i < data.size(); ++i) {
+        if (static_cast<size_t>(group_of(i)) != g) continue;
+        n_lo = std::min(n_lo, xs[i]);
+        n_hi = std::max(n_hi, xs[i]);
+      }
+      if (!(n_lo < n_hi)) continue;
+      for (int s = 0; s <= kSteps; ++s) {
+        const double ln_n = std::log(n_lo) + s * (std::log(n_hi) - std::log(n_lo)) / kSteps;
+        const double y = std::exp(b.c0 + b.c1 * ln_n + b.c2 * ln_n * ln_n);
+        if (!(y > 0) || !std::isfinite(y)) continue;
+        curve_x[g].push_back(ln_n / std::log(10.0));
+        curve_y[g].push_back(std::log10(y));
+        y_lo = std::min(y_lo, y);
+        y_hi = std::max(y_hi, y);
+      }
+      if (b.c2 > 0 && b.n_opt >= n_lo && b.n_opt <= n_hi) {
+        opt_x.push_back(std::log10(b.n_opt));
+        opt_y.push_back(std::log10(b.loss_at_opt));
+      }
+    }
+  }
+  const bool lines =
+      curves || !opt_x.empty() ||
+      std::any_of(curve_x.begin(), curve_x.end(), [](const auto& c) { return !c.empty(); });
   const double pad = 0.05 * std::max(0.02, std::log10(y_hi) - std::log10(y_lo));
 
   auto pls = std::make_unique<plstream>();
@@ -153,7 +189,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
     }
   }
   const std::string title = report.law + ": " + report.formula;
-  pls->mtex("t", 2.0, 0.5, 0.5, title.c_str());
+  pls->mtex("t", 2.0, 0.0, 0.0, title.c_str());  // left-aligned: long formulas fit
   pls->mtex("b", 3.2, 0.5, 0.5, AxisLabel(data.x_names[axis]).c_str());
   pls->mtex("l", 4.0, 0.5, 0.5, (data.y_name + " (log scale)").c_str());
 
@@ -199,6 +235,13 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
     pls->poin(1, &px, &py, 17);
   }
 
+  if (!opt_x.empty()) {
+    pls->col0(kInk);
+    pls->ssym(0, 2.0);
+    pls->poin(static_cast<int>(opt_x.size()), opt_x.data(), opt_y.data(), 5);  // a cross
+    pls->ssym(0, 1.3);
+  }
+
   // Legend: one entry per size (up to 8), the frontier, the band; right of the plot.
   std::vector<std::string> text;
   std::vector<PLINT> opt, colours, styles, symbol_numbers, box_colours, box_patterns;
@@ -210,7 +253,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
     const int colour = colour_of(static_cast<int>(g));
     if (!colours.empty() && colours.back() == colour) continue;
     text.push_back(group >= 0 ? group_name + " = " + Short(groups[g]) : "runs");
-    opt.push_back(PL_LEGEND_SYMBOL | (curves ? PL_LEGEND_LINE : 0));
+    opt.push_back(PL_LEGEND_SYMBOL | (lines ? PL_LEGEND_LINE : 0));
     colours.push_back(colour);
   }
   const size_t shown = colours.size();
@@ -222,6 +265,11 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
     opt.push_back(PL_LEGEND_COLOR_BOX);
     colours.push_back(kBand);
   }
+  if (!opt_x.empty()) {
+    text.push_back("minimum (N_opt)");
+    opt.push_back(PL_LEGEND_SYMBOL);
+    colours.push_back(kInk);
+  }
   const int n = static_cast<int>(text.size());
   styles.assign(n, 1);
   styles[shown] = 2;
@@ -229,6 +277,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
   symbol_numbers.assign(n, 1);
   symbol_scales.assign(n, 1.0);
   symbols.assign(n, "\u25cf");  // a filled circle (the cairo driver renders Unicode)
+  if (!opt_x.empty()) symbols.back() = "\u00d7";
   box_colours = colours;
   box_patterns.assign(n, 0);
   box_scales.assign(n, 0.8);

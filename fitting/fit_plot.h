@@ -1,6 +1,7 @@
 // PlotFit: the figure of a fit with PLplot (PNG or SVG through the cairo driver): log-log axes,
 // the points coloured by model size, the fitted law per size extended one decade beyond the
-// data, the Pareto frontier, and the interval band over the extrapolated range.
+// data, the Pareto frontier, and the interval band over the extrapolated range; for an isoFLOP
+// fit, the points against N coloured by compute budget with each budget's parabola and minimum.
 #pragma once
 
 #include <string>

@@ -8,6 +8,7 @@ enum ExitCode : int {
   kExitFailure = 1,     // something went wrong that is not the user's input (I/O, a crash)
   kExitBadInput = 2,    // bad grid, profile, flag or path: the message says FILE:LINE:COLUMN
   kExitRunsFailed = 3,  // `florenz run`: the grid finished but some runs failed (listed)
+  kExitRequeue = 4,     // `florenz run`: SIGTERM/SIGUSR2 stopped it after a checkpoint (resume)
 };
 
 }  // namespace florenz

@@ -9,14 +9,20 @@
 #include "orchestrator/data_preview_command.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/fit_command.h"
+#include "orchestrator/report_command.h"
 #include "orchestrator/run_command.h"
+#include "orchestrator/simulate_command.h"
+#include "orchestrator/status_command.h"
+#include "orchestrator/submit_command.h"
 #include "orchestrator/validate_command.h"
 
 namespace {
 
 constexpr const char* kAbout =
     "florenz: scaling-law studies of systematic generalization in vision-language models.\n"
-    "Exit codes: 0 ok, 1 failure, 2 bad input (with FILE:LINE:COLUMN messages).";
+    "Exit codes: 0 ok, 1 failure, 2 bad input (with FILE:LINE:COLUMN messages), 3 `run` "
+    "finished but some runs failed, 4 `run` stopped by SIGTERM/SIGUSR2 after a checkpoint "
+    "(requeue: the same command resumes).";
 
 int Dispatch(int argc, char** argv) {
   CLI::App app{kAbout, "florenz"};
@@ -29,8 +35,16 @@ int Dispatch(int argc, char** argv) {
   CLI::App* collect_command = florenz::AddCollectCommand(app, &collect);
   florenz::FitCommand fit;
   CLI::App* fit_command = florenz::AddFitCommand(app, &fit);
+  florenz::ReportCommand report;
+  CLI::App* report_command = florenz::AddReportCommand(app, &report);
   florenz::RunCommand run;
   CLI::App* run_command = florenz::AddRunCommand(app, &run);
+  florenz::SimulateCommand simulate;
+  CLI::App* simulate_command = florenz::AddSimulateCommand(app, &simulate);
+  florenz::StatusCommand status;
+  CLI::App* status_command = florenz::AddStatusCommand(app, &status);
+  florenz::SubmitCommand submit;
+  CLI::App* submit_command = florenz::AddSubmitCommand(app, &submit);
   florenz::DataPreviewCommand preview;
   CLI::App* preview_command = nullptr;
   florenz::AddDataCommand(app, &preview, &preview_command);
@@ -44,8 +58,12 @@ int Dispatch(int argc, char** argv) {
   if (*validate_command) return florenz::RunValidateCommand(validate);
   if (*collect_command) return florenz::RunCollectCommand(collect);
   if (*fit_command) return florenz::RunFitCommand(fit);
+  if (*report_command) return florenz::RunReportCommand(report);
   if (*preview_command) return florenz::RunDataPreviewCommand(preview);
   if (*run_command) return florenz::RunRunCommand(run);
+  if (*simulate_command) return florenz::RunSimulateCommand(simulate);
+  if (*status_command) return florenz::RunStatusCommand(status);
+  if (*submit_command) return florenz::RunSubmitCommand(submit);
   return florenz::kExitBadInput;
 }
 

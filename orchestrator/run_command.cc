@@ -1,6 +1,8 @@
 // `florenz run`, serial embedded mode (see run_command.h). The run boundary is here: an
 // exception inside a run is retried from its checkpoint up to execution.retries times, then
-// the run is recorded as failed with its reason and the grid goes on.
+// the run is recorded as failed with its reason and the grid goes on. SIGTERM or SIGUSR2
+// (workers/train/stop_request.h) stops the grid instead: the run checkpoints, is not counted
+// as failed, and the command exits kExitRequeue so a batch job can requeue itself.
 #include "orchestrator/run_command.h"
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "orchestrator/run_table.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
+#include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
 #include "workers/train/trainer.h"
 
@@ -34,7 +37,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
       "run",
       "Train every run of a grid into a results folder. Without mpirun the runs go one after "
       "another in this process. Finished runs are skipped: the same command again resumes. "
-      "Exit code 3 when some runs failed (after execution.retries).");
+      "Exit code 3 when some runs failed (after execution.retries); 4 when SIGTERM or SIGUSR2 "
+      "stopped it after a checkpoint (run it again to resume).");
   command->add_option("grid", options->grid, "Grid YAML file")->required();
   command->add_option("--out", options->out, "Results folder (docs/results-format.md)")->required();
   command->add_option("--only", options->only, "Train only this run id");
@@ -47,6 +51,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
 }
 
 int RunRunCommand(const RunCommand& options) {
+  train::InstallStopHandlers();
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
   std::vector<const RunSpec*> runs;
   for (const auto& run : grid.runs) {
@@ -73,8 +78,13 @@ int RunRunCommand(const RunCommand& options) {
   };
   std::vector<Row> rows;
   int failed = 0;
-  for (size_t i = 0; i < runs.size(); ++i) {
+  bool interrupted = false;
+  for (size_t i = 0; i < runs.size() && !interrupted; ++i) {
     const RunSpec& run = *runs[i];
+    if (train::StopRequested()) {  // arrived between runs: start no new one
+      interrupted = true;
+      break;
+    }
     const std::string tag =
         "[" + std::to_string(i + 1) + "/" + std::to_string(runs.size()) + "] " + run.id;
     if (results.IsFinished(run.id)) {
@@ -106,6 +116,12 @@ int RunRunCommand(const RunCommand& options) {
         rows.push_back({run.id, "completed", metric, outcome.seconds});
         reason.clear();
         break;
+      } catch (const train::RunInterrupted& e) {  // not a failure: checkpointed, stop the grid
+        std::printf("\n%s: %s\n", tag.c_str(), e.what());
+        rows.push_back({run.id, "interrupted", "step " + std::to_string(e.step()), 0});
+        reason.clear();
+        interrupted = true;
+        break;
       } catch (const std::exception& e) {  // the run boundary
         reason = e.what();
         std::printf("\n%s: attempt %d failed: %s\n", tag.c_str(), attempt + 1, reason.c_str());
@@ -124,6 +140,12 @@ int RunRunCommand(const RunCommand& options) {
   }
   std::cout << "results: " << options.out << "/runs (florenz collect " << options.out
             << " writes results.csv)\n";
+  if (interrupted) {
+    std::cout << "florenz run: stopped by signal " << train::StopSignal()
+              << " after a checkpoint; the same command resumes (exit code " << kExitRequeue
+              << ")\n";
+    return kExitRequeue;
+  }
   return failed > 0 ? kExitRunsFailed : kExitOk;
 }
 

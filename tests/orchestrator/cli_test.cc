@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "experiments/results_dir.h"
@@ -321,6 +322,62 @@ TEST(CliFitTest, FitsACollectedResultsFolder) {
   r = Florenz("fit " + out.string() + " --y unseen_captoin");
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.output, HasSubstr("(did you mean 'unseen_caption'?)"));
+}
+
+TEST(CliTest, SimulateComparesThePolicies) {
+  Result r = Florenz("simulate " + Grid("florenz_paper") +
+                     " --ranks 64 --ranks-per-node 8 --coordinator extra --flops-per-rank 1e14");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("16 runs of 'florenz-paper' on 64 worker ranks on 8 nodes"));
+  EXPECT_THAT(r.output, HasSubstr("lower bound"));
+  EXPECT_THAT(r.output, HasSubstr("lpt+easy *"));
+  EXPECT_THAT(r.output, HasSubstr("fifo+none"));
+  const Result again = Florenz("simulate " + Grid("florenz_paper") +
+                               " --ranks 64 --ranks-per-node 8 --coordinator extra "
+                               "--flops-per-rank 1e14");
+  EXPECT_EQ(again.output, r.output) << "simulate is deterministic";
+
+  r = Florenz("simulate " + Grid("quickstart") +
+              " --ranks 3 --ranks-per-node 3 --policy fifo --json --placements");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"policy\": \"fifo+easy\""));
+  EXPECT_THAT(r.output, HasSubstr("\"worker_ranks\": 2"));
+  EXPECT_THAT(r.output, HasSubstr("\"placements\": ["));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("\"ranks\": [0")));  // rank 0 coordinates
+
+  // The paper's 16- and 32-rank gangs cannot fit 15 workers: bad input, not a hang.
+  r = Florenz("simulate " + Grid("florenz_paper") + " --ranks 16 --ranks-per-node 8");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("tp 2 x dp 8 = 16 ranks: the 15 live worker ranks"));
+  r = Florenz("simulate " + Grid("quickstart") + " --ranks 4 --ranks-per-node 2 --policy sjf");
+  EXPECT_EQ(r.code, 2) << r.output;
+}
+
+TEST(CliTest, StatusShowsTheRunsOfAResultsFolder) {
+  for (const char* sub : {"simulate", "status"}) {
+    const Result r = Florenz(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub << "\n" << r.output;
+    EXPECT_THAT(r.output, HasSubstr("Usage")) << sub;
+  }
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_status";
+  std::filesystem::remove_all(out);
+  Result r = Florenz("status " + out.string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not a results folder"));
+
+  // A results folder as `florenz run` leaves it before training: experiment.yaml, no runs.
+  ResultsDir dir(out);
+  dir.Create();
+  std::ifstream grid(Grid("quickstart"));
+  std::stringstream text;
+  text << grid.rdbuf();
+  dir.WriteExperimentYaml(text.str());
+  r = Florenz("status " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("experiment 'quickstart', 4 runs: 0 finished, 0 running, 0 "
+                                  "interrupted, 0 failed, 4 queued"));
+  EXPECT_THAT(r.output, HasSubstr("xs-10k-s0-"));
+  std::filesystem::remove_all(out);
 }
 
 }  // namespace

@@ -10,9 +10,11 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <string>
 
 #ifdef FLORENZ_HAVE_NCCL
 #include <nccl.h>
@@ -98,6 +100,25 @@ TEST(DependenciesTest, PlplotCairoDriverWritesPng) {
   char magic[4] = {};
   in.read(magic, 4);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG") << "PLplot's pngcairo driver (plplot-driver-cairo)";
+}
+
+// Headless Chromium (Debian's `chromium`) checks the `florenz report` page: it must start as
+// root without a display and run the page's JavaScript.
+TEST(DependenciesTest, ChromiumRunsHeadless) {
+  const std::string command =
+      "d=$(mktemp -d); timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=$d --dump-dom "
+      "'data:text/html,<p id=x></p><script>x.textContent=6*7</script>' 2>/dev/null; rm -rf $d";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string dom;
+  char buffer[1024];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) dom.append(buffer, n);
+  pclose(pipe);
+  EXPECT_NE(dom.find("<p id=\"x\">42</p>"), std::string::npos)
+      << "chromium (scripts/install-deps) did not render a page: " << dom;
 }
 
 #ifdef FLORENZ_HAVE_NCCL

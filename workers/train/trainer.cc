@@ -10,11 +10,14 @@
 #include "experiments/errors.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/spec_writer.h"
+#include "parallel/grad_norm.h"
 #include "workers/model/encoder_decoder.h"
 #include "workers/train/checkpoint.h"
 #include "workers/train/evaluator.h"
 #include "workers/train/fault_injection.h"
+#include "workers/train/gang_context.h"
 #include "workers/train/lr_schedule.h"
+#include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
 
 namespace florenz::train {
@@ -123,16 +126,20 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   const TrainingOptions& t = spec.training;
   const int threads = ResolveThreadCount(context.threads);
   SetComputeThreads(threads);
+  GangContext gang(context.groups);
+  gang.CheckLayout(run.id, run.tp, run.dp, t.batch_size);
 
-  // The model, optimizer and schedule of this run.
+  // The model (this rank's tensor-parallel shard), optimizer and schedule of this run.
   model::EncoderDecoder model(run.size(), spec.model,
                               model::ImageFeatures(spec.data.image, spec.model.patch_size),
-                              static_cast<uint64_t>(run.seed()));
-  torch::optim::AdamW optimizer(model->parameters(),
-                                torch::optim::AdamWOptions(t.optimizer.learning_rate)
-                                    .betas({t.optimizer.beta1, t.optimizer.beta2})
-                                    .eps(t.optimizer.epsilon)
-                                    .weight_decay(t.optimizer.weight_decay));
+                              static_cast<uint64_t>(run.seed()), gang.tensor_parallel());
+  const std::vector<torch::Tensor> params = model->parameters();
+  const ParameterSets clipped = ClassifyParameters(*model);
+  gang.AttachGradients(params);
+  torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(t.optimizer.learning_rate)
+                                            .betas({t.optimizer.beta1, t.optimizer.beta2})
+                                            .eps(t.optimizer.epsilon)
+                                            .weight_decay(t.optimizer.weight_decay));
   const int64_t batch = t.batch_size;
   const int64_t steps = std::max<int64_t>(1, run.samples() / batch);
   const LrSchedule schedule(t, steps);
@@ -142,10 +149,25 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   // the rows logged up to it.
   const ResultsDir& results = *context.results;
   const auto checkpoint_dir = results.CheckpointDir(run.id);
-  const auto resumed = LoadCheckpoint(checkpoint_dir, *model, optimizer);
+  const auto resumed = LoadCheckpoint(checkpoint_dir, *model, optimizer, gang.CheckpointShard());
+  gang.AgreeOnResume(resumed ? std::optional<int64_t>(resumed->step) : std::nullopt);
   const int64_t start_step = resumed ? resumed->step : 0;
-  RunFileWriter writer = ReopenRunFile(results, run, MakeRunConfig(run, threads),
-                                       MakeLayout(data, evaluator), resumed ? start_step : -1);
+  std::optional<RunFileWriter> writer;  // the gang leader's
+  if (gang.leader()) {
+    writer.emplace(ReopenRunFile(results, run, MakeRunConfig(run, threads),
+                                 MakeLayout(data, evaluator), resumed ? start_step : -1));
+  }
+  auto flush = [&] {
+    if (writer) writer->Flush();
+  };
+  auto save_checkpoint = [&](int64_t done, int64_t samples) {
+    flush();
+    if (gang.SavesCheckpoint()) {
+      SaveCheckpoint(checkpoint_dir, *model, optimizer, CheckpointPosition{done, samples},
+                     gang.CheckpointShard());
+    }
+    gang.Barrier();  // every shard written before any rank goes on
+  };
 
   const auto started = Clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
@@ -161,12 +183,13 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     const EvalTable table = evaluator.Evaluate(model, final);
     evaluation_seconds += std::chrono::duration<double>(Clock::now() - evaluation_started).count();
     for (const auto& [pair, metrics] : table) {
+      if (!writer) break;
       std::vector<double> values;
       for (const auto& name : metric_names) {
         auto it = metrics.find(name);
         values.push_back(it == metrics.end() ? std::nan("") : it->second);
       }
-      writer.AppendEval(pair, EvalRecord{step, samples, values});
+      writer->AppendEval(pair, EvalRecord{step, samples, values});
     }
     return table;
   };
@@ -174,16 +197,17 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   model->train();
   for (int64_t step = start_step; step < steps; ++step) {
     const int64_t first = step * batch;
-    const model::Batch inputs =
-        model::Collate(Examples(data, run.seed(), first, batch), spec.data.image,
-                       spec.data.image_size, spec.model.patch_size);
+    // This rank's data shard of the global batch.
+    const model::Batch inputs = model::Collate(
+        Examples(data, run.seed(), first + gang.ShardOffset(batch), gang.ShardCount(batch)),
+        spec.data.image, spec.data.image_size, spec.model.patch_size);
     const double lr = schedule.At(step);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
-    optimizer.zero_grad();
+    gang.ZeroGrad(params);
     const torch::Tensor loss = model->SampleLoss(inputs).mean();
-    double loss_value = loss.item<double>();
+    double loss_value = gang.MeanLoss(loss.item<double>());  // the global batch's mean
     const Fault fault = FaultAt(run.id, step + 1);
     if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
       if (fault.kind == FaultKind::kDiverge) loss_value = std::nan("");
@@ -195,15 +219,15 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
       throw RunError(reason.str());
     }
     loss.backward();
+    gang.FinishBackward();  // gradients averaged over dp
     const double grad_norm =
-        t.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model->parameters(), t.grad_clip)
-                        : torch::nn::utils::clip_grad_norm_(model->parameters(), 1e30);
+        ClipGradNorm(clipped, t.grad_clip > 0 ? t.grad_clip : 1e30, gang.tensor_parallel());
     optimizer.step();
 
     const int64_t done = step + 1, samples = done * batch;
-    if (done % t.log_interval == 0 || done == steps) {
-      writer.AppendTrain(TrainRecord{done, samples, loss_value, lr, grad_norm, seconds()});
-      writer.Flush();
+    if (writer && (done % t.log_interval == 0 || done == steps)) {
+      writer->AppendTrain(TrainRecord{done, samples, loss_value, lr, grad_norm, seconds()});
+      writer->Flush();
       if (context.on_progress) {
         const double elapsed = seconds();
         context.on_progress(TrainProgress{done, steps, samples, steps * batch, loss_value,
@@ -213,14 +237,19 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     }
     if (done < steps && crossed(eval_every, samples - batch, samples)) {
       evaluate(done, samples, /*final=*/false);
-      writer.Flush();
+      flush();
     }
     if (done < steps && crossed(checkpoint_every, samples - batch, samples)) {
-      writer.Flush();
-      SaveCheckpoint(checkpoint_dir, *model, optimizer, CheckpointPosition{done, samples});
+      save_checkpoint(done, samples);
+    }
+    // SIGTERM / SIGUSR2 on any rank: the whole gang checkpoints here and exits for requeue.
+    if (done < steps && gang.Any(StopRequested())) {
+      save_checkpoint(done, samples);
+      throw RunInterrupted(run.id, done, StopSignal());
     }
   }
 
+  if (context.on_trained) context.on_trained(*model);
   const EvalTable final_table = evaluate(steps, steps * batch, /*final=*/true);
   RunOutcome outcome;
   outcome.status = RunStatus::kCompleted;
@@ -229,9 +258,10 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   outcome.final_metrics["evaluation_seconds"] = evaluation_seconds;
   outcome.final_metrics["training_seconds"] = seconds() - evaluation_seconds;
   outcome.evaluation_seconds = evaluation_seconds;
-  outcome.file = writer.Finish(RunStatus::kCompleted, "", outcome.final_metrics);
+  if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
-  std::filesystem::remove_all(checkpoint_dir);  // the committed file supersedes it
+  gang.Barrier();  // no rank still reads its checkpoint shard
+  if (gang.leader()) std::filesystem::remove_all(checkpoint_dir);  // the run file supersedes it
   return outcome;
 }
 

@@ -1,0 +1,221 @@
+// The sbatch script (see sbatch_script.h). The bash it writes is meant to be read by people
+// who debug a job: short, commented, with one log line per event in the job's output file.
+#include "cluster/sbatch_script.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "cluster/shell_quote.h"
+#include "experiments/errors.h"
+
+namespace florenz::cluster {
+namespace {
+
+void Require(const std::string& value, const char* chars, const std::string& what) {
+  const std::string why = RejectReason(value, chars);
+  if (why.empty()) return;
+  std::string allowed = chars == nullptr ? "" : "; allowed: " + DescribeChars(chars);
+  throw ConfigError(SourceLocation{what, 0, 0}, why + allowed);
+}
+
+void RequireAbsolute(const std::string& path, const std::string& what) {
+  if (path.empty() || path[0] != '/') {
+    throw ConfigError(SourceLocation{what, 0, 0}, "must be an absolute path");
+  }
+}
+
+std::string LauncherWords(const SiteProfile& profile) {
+  std::string words;
+  switch (profile.launcher.kind) {
+    case LauncherKind::kSrun:
+      words = "srun";
+      if (!profile.launcher.mpi.empty()) words += " --mpi=" + profile.launcher.mpi;
+      break;
+    case LauncherKind::kMpirun:
+      words = "mpirun";
+      break;
+    case LauncherKind::kNone:
+      return "";
+  }
+  for (const auto& arg : profile.launcher.args) words += " " + ShellQuote(arg);
+  return words;
+}
+
+// The part of the script that does not depend on the profile or the job.
+constexpr const char* kFunctions = R"BASH(log() { echo "florenz-job: $(date '+%F %T') $*"; }
+step_pid=""
+warned=0
+terminated=0
+forward() { if [ -n "$step_pid" ]; then kill -s "$1" "$step_pid" 2>/dev/null || true; fi; }
+# Slurm's warning before the time limit (--signal=B:USR2@lead reaches this shell only): ask
+# florenz to checkpoint now; it exits with $requeue_code and the job requeues itself.
+on_warning() {
+  warned=1
+  log "SIGUSR2: the time limit is near; florenz checkpoints and the job requeues"
+  forward USR2
+}
+# scancel, or a requeue or preemption by Slurm: florenz checkpoints on SIGTERM too, but Slurm
+# decides what happens to the job, so it is not requeued from here.
+on_terminate() {
+  terminated=1
+  log "SIGTERM: stopped by Slurm; florenz checkpoints"
+  forward TERM
+}
+trap on_warning USR2
+trap on_terminate TERM
+)BASH";
+
+// The loop over the job's runs; it follows the modules and the environment.
+constexpr const char* kLoop = R"BASH(
+requeue() {
+  log "requeueing job ${SLURM_JOB_ID:-?}: $1"
+  if scontrol requeue "${SLURM_JOB_ID:-none}"; then exit 0; fi
+  log "scontrol requeue failed; run this job's script again to resume"
+  exit "$requeue_code"
+}
+
+log "job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname): ${#runs[@]} runs"
+failed=0
+for run in "${runs[@]}"; do
+  if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
+  if [ "$warned" = 1 ]; then requeue "warned before run $run could start"; fi
+  log "run $run"
+  "${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$run" &
+  step_pid=$!
+  # A trapped signal ends `wait` early (status > 128) while the step goes on: wait again.
+  wait "$step_pid"
+  status=$?
+  while [ "$status" -gt 128 ] && kill -0 "$step_pid" 2>/dev/null; do
+    wait "$step_pid"
+    status=$?
+  done
+  if [ "$status" -gt 128 ]; then
+    wait "$step_pid" 2>/dev/null
+    again=$?
+    if [ "$again" != 127 ]; then status=$again; fi
+  fi
+  step_pid=""
+  case "$status" in
+    0) ;;
+    "$runs_failed_code") failed=1 ;;
+    "$requeue_code")
+      if [ "$terminated" = 1 ]; then
+        log "florenz checkpointed $run; Slurm ends the job"
+        exit "$requeue_code"
+      fi
+      requeue "florenz checkpointed $run and asked for it (exit $requeue_code)"
+      ;;
+    *)
+      log "florenz run exited $status on $run; the job stops"
+      exit "$status"
+      ;;
+  esac
+done
+log "every run of this job is finished"
+if [ "$failed" = 1 ]; then exit "$runs_failed_code"; fi
+exit 0
+)BASH";
+
+}  // namespace
+
+std::string SlurmTime(int64_t seconds) {
+  char text[48];
+  const int64_t days = seconds / 86400, rest = seconds % 86400;
+  if (days > 0) {
+    std::snprintf(text, sizeof(text), "%lld-%02lld:%02lld:%02lld", static_cast<long long>(days),
+                  static_cast<long long>(rest / 3600), static_cast<long long>(rest % 3600 / 60),
+                  static_cast<long long>(rest % 60));
+  } else {
+    std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", static_cast<long long>(rest / 3600),
+                  static_cast<long long>(rest % 3600 / 60), static_cast<long long>(rest % 60));
+  }
+  return text;
+}
+
+std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job) {
+  // What reaches #SBATCH lines keeps to kSbatchChars: sbatch splits those lines itself.
+  // (The profile's own values were checked when it was loaded; checked again here, since this
+  // function is the last gate before the text.)
+  Require(job.experiment, kNameChars, "experiment name '" + job.experiment + "'");
+  RequireAbsolute(job.out, "results folder '" + job.out + "'");
+  Require(job.out, kSbatchChars,
+          "results folder '" + job.out + "' (it appears on #SBATCH --output lines)");
+  RequireAbsolute(job.florenz, "florenz binary '" + job.florenz + "'");
+  Require(job.florenz, nullptr, "florenz binary path");
+  RequireAbsolute(job.grid, "grid file '" + job.grid + "'");
+  Require(job.grid, nullptr, "grid file path");
+  if (job.run_ids.empty()) {
+    throw ConfigError(SourceLocation{"job " + std::to_string(job.index), 0, 0}, "has no runs");
+  }
+  for (const auto& id : job.run_ids) {
+    Require(id, kNameChars, "run id '" + id + "'");
+    if (id[0] == '.' || id[0] == '-') {
+      throw ConfigError(SourceLocation{"run id '" + id + "'", 0, 0}, "must not start with . or -");
+    }
+  }
+  for (const char* value : {profile.partition.c_str(), profile.account.c_str(), profile.qos.c_str(),
+                            profile.memory.c_str()}) {
+    if (*value != '\0') Require(value, kSbatchChars, std::string("profile value '") + value + "'");
+  }
+
+  const std::string k = std::to_string(job.index);
+  const std::string log_file = job.out + "/slurm/job-" + k + ".out";
+  std::ostringstream s;
+  s << (profile.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n");
+  s << "#SBATCH --job-name=florenz-" << job.experiment << "-" << k << "\n";
+  if (!profile.partition.empty()) s << "#SBATCH --partition=" << profile.partition << "\n";
+  if (!profile.account.empty()) s << "#SBATCH --account=" << profile.account << "\n";
+  if (!profile.qos.empty()) s << "#SBATCH --qos=" << profile.qos << "\n";
+  s << "#SBATCH --nodes=" << profile.nodes << "\n";
+  s << "#SBATCH --ntasks-per-node=" << profile.tasks_per_node << "\n";
+  s << "#SBATCH --cpus-per-task=" << profile.cpus_per_task << "\n";
+  if (profile.gpus_per_node > 0) s << "#SBATCH --gres=gpu:" << profile.gpus_per_node << "\n";
+  if (!profile.memory.empty()) s << "#SBATCH --mem=" << profile.memory << "\n";
+  s << "#SBATCH --time=" << SlurmTime(profile.time_limit.seconds) << "\n";
+  s << "#SBATCH --requeue\n";
+  s << "#SBATCH --signal=B:USR2@" << profile.warning_lead.seconds << "\n";
+  s << "#SBATCH --open-mode=append\n";
+  s << "#SBATCH --output=" << log_file << "\n";
+  s << "#SBATCH --error=" << log_file << "\n";
+  s << "#SBATCH --chdir=" << job.out << "\n";
+  for (const auto& option : profile.sbatch_options) {
+    Require(option, kSbatchOptionChars, "sbatch option '" + option + "'");
+    s << "#SBATCH " << option << "\n";
+  }
+  s << "#\n"
+    << "# florenz job " << k << " of " << job.count << " of experiment '" << job.experiment
+    << "'\n# (site profile '" << profile.name << "'), written by `florenz submit`.\n"
+    << "# Runs its share of the grid with `florenz run --only`, one run after another; finished\n"
+    << "# runs are skipped. On SIGUSR2, " << profile.warning_lead.seconds
+    << " s before the time limit, florenz checkpoints and the job\n"
+    << "# requeues itself; its next start resumes the interrupted run from the checkpoint.\n";
+  s << "set -u\n";
+  s << "florenz=" << ShellQuote(job.florenz) << "\n";
+  s << "grid=" << ShellQuote(job.grid) << "\n";
+  s << "out=" << ShellQuote(job.out) << "\n";
+  s << "runs=(";
+  for (size_t i = 0; i < job.run_ids.size(); ++i) {
+    s << (i == 0 ? "" : " ") << ShellQuote(job.run_ids[i]);
+  }
+  s << ")\n";
+  s << "launch=(" << LauncherWords(profile) << ")\n";
+  s << "requeue_code=" << kRequeueExitCode << "\n";
+  s << "runs_failed_code=" << kRunsFailedExitCode << "\n";
+  s << kFunctions;
+  for (const auto& module : profile.modules) {
+    Require(module, nullptr, "module '" + module + "'");
+    s << "module load " << ShellQuote(module) << " || { log \"module load failed\"; exit 1; }\n";
+  }
+  if (profile.environment.count("OMP_NUM_THREADS") == 0) {
+    s << "export OMP_NUM_THREADS=" << profile.cpus_per_task << "\n";
+  }
+  for (const auto& [name, value] : profile.environment) {
+    Require(name, "_", "environment variable name '" + name + "'");
+    if (!value.empty()) Require(value, nullptr, "environment." + name);
+    s << "export " << name << "=" << ShellQuote(value) << "\n";
+  }
+  s << kLoop;
+  return s.str();
+}
+
+}  // namespace florenz::cluster

@@ -1,0 +1,125 @@
+// Writing the study report (see report.h): read the results table, let each view build its
+// section and figures, render the page and publish it atomically.
+#include "fitting/report.h"
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+#include "experiments/errors.h"
+#include "experiments/results_dir.h"
+#include "fitting/chart.h"
+#include "fitting/report_generation_views.h"
+#include "fitting/report_html.h"
+#include "fitting/report_scaling_views.h"
+
+namespace florenz {
+
+namespace fs = std::filesystem;
+
+bool ReportOptions::IsValid(std::string* error) const {
+  if (dir.empty()) {
+    *error = "the results folder is empty";
+  } else if (!(confidence > 0 && confidence < 1)) {
+    *error = "confidence must lie in (0, 1)";
+  } else if (extrapolate.empty()) {
+    *error = "extrapolate needs at least one factor";
+  } else if (width < 200 || height < 150) {
+    *error = "figures must be at least 200 x 150 pixels";
+  } else {
+    for (const double f : extrapolate) {
+      if (!(f > 1) || !std::isfinite(f)) {
+        *error = "every extrapolation factor must be a number > 1";
+        return false;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+void AddReportFigure(const Chart& chart, const std::string& file, const std::string& caption,
+                     const ReportContext& context, ReportSection* section) {
+  try {
+    DrawChart(chart, (context.out_dir / file).string());
+    section->figures.push_back({file, caption});
+  } catch (const std::invalid_argument& e) {
+    section->missing.push_back(e.what());
+  }
+}
+
+StudyReport BuildStudyReport(const FitTable& table, const ReportContext& context) {
+  StudyReport report;
+  report.source = table.source;
+  report.runs = table.rows;
+  std::set<std::string> experiments;
+  if (table.Has("config/experiment")) {
+    for (const auto& name : table.cells.at("config/experiment")) {
+      if (!name.empty()) experiments.insert(name);
+    }
+  }
+  report.title =
+      "florenz study report: " + (experiments.size() == 1
+                                      ? *experiments.begin()
+                                      : fs::path(table.source).parent_path().filename().string());
+  if (table.Has("status")) {
+    for (const auto& status : table.cells.at("status")) {
+      report.completed += status == "completed";
+      report.failed += status == "failed";
+    }
+  } else {
+    report.completed = table.rows;
+    report.notes.push_back("The table has no status column: every row is taken as completed.");
+  }
+  if (report.completed == 0) {
+    report.notes.push_back("No completed run: there is nothing to plot or fit yet.");
+  }
+  report.sections.push_back(ComputeFrontierSection(table, context));
+  report.sections.push_back(LogLinearTableSection(table, context));
+  report.sections.push_back(ExtrapolationSection(table, context));
+  report.sections.push_back(DecoderPrefixSection(table, context));
+  report.sections.push_back(DisambiguationSection(table, context));
+  return report;
+}
+
+std::string ReportSummary::BriefReport() const {
+  std::string text = "wrote " + index.string() + ": " + std::to_string(sections) + " sections, " +
+                     std::to_string(figures) + " figures";
+  if (missing > 0)
+    text += " (" + std::to_string(missing) + " parts could not be shown: see the page)";
+  return text;
+}
+
+ReportSummary WriteStudyReport(const ReportOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw ConfigError(SourceLocation{"report", 0, 0}, error);
+  const fs::path dir = options.dir;
+  if (!fs::exists(dir)) {
+    throw ConfigError(SourceLocation{dir.string(), 0, 0}, "no such results folder");
+  }
+  const fs::path results = fs::is_directory(dir) ? dir / "results.h5" : dir;
+  if (!fs::exists(results)) {
+    throw ConfigError(SourceLocation{results.string(), 0, 0},
+                      "no results table: run `florenz collect " + dir.string() + "` first");
+  }
+  const FitTable table = ReadFitTable(results.string());
+  ReportContext context;
+  context.options = options;
+  context.out_dir = options.out.empty() ? results.parent_path() / "report" : fs::path(options.out);
+  std::error_code ec;
+  fs::create_directories(context.out_dir, ec);
+  if (ec) throw IoError(context.out_dir.string() + ": cannot create the folder: " + ec.message());
+
+  const StudyReport report = BuildStudyReport(table, context);
+  ReportSummary summary;
+  summary.index = context.out_dir / "index.html";
+  WriteFileAtomically(summary.index, RenderReportHtml(report));
+  summary.sections = static_cast<int>(report.sections.size());
+  for (const auto& section : report.sections) {
+    summary.figures += static_cast<int>(section.figures.size());
+    summary.missing += static_cast<int>(section.missing.size());
+  }
+  return summary;
+}
+
+}  // namespace florenz

@@ -1,0 +1,75 @@
+// `florenz report` (see report_command.h): parse the flags, write the report, print where it is.
+#include "orchestrator/report_command.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "experiments/errors.h"
+#include "fitting/report.h"
+#include "orchestrator/exit_codes.h"
+
+namespace florenz {
+namespace {
+
+std::vector<double> ParseFactors(const std::string& text) {
+  std::vector<double> factors;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    char* end = nullptr;
+    const double value = std::strtod(part.c_str(), &end);
+    if (part.empty() || end != part.c_str() + part.size() || !std::isfinite(value) ||
+        !(value > 1)) {
+      throw ConfigError(SourceLocation{"--extrapolate", 0, 0},
+                        "'" + part + "' is not a factor > 1 (e.g. --extrapolate 10,100)");
+    }
+    factors.push_back(value);
+  }
+  if (factors.empty()) {
+    throw ConfigError(SourceLocation{"--extrapolate", 0, 0}, "give at least one factor > 1");
+  }
+  return factors;
+}
+
+}  // namespace
+
+CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options) {
+  CLI::App* command = app.add_subcommand(
+      "report",
+      "Write the study report of a collected results folder: DIR/report/index.html with PNG "
+      "figures (cross-entropy vs compute with the Pareto frontier for unseen captioning, seen "
+      "translation and seen captioning; the log-linear law in N and D with intervals and "
+      "p-values; its extrapolation to larger models; BLEU with and without the decoder prefix; "
+      "disambiguation accuracy). Views whose metrics the grid did not record say so on the "
+      "page. Run `florenz collect DIR` first (docs/fitting.md).");
+  command->add_option("dir", options->dir, "Results folder holding results.h5")->required();
+  command->add_option("--out", options->out, "Report folder (default: DIR/report)");
+  command
+      ->add_option("--compute", options->compute,
+                   "Compute axis: training FLOPs (3 x flops_per_sample x samples) or the "
+                   "paper's forward MACs: flops | macs")
+      ->capture_default_str();
+  command->add_option("--confidence", options->confidence, "Interval level")->capture_default_str();
+  command
+      ->add_option("--extrapolate", options->extrapolate,
+                   "Predict at these multiples of the largest trained model size, "
+                   "comma-separated")
+      ->capture_default_str();
+  return command;
+}
+
+int RunReportCommand(const ReportCommand& command) {
+  ReportOptions options;
+  options.dir = command.dir;
+  options.out = command.out;
+  options.compute = ComputeUnitFromString(command.compute);
+  options.confidence = command.confidence;
+  options.extrapolate = ParseFactors(command.extrapolate);
+  const ReportSummary summary = WriteStudyReport(options);
+  std::cout << summary.BriefReport() << "\n";
+  return kExitOk;
+}
+
+}  // namespace florenz

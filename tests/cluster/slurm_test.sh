@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The `slurm` tests: `florenz submit` against a real single-node Slurm that
+# cluster/local/start brings up in a private folder (and a trap stops, pass or fail).
+#
+#   tests/cluster/slurm_test.sh quickstart|preemption|time_limit FLORENZ_BIN SOURCE_DIR
+#
+#   quickstart   a quickstart-shaped grid (2 sizes × 2 budgets, tiny models) in 2 jobs: every
+#                run finishes, jobs.txt lists both jobs, `florenz collect` works.
+#   preemption   `scontrol requeue` while the second run trains: florenz checkpoints on
+#                SIGTERM, the job restarts, resumes, and every final metric equals that of an
+#                unpreempted run of the same grid.
+#   time_limit   a 1-minute time limit with a 10 s warning: Slurm's SIGUSR2 reaches florenz,
+#                which checkpoints; the job requeues itself and completes in a later allocation.
+#
+# Exit 77 (CTest: skipped) with a one-line reason without root or without slurm-wlm and
+# munge — except in CI (CI=true), where the tests must run and that is a failure.
+set -euo pipefail
+
+scenario="${1:?scenario}"
+florenz="${2:?florenz binary}"
+src="${3:?source folder}"
+
+skip() {
+  if [ "${CI:-}" = true ]; then
+    echo "FAIL: in CI the slurm tests must run, but: $*"
+    exit 1
+  fi
+  echo "SKIP: $*"
+  exit 77
+}
+[ "$(id -u)" = 0 ] || skip "needs root (munged and slurmd run as root)"
+for tool in munged slurmctld slurmd sbatch squeue scontrol; do
+  command -v "$tool" >/dev/null ||
+    skip "$tool not found: scripts/install-deps installs slurm-wlm and munge"
+done
+
+work="$(mktemp -d /tmp/florenz-slurm-test.XXXXXX)"
+cluster="$work/c"
+out="$work/out"
+passed=0
+finish() {
+  "$src/cluster/local/stop" "$cluster" >/dev/null 2>&1 || true
+  if [ "$passed" = 1 ]; then
+    rm -rf "$work"
+  else
+    echo "---- job logs ($out/slurm) ----"
+    tail -n 40 "$out"/slurm/job-*.out 2>/dev/null || true
+    echo "---- slurmctld log ----"
+    tail -n 20 "$cluster/log/slurmctld.log" 2>/dev/null || true
+    echo "kept for inspection: $work"
+  fi
+}
+trap finish EXIT
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+log() { echo "slurm_test $scenario: $(date +%T) $*"; }
+
+eval "$("$src/cluster/local/start" "$cluster")"
+log "Slurm up (SLURM_CONF=$SLURM_CONF)"
+
+# A grid with the quickstart's data and coverage, but tiny models and budgets: $1 sizes (YAML
+# list), $2 budgets, $3 checkpoint interval.
+write_grid() {
+  cat >"$work/grid.yaml" <<GRID
+experiment: {name: slurm-$scenario}
+data:
+  image: symbolic
+  image_noise: 0.3
+  max_caption_tokens: 24
+  languages: [en, de, es, zh]
+  coverage:
+    caption: {en: train, de: train, es: eval, zh: eval}
+    translate: {de: train, es: train, zh: train}
+model:
+  vocab_size: 512
+  sizes: $1
+training:
+  budgets: $2
+  batch_size: 32
+  log_interval: 10
+evaluation: {interval: 1M, samples_per_pair: 16, metrics: [cross_entropy]}
+execution: {checkpoint_interval: $3, threads: 1}
+GRID
+}
+
+# Submits, checks the output, and sets job_ids.
+submit() {
+  "$florenz" submit "$work/grid.yaml" --cluster "$1" --out "$out" "${@:2}" >"$work/submit.txt" 2>&1 ||
+    fail "florenz submit exited $?: $(cat "$work/submit.txt")"
+  job_ids="$(awk '!/^#/ {print $1}' "$out/slurm/jobs.txt")"
+  [ -n "$job_ids" ] || fail "no job ids in $out/slurm/jobs.txt"
+  for id in $job_ids; do
+    grep -q -- "-> job $id" "$work/submit.txt" || fail "submit did not print job id $id"
+  done
+  log "submitted jobs $(echo $job_ids)"
+}
+
+state_of() { squeue -h -t all -j "$1" -o %T 2>/dev/null || true; }
+
+# Waits (at most $2 seconds) until job $1 has ended; fails unless it COMPLETED.
+wait_completed() {
+  local id="$1" deadline=$((SECONDS + $2)) state=""
+  while [ $SECONDS -lt $deadline ]; do
+    state="$(state_of "$id")"
+    case "$state" in
+      COMPLETED) log "job $id COMPLETED"; return 0 ;;
+      FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE)
+        fail "job $id ended $state" ;;
+    esac
+    sleep 1
+  done
+  fail "job $id not finished after $2 s (state '$state')"
+}
+
+# Every run of the grid finished and completed (no .partial left), and collect works.
+check_all_finished() {
+  local expected
+  expected="$("$florenz" validate "$work/grid.yaml" --json | grep -o '"id": *"[^"]*"' | wc -l)"
+  [ "$expected" -gt 0 ] || fail "cannot count the grid's runs"
+  local finished
+  finished="$(find "$out/runs" -name '*.h5' | wc -l)"
+  [ "$finished" = "$expected" ] || fail "$finished of $expected runs finished"
+  [ -z "$(find "$out/runs" -name '*.partial')" ] || fail "a .partial is left in $out/runs"
+  "$florenz" collect "$out" >"$work/collect.txt" 2>&1 || fail "florenz collect: $(cat "$work/collect.txt")"
+  grep -q "$expected runs ($expected completed, 0 failed)" "$work/collect.txt" ||
+    fail "collect: $(cat "$work/collect.txt")"
+  [ "$(($(wc -l <"$out/results.csv") - 1))" = "$expected" ] || fail "results.csv rows"
+}
+
+# The final metrics of every run of results folder $1, without wall-clock columns, by run id.
+final_metrics() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i ~ /^final\// && $i !~ /_seconds$/) }
+           NR > 1 { line = $1; for (i = 2; i <= NF; i++) if (keep[i]) line = line "," $i; print line }' \
+    "$1/results.csv" | sort
+}
+
+case "$scenario" in
+  quickstart)
+    write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}, {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]" \
+      "[4000, 8000]" 2000
+    submit "$src/cluster/profiles/local.yaml" --jobs 2
+    [ "$(echo $job_ids | wc -w)" = 2 ] || fail "expected 2 jobs, got: $job_ids"
+    [ -f "$out/slurm/job-1.sbatch" ] && [ -f "$out/slurm/job-2.sbatch" ] || fail "scripts missing"
+    for id in $job_ids; do wait_completed "$id" 240; done
+    check_all_finished
+    grep -q "every run of this job is finished" "$out/slurm/job-1.out" || fail "job 1 log"
+    ;;
+
+  preemption)
+    # Two runs of ~15 s each; interval checkpoints only every 4000 samples.
+    write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}]" "[24000, 32000]" 4000
+    submit "$src/cluster/profiles/local.yaml"
+    id="$job_ids"
+    # Mid-grid: the first run is committed and the second one has trained a while.
+    deadline=$((SECONDS + 180))
+    until [ "$(find "$out/runs" -name '*.h5' 2>/dev/null | wc -l)" = 1 ] &&
+      [ -n "$(find "$out/runs" -name '*.h5.partial' 2>/dev/null)" ]; do
+      [ $SECONDS -lt $deadline ] || fail "the job never got to its second run"
+      sleep 0.5
+    done
+    sleep 3
+    log "scontrol requeue $id (mid-grid)"
+    scontrol requeue "$id"
+    # Meanwhile, the same grid without Slurm and without interruption.
+    "$florenz" run "$work/grid.yaml" --out "$work/reference" >"$work/reference.txt" 2>&1 ||
+      fail "reference run: $(tail -n 5 "$work/reference.txt")"
+    wait_completed "$id" 240
+    log_file="$out/slurm/job-1.out"
+    grep -q "stopped by SIGTERM after step" "$log_file" || fail "florenz did not checkpoint on SIGTERM"
+    grep -q "(restart 1)" "$log_file" || fail "the job did not restart"
+    grep -q "finished earlier, skipped" "$log_file" || fail "the restarted job redid run 1"
+    check_all_finished
+    "$florenz" collect "$work/reference" >/dev/null
+    final_metrics "$work/reference" >"$work/reference.metrics"
+    final_metrics "$out" >"$work/preempted.metrics"
+    [ "$(wc -l <"$work/reference.metrics")" = 2 ] || fail "reference metrics"
+    diff "$work/reference.metrics" "$work/preempted.metrics" ||
+      fail "final metrics of the preempted job differ from the unpreempted run's"
+    ;;
+
+  time_limit)
+    # 1 minute per allocation, warned 10 s before (Slurm checks every 30 s, so the warning
+    # comes 20-50 s in); about 65 s of training in all, so one allocation cannot finish it.
+    sed -e 's/^time_limit:.*/time_limit: 60/' -e 's/^warning_lead:.*/warning_lead: 10/' \
+      -e 's/^name: local/name: local-short/' "$src/cluster/profiles/local.yaml" >"$work/short.yaml"
+    write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}]" "[80000, 96000]" 16000
+    submit "$work/short.yaml"
+    id="$job_ids"
+    wait_completed "$id" 280
+    log_file="$out/slurm/job-1.out"
+    grep -q "SIGUSR2: the time limit is near" "$log_file" || fail "no warning reached the job"
+    grep -q "stopped by SIGUSR2 after step" "$log_file" || fail "florenz did not checkpoint on SIGUSR2"
+    grep -q "requeueing job $id" "$log_file" || fail "the job did not requeue itself"
+    grep -q "(restart 1)" "$log_file" || fail "the job did not restart"
+    grep -q "TIME LIMIT" "$log_file" && fail "the job hit its time limit"
+    check_all_finished
+    ;;
+
+  *) fail "unknown scenario '$scenario'" ;;
+esac
+passed=1
+log "passed"

@@ -1,0 +1,96 @@
+// DrawChart: writes a PNG (and SVG) for linear and log axes, including a log axis spanning less
+// than a decade (hand-made tick labels), and refuses a chart with nothing to draw or a bad
+// file name.
+#include "fitting/chart.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "experiments/errors.h"
+
+namespace florenz {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path Out(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "florenz_chart_test";
+  fs::create_directories(dir);
+  fs::remove(dir / name);
+  return dir / name;
+}
+
+std::string Head(const fs::path& file, size_t n) {
+  std::ifstream in(file, std::ios::binary);
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  return text.substr(0, static_cast<size_t>(in.gcount()));
+}
+
+Chart Sample(bool log_y) {
+  Chart chart;
+  chart.title = "sample";
+  chart.x_label = "N (parameters)";
+  chart.y_label = "loss";
+  chart.log_x = true;
+  chart.log_y = log_y;
+  ChartSeries points, line, band;
+  points.label = "runs";
+  line.style = ChartStyle::kLine;
+  line.label = "fit";
+  line.dashed = true;
+  band.style = ChartStyle::kBand;
+  band.label = "interval";
+  for (int i = 0; i < 6; ++i) {
+    const double n = 1e6 * std::pow(10.0, i * 0.5);
+    points.x.push_back(n);
+    points.y.push_back(3.0 - 0.2 * i);
+    line.x.push_back(n);
+    line.y.push_back(3.05 - 0.2 * i);
+    band.x.push_back(n);
+    band.y_low.push_back(2.9 - 0.2 * i);
+    band.y_high.push_back(3.2 - 0.2 * i);
+  }
+  chart.series = {band, line, points};
+  return chart;
+}
+
+TEST(ChartTest, WritesPngWithLogAxesSpanningLessThanADecade) {
+  const fs::path file = Out("log.png");
+  DrawChart(Sample(true), file.string());  // y: 1.9 .. 3.2, under a decade
+  EXPECT_EQ(Head(file, 4).substr(1), "PNG");
+  EXPECT_GT(fs::file_size(file), 5000u);
+}
+
+TEST(ChartTest, WritesSvgWithLinearY) {
+  const fs::path file = Out("linear.svg");
+  DrawChart(Sample(false), file.string());
+  EXPECT_NE(Head(file, 400).find("<svg"), std::string::npos);
+}
+
+TEST(ChartTest, SkipsValuesALogAxisCannotShow) {
+  Chart chart = Sample(true);
+  chart.series[2].x.push_back(-1.0);  // not on a log axis
+  chart.series[2].y.push_back(NAN);
+  const fs::path file = Out("skips.png");
+  DrawChart(chart, file.string());
+  EXPECT_TRUE(fs::exists(file));
+}
+
+TEST(ChartTest, RefusesNothingToDrawAndBadExtensions) {
+  Chart chart;
+  chart.log_x = true;
+  ChartSeries only_negative;
+  only_negative.x = {-1.0, 0.0};
+  only_negative.y = {1.0, 2.0};
+  chart.series = {only_negative};
+  EXPECT_THROW(DrawChart(chart, Out("empty.png").string()), std::invalid_argument);
+  EXPECT_THROW(DrawChart(Sample(true), Out("figure.jpg").string()), ConfigError);
+}
+
+}  // namespace
+}  // namespace florenz

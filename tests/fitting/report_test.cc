@@ -1,0 +1,162 @@
+// The study report on synthetic results folders: every view drawn from a full grid (the
+// log-linear table recovers the exponents that generated the data, every <img> names a PNG
+// that exists), views of metrics a grid did not record say so, too little data degrades to
+// words, and a folder without results.h5 is a ConfigError that says to collect it.
+#include "fitting/report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "experiments/errors.h"
+#include "tests/fitting/synthetic_results.h"
+
+namespace florenz {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path Folder(const std::string& name) { return fs::temp_directory_path() / name; }
+
+std::string Read(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const ReportSection& Section(const StudyReport& report, const std::string& id) {
+  for (const auto& s : report.sections) {
+    if (s.id == id) return s;
+  }
+  throw std::runtime_error("no section " + id);
+}
+
+StudyReport Build(const fs::path& dir) {
+  ReportContext context;
+  context.options.dir = dir.string();
+  context.out_dir = dir / "report";
+  fs::create_directories(context.out_dir);
+  return BuildStudyReport(ReadFitTable(dir.string()), context);
+}
+
+TEST(ReportTest, FullGridDrawsEveryViewAndLinksExistingFigures) {
+  const fs::path dir = Folder("florenz_report_test_full");
+  testing::WriteSyntheticStudy(dir, {});
+  ReportOptions options;
+  options.dir = dir.string();
+  const ReportSummary summary = WriteStudyReport(options);
+  EXPECT_EQ(summary.index, dir / "report" / "index.html");
+  EXPECT_EQ(summary.sections, 5);
+  EXPECT_EQ(summary.figures, 3 + 3 + 1 + 1);  // compute ×3, extrapolation ×3, BLEU, disambiguation
+  EXPECT_EQ(summary.missing, 0);
+  const std::string html = Read(summary.index);
+  const std::regex img("<img src=\"([^\"]+)\"");
+  int images = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator();
+       ++it) {
+    const fs::path png = dir / "report" / (*it)[1].str();
+    EXPECT_TRUE(fs::exists(png)) << png;
+    EXPECT_GT(fs::file_size(png), 10000u) << png;
+    ++images;
+  }
+  EXPECT_EQ(images, 8);
+  EXPECT_THAT(html, HasSubstr("florenz study report: synthetic"));
+  EXPECT_THAT(html, HasSubstr("17 runs (16 completed, 1 failed)"));
+}
+
+TEST(ReportTest, LogLinearTableRecoversTheGeneratingExponents) {
+  const fs::path dir = Folder("florenz_report_test_table");
+  testing::SyntheticStudy study;
+  study.wobble = 0.0;
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport report = Build(dir);
+  const ReportSection& section = Section(report, "loglinear");
+  ASSERT_EQ(section.tables.size(), 1u);
+  const auto& rows = section.tables[0].rows;
+  ASSERT_EQ(rows.size(), 3u);
+  const double expected[3][2] = {{-0.16, -0.04}, {-0.15, -0.19}, {-0.13, -0.15}};  // UC ST SC
+  for (int m = 0; m < 3; ++m) {
+    EXPECT_NEAR(std::atof(rows[m][3].c_str()), expected[m][0], 1e-9) << rows[m][0];
+    EXPECT_NEAR(std::atof(rows[m][6].c_str()), expected[m][1], 1e-9) << rows[m][0];
+    EXPECT_EQ(rows[m][1], "16");
+  }
+  EXPECT_EQ(rows[0][10], "4");  // b_N / b_D for unseen captioning, as in the paper
+  // Extrapolation: at 10× the largest model the prediction follows the law exactly.
+  const ReportSection& extrapolation = Section(report, "extrapolation");
+  ASSERT_EQ(extrapolation.tables.size(), 3u);
+  const double n = testing::SyntheticStudy::N(3) * 10, d = testing::SyntheticStudy::D(3);
+  EXPECT_NEAR(std::atof(extrapolation.tables[0].rows[1][2].c_str()),
+              testing::SyntheticStudy::CrossEntropy("unseen_caption", n, d), 1e-3);
+}
+
+TEST(ReportTest, MetricsTheGridDidNotRecordAreNamedNotFatal) {
+  const fs::path dir = Folder("florenz_report_test_partial");
+  testing::SyntheticStudy study;
+  study.bleu = false;
+  study.disambiguation = false;
+  testing::WriteSyntheticStudy(dir, study);
+  ReportOptions options;
+  options.dir = dir.string();
+  const ReportSummary summary = WriteStudyReport(options);
+  EXPECT_EQ(summary.figures, 6);
+  EXPECT_EQ(summary.missing, 2);
+  const std::string html = Read(summary.index);
+  EXPECT_THAT(html, HasSubstr("BLEU was not evaluated for unseen captioning"));
+  EXPECT_THAT(html, HasSubstr("Disambiguation was not evaluated"));
+  EXPECT_THAT(html, HasSubstr("(incomplete)"));
+}
+
+TEST(ReportTest, TooLittleDataForAFitIsSaidInWords) {
+  const fs::path dir = Folder("florenz_report_test_one_budget");
+  testing::SyntheticStudy study;
+  study.budgets = 1;  // D takes a single value: no log-linear law in N and D
+  study.sizes = 2;    // two frontier runs: no compute law with residual degrees of freedom
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport report = Build(dir);
+  const ReportSection& table = Section(report, "loglinear");
+  EXPECT_TRUE(table.tables.empty());
+  ASSERT_EQ(table.missing.size(), 3u);
+  EXPECT_THAT(table.missing[0], HasSubstr("could not be fitted"));
+  const ReportSection& compute = Section(report, "compute");
+  EXPECT_EQ(compute.figures.size(), 3u);  // points and frontier are still drawn
+  EXPECT_EQ(compute.missing.size(), 3u);
+  EXPECT_TRUE(Section(report, "extrapolation").figures.empty());
+}
+
+TEST(ReportTest, FolderWithoutResultsTableSaysToCollect) {
+  const fs::path dir = Folder("florenz_report_test_uncollected");
+  fs::remove_all(dir);
+  fs::create_directories(dir / "runs");
+  ReportOptions options;
+  options.dir = dir.string();
+  try {
+    WriteStudyReport(options);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("florenz collect"));
+  }
+}
+
+TEST(ReportTest, OptionsAreValidated) {
+  ReportOptions options;
+  std::string error;
+  EXPECT_FALSE(options.IsValid(&error));  // no folder
+  options.dir = "x";
+  EXPECT_TRUE(options.IsValid(&error));
+  options.extrapolate = {10, 0.5};
+  EXPECT_FALSE(options.IsValid(&error));
+  EXPECT_THAT(error, HasSubstr("> 1"));
+  options.extrapolate = {10};
+  options.confidence = 1.0;
+  EXPECT_FALSE(options.IsValid(&error));
+}
+
+}  // namespace
+}  // namespace florenz
