@@ -1,8 +1,8 @@
-// `florenz run`, serial embedded mode (see run_command.h). The run boundary is here: an
-// exception inside a run is retried from its checkpoint up to execution.retries times, then
-// the run is recorded as failed with its reason and the grid goes on. SIGTERM or SIGUSR2
-// (workers/train/stop_request.h) stops the grid instead: the run checkpoints, is not counted
-// as failed, and the command exits kExitRequeue so a batch job can requeue itself.
+// `florenz run` (see run_command.h): every rank loads the grid; rank 0 prepares the results
+// folder and coordinates (coordinator.h), the others train what it assigns (job.h). Alone, the
+// one process is coordinator and worker: the embedded mode. SIGTERM or SIGUSR2
+// (workers/train/stop_request.h) makes every gang checkpoint; the command then exits
+// kExitRequeue so a batch job can requeue itself.
 #include "orchestrator/run_command.h"
 
 #include <cstdio>
@@ -12,25 +12,17 @@
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
+#include "orchestrator/coordinator.h"
 #include "orchestrator/exit_codes.h"
-#include "orchestrator/run_table.h"
+#include "orchestrator/job.h"
+#include "orchestrator/mpi_session.h"
+#include "parallel/mpi_check.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
 #include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
-#include "workers/train/trainer.h"
 
 namespace florenz {
-namespace {
-
-std::string Eta(double seconds) {
-  char buffer[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  std::snprintf(buffer, sizeof(buffer), "%d:%02d", s / 60, s % 60);
-  return buffer;
-}
-
-}  // namespace
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
   CLI::App* command = app.add_subcommand(
@@ -51,102 +43,58 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
 }
 
 int RunRunCommand(const RunCommand& options) {
-  train::InstallStopHandlers();
+  MpiSession mpi;                // alone: the embedded mode, no MPI
+  train::InstallStopHandlers();  // after MPI_Init, so florenz's handlers win
+  const bool coordinator = mpi.rank() == 0;
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
-  std::vector<const RunSpec*> runs;
+  Job job;
+  job.grid = &grid;
   for (const auto& run : grid.runs) {
-    if (options.only.empty() || run.id == options.only) runs.push_back(&run);
+    if (options.only.empty() || run.id == options.only) job.runs.push_back(&run);
   }
-  if (runs.empty()) {
+  if (job.runs.empty()) {
     throw ConfigError(SourceLocation{options.grid, 0, 0},
                       "--only " + options.only +
                           ": no such run in the grid (florenz validate "
                           "lists the ids)");
   }
   ResultsDir results(options.out);
-  results.Create();
-  results.WriteExperimentYaml(SpecToYaml(grid.spec));
+  // Rank 0 prepares the folder (refusing one that holds another experiment); the others
+  // learn whether it could, so a refusal ends every rank instead of leaving them waiting.
+  std::string refusal;
+  if (coordinator) {
+    try {
+      results.Create();
+      results.WriteExperimentYaml(SpecToYaml(grid.spec));
+    } catch (const IoError& e) {
+      refusal = e.what();
+    }
+  }
+  if (mpi.active()) {
+    int refused = refusal.empty() ? 0 : 1;
+    MPI_CHECK(MPI_Bcast(&refused, 1, MPI_INT, 0, mpi.comm()));
+    if (refused && !coordinator) return kExitFailure;  // rank 0 says why
+  }
+  if (!refusal.empty()) throw IoError(refusal);
   const data::DataGenerator data(grid.spec);
-  const int threads = train::ResolveThreadCount(options.threads > 0 ? options.threads
-                                                                    : grid.spec.execution.threads);
-
-  std::cout << "florenz run: " << runs.size() << " runs of '" << grid.spec.experiment.name
-            << "' -> " << options.out << " (" << threads << " threads)\n";
-  struct Row {
-    std::string id, status, metric;
-    double seconds = 0;
-  };
-  std::vector<Row> rows;
-  int failed = 0;
-  bool interrupted = false;
-  for (size_t i = 0; i < runs.size() && !interrupted; ++i) {
-    const RunSpec& run = *runs[i];
-    if (train::StopRequested()) {  // arrived between runs: start no new one
-      interrupted = true;
-      break;
-    }
-    const std::string tag =
-        "[" + std::to_string(i + 1) + "/" + std::to_string(runs.size()) + "] " + run.id;
-    if (results.IsFinished(run.id)) {
-      std::cout << tag << ": finished earlier, skipped\n";
-      rows.push_back({run.id, "skipped", "", 0});
-      continue;
-    }
-    train::RunContext context;
-    context.results = &results;
-    context.threads = threads;
-    context.on_progress = [&](const train::TrainProgress& p) {
-      const double eta = (p.steps - p.step) * (p.seconds / std::max<int64_t>(1, p.step));
-      std::printf("\r%s: %s/%s samples  loss %.4f  %.0f samples/s  ETA %s   ", tag.c_str(),
-                  HumanCount(p.samples).c_str(), HumanCount(p.budget).c_str(), p.loss,
-                  p.samples_per_second, Eta(p.resumed ? 0 : eta).c_str());
-      std::fflush(stdout);
-    };
-    std::string reason;
-    for (int attempt = 0; attempt <= grid.spec.execution.retries; ++attempt) {
-      try {
-        const train::RunOutcome outcome = train::TrainRun(run, data, context);
-        const auto unseen = outcome.final_metrics.find("unseen_caption");
-        char metric[64] = "";
-        if (unseen != outcome.final_metrics.end()) {
-          std::snprintf(metric, sizeof(metric), "%.4f", unseen->second);
-        }
-        std::printf("\n%s: completed in %.1f s (evaluation %.1f s), unseen-caption CE %s\n",
-                    tag.c_str(), outcome.seconds, outcome.evaluation_seconds, metric);
-        rows.push_back({run.id, "completed", metric, outcome.seconds});
-        reason.clear();
-        break;
-      } catch (const train::RunInterrupted& e) {  // not a failure: checkpointed, stop the grid
-        std::printf("\n%s: %s\n", tag.c_str(), e.what());
-        rows.push_back({run.id, "interrupted", "step " + std::to_string(e.step()), 0});
-        reason.clear();
-        interrupted = true;
-        break;
-      } catch (const std::exception& e) {  // the run boundary
-        reason = e.what();
-        std::printf("\n%s: attempt %d failed: %s\n", tag.c_str(), attempt + 1, reason.c_str());
-      }
-    }
-    if (!reason.empty()) {
-      train::CommitFailedRun(run, data, results, reason);
-      rows.push_back({run.id, "failed", reason, 0});
-      ++failed;
-    }
+  job.data = &data;
+  job.results = &results;
+  job.threads = train::ResolveThreadCount(options.threads > 0 ? options.threads
+                                                              : grid.spec.execution.threads);
+  job.comm = mpi.comm();
+  job.rank = mpi.rank();
+  const ClusterShape shape = DetectJobShape(job, mpi.size());
+  if (!coordinator) {
+    WorkerLoop(job);
+    return kExitOk;
   }
-
-  std::cout << "\nrun id                              status      unseen CE / reason\n";
-  for (const auto& r : rows) {
-    std::printf("%-35s %-11s %s\n", r.id.c_str(), r.status.c_str(), r.metric.c_str());
-  }
-  std::cout << "results: " << options.out << "/runs (florenz collect " << options.out
-            << " writes results.csv)\n";
-  if (interrupted) {
-    std::cout << "florenz run: stopped by signal " << train::StopSignal()
-              << " after a checkpoint; the same command resumes (exit code " << kExitRequeue
-              << ")\n";
-    return kExitRequeue;
-  }
-  return failed > 0 ? kExitRunsFailed : kExitOk;
+  std::cout << "florenz run: " << job.runs.size() << " runs of '" << grid.spec.experiment.name
+            << "' -> " << options.out << " (" << job.threads << " threads"
+            << (mpi.active() ? ", " + std::to_string(mpi.size() - 1) + " worker ranks" : "")
+            << ")\n";
+  const int code = RunCoordinator(job, mpi.size(), shape);
+  if (CoordinatorLostRanks()) mpi.Abort(code);  // a silent rank would never finalize
+  return code;
 }
 
 }  // namespace florenz

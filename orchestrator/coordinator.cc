@@ -1,0 +1,331 @@
+// The coordinator's event loop (coordinator.h): schedule, assign, receive, and print.
+#include "orchestrator/coordinator.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "orchestrator/cluster_shape.h"
+#include "orchestrator/exit_codes.h"
+#include "orchestrator/run_cost.h"
+#include "orchestrator/run_table.h"
+#include "orchestrator/scheduler.h"
+#include "parallel/mpi_check.h"
+#include "workers/train/stop_request.h"
+#include "workers/train/trainer.h"
+
+namespace florenz {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+bool lost_ranks_in_last_job = false;
+
+std::string Clock2(double seconds) {
+  char buffer[32];
+  const int s = static_cast<int>(std::max(0.0, seconds) + 0.5);
+  std::snprintf(buffer, sizeof(buffer), "%d:%02d", s / 60, s % 60);
+  return buffer;
+}
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+}  // namespace
+
+ClusterShape DetectJobShape(const Job& job, int world_size) {
+  if (world_size == 1) return ClusterShape::Embedded();
+  MPI_Comm shared = MPI_COMM_NULL;
+  MPI_CHECK(MPI_Comm_split_type(job.comm, MPI_COMM_TYPE_SHARED, job.rank, MPI_INFO_NULL, &shared));
+  int node_leader = job.rank;
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &node_leader, 1, MPI_INT, MPI_MIN, shared));
+  MPI_Comm_free(&shared);
+  std::vector<int> leaders(world_size);
+  MPI_CHECK(MPI_Gather(&node_leader, 1, MPI_INT, leaders.data(), 1, MPI_INT, 0, job.comm));
+  if (job.rank != 0) return ClusterShape::Embedded();  // only rank 0 places gangs
+  std::map<int, int> node_of_leader;
+  std::vector<WorkerRank> workers;
+  for (int r = 1; r < world_size; ++r) {
+    const int node = node_of_leader.emplace(leaders[r], node_of_leader.size()).first->second;
+    workers.push_back(WorkerRank{r, node});
+  }
+  return ClusterShape(workers);
+}
+
+namespace {
+
+class Coordinator {
+ public:
+  Coordinator(const Job& job, int world_size, const ClusterShape& shape)
+      : job_(job), world_size_(world_size), scheduler_(shape), started_(Clock::now()) {}
+
+  int Run();
+
+ private:
+  struct Row {
+    std::string status, metric;
+  };
+  double Now() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+  bool embedded() const { return world_size_ == 1; }
+  std::string Tag(int run) const {
+    return "[" + std::to_string(run + 1) + "/" + std::to_string(job_.runs.size()) + "] " +
+           job_.runs[run]->id;
+  }
+  void Submit();
+  void Assign(const Placement& placement);
+  void Handle(const Message& message);
+  void CheckHeartbeats();
+  void RecordFailed(int run, const std::string& reason);
+  void PrintProgress(bool force);
+  void ClearLine();
+  int Finish();
+
+  const Job& job_;
+  int world_size_;
+  Scheduler scheduler_;
+  Clock::time_point started_;
+  std::map<std::string, int> index_;             // run id → index in job_.runs
+  std::map<int, int> failures_;                  // run → failed attempts so far
+  std::map<int, double> last_heard_;             // running run → when its gang last spoke
+  std::map<int, std::vector<int>> gang_;         // running run → its ranks
+  std::map<int, Row> rows_;                      // runs that reached an end
+  std::set<int> lost_;                           // silent world ranks
+  std::map<int, std::vector<double>> progress_;  // running run → its last Progress values
+  int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0;
+  bool stopping_ = false;
+  double last_print_ = -1;
+  bool line_open_ = false;
+};
+
+void Coordinator::Submit() {
+  for (size_t i = 0; i < job_.runs.size(); ++i) {
+    const RunSpec& run = *job_.runs[i];
+    index_[run.id] = static_cast<int>(i);
+    if (job_.results->IsFinished(run.id)) {
+      std::cout << Tag(i) << ": finished earlier, skipped\n";
+      rows_[i] = {"skipped", ""};
+      continue;
+    }
+    try {
+      scheduler_.Submit(PendingRun{run.id, run.tp, run.dp, EstimateRunFlops(run)});
+    } catch (const std::invalid_argument& e) {  // a gang this job cannot hold
+      RecordFailed(i, e.what());
+    }
+  }
+}
+
+void Coordinator::Assign(const Placement& placement) {
+  const int run = index_.at(placement.run_id);
+  gang_[run] = placement.ranks;
+  last_heard_[run] = Now();
+  if (embedded()) {  // this process is the one worker: train now, then handle the outcome
+    Handle(ExecuteRun(job_, run, placement.ranks, 0, [&](const Message& m) { Handle(m); }));
+    return;
+  }
+  Message assign;
+  assign.kind = MessageKind::kAssign;
+  assign.run = run;
+  assign.attempt = failures_[run];
+  assign.tag = ++tags_ % 30000;
+  assign.ranks = placement.ranks;
+  for (int rank : placement.ranks) Send(assign, rank, job_.comm);
+}
+
+void Coordinator::Handle(const Message& message) {
+  const int run = message.run;
+  if (!gang_.count(run)) return;  // a lost gang that spoke again: ignored
+  if (message.source >= 0 && lost_.count(message.source)) return;
+  last_heard_[run] = Now();
+  const std::string& id = job_.runs[run]->id;
+  switch (message.kind) {
+    case MessageKind::kProgress: {
+      if (embedded()) {
+        // step, samples, loss, samples/s, steps, seconds, resumed
+        const auto& v = message.values;
+        const double eta = v[6] != 0 ? 0 : (v[4] - v[0]) * v[5] / std::max(1.0, v[0]);
+        std::printf("\r%s: %s/%s samples  loss %.4f  %.0f samples/s  ETA %s   ", Tag(run).c_str(),
+                    HumanCount(v[1]).c_str(), HumanCount(job_.runs[run]->samples()).c_str(), v[2],
+                    v[3], Clock2(eta).c_str());
+        std::fflush(stdout);
+        line_open_ = true;
+      }
+      progress_[run] = message.values;
+      return;
+    }
+    case MessageKind::kDone: {
+      ClearLine();
+      char metric[64] = "";
+      if (!std::isnan(message.values[2]))
+        std::snprintf(metric, sizeof(metric), "%.4f", message.values[2]);
+      std::printf("%s: completed in %.1f s (evaluation %.1f s), unseen-caption CE %s\n",
+                  Tag(run).c_str(), message.values[0], message.values[1], metric);
+      scheduler_.OnFinished(id, message.values[0]);
+      rows_[run] = {"completed", metric};
+      ++done_;
+      break;
+    }
+    case MessageKind::kInterrupted:
+      ClearLine();
+      std::printf("%s: %s\n", Tag(run).c_str(), message.text.c_str());
+      scheduler_.OnFailed(id);  // leaves the scheduler; its checkpoint resumes it next time
+      rows_[run] = {"interrupted",
+                    "step " + std::to_string(static_cast<int64_t>(message.values[0]))};
+      ++interrupted_;
+      break;
+    case MessageKind::kFailed: {
+      ClearLine();
+      const int attempt = ++failures_[run];
+      std::printf("%s: attempt %d failed: %s\n", Tag(run).c_str(), attempt, message.text.c_str());
+      if (attempt <= job_.grid->spec.execution.retries && !stopping_) {
+        scheduler_.Requeue(id);  // resumes from its last checkpoint
+      } else {
+        scheduler_.OnFailed(id);
+        gang_.erase(run);
+        RecordFailed(run, message.text);
+      }
+      break;
+    }
+    default:
+      return;
+  }
+  gang_.erase(run);
+  last_heard_.erase(run);
+  progress_.erase(run);
+}
+
+void Coordinator::CheckHeartbeats() {
+  const int64_t timeout = job_.grid->spec.execution.heartbeat_timeout.seconds;
+  if (timeout <= 0) return;
+  for (auto it = last_heard_.begin(); it != last_heard_.end();) {
+    const int run = it->first;
+    if (Now() - it->second <= timeout) {
+      ++it;
+      continue;
+    }
+    const std::vector<int> ranks = gang_.at(run);
+    ClearLine();
+    std::printf("%s: gang of rank", Tag(run).c_str());
+    for (int r : ranks) std::printf(" %d", r);
+    std::printf(" silent for %lld s: declared lost, run requeued on other ranks\n",
+                static_cast<long long>(timeout));
+    lost_.insert(ranks.begin(), ranks.end());
+    scheduler_.MarkLost(ranks);
+    scheduler_.Requeue(job_.runs[run]->id);
+    gang_.erase(run);
+    progress_.erase(run);
+    it = last_heard_.erase(it);
+  }
+  for (const auto& [id, why] : scheduler_.TakeUnplaceable()) RecordFailed(index_.at(id), why);
+}
+
+void Coordinator::RecordFailed(int run, const std::string& reason) {
+  train::CommitFailedRun(*job_.runs[run], *job_.data, *job_.results, reason);
+  rows_[run] = {"failed", reason};
+  ++failed_;
+}
+
+void Coordinator::ClearLine() {
+  if (line_open_) std::printf("\n");
+  line_open_ = false;
+}
+
+void Coordinator::PrintProgress(bool force) {
+  if (embedded() || (!force && Now() - last_print_ < 2)) return;
+  last_print_ = Now();
+  double work = 0;  // rank-seconds left, by estimate
+  for (const auto& id : scheduler_.PendingIds()) {
+    const RunSpec& run = *job_.runs[index_.at(id)];
+    work += scheduler_.EstimatedSeconds(PendingRun{id, run.tp, run.dp, EstimateRunFlops(run)}) *
+            run.tp * run.dp;
+  }
+  const int workers = scheduler_.shape().worker_count() - scheduler_.lost_rank_count();
+  std::printf(
+      "\rflorenz run: %d done, %zu running, %zu queued, %d failed; %d/%d ranks busy; "
+      "ETA %s   ",
+      done_, scheduler_.running_count(), scheduler_.pending_count(), failed_,
+      scheduler_.busy_rank_count(), workers, Clock2(work / std::max(1, workers)).c_str());
+  std::fflush(stdout);
+  line_open_ = true;
+}
+
+int Coordinator::Run() {
+  Submit();
+  while (scheduler_.pending_count() + scheduler_.running_count() > 0) {
+    if (!stopping_ && train::StopRequested()) {
+      stopping_ = true;
+      ClearLine();
+      std::printf("florenz run: signal %d: every running gang checkpoints, no new run starts\n",
+                  train::StopSignal());
+    }
+    if (stopping_ && scheduler_.running_count() == 0) break;
+    if (!stopping_) {
+      for (const Placement& placement : scheduler_.Schedule(Now())) {
+        Assign(placement);
+      }
+      for (const auto& [id, why] : scheduler_.TakeUnplaceable()) RecordFailed(index_.at(id), why);
+    }
+    if (embedded()) continue;
+    if (auto message = TryReceive(job_.comm)) {
+      Handle(*message);
+    } else {
+      CheckHeartbeats();
+      PrintProgress(false);
+      usleep(2000);  // MPI_Recv would spin a core; the coordinator trains nothing
+    }
+  }
+  return Finish();
+}
+
+int Coordinator::Finish() {
+  for (int r = 1; r < world_size_; ++r) Send(Message{MessageKind::kShutdown}, r, job_.comm);
+  PrintProgress(true);
+  ClearLine();
+  std::cout << "\nrun id                              status      unseen CE / reason\n";
+  for (const auto& [run, row] : rows_) {
+    std::printf("%-35s %-11s %s\n", job_.runs[run]->id.c_str(), row.status.c_str(),
+                row.metric.c_str());
+  }
+  std::cout << "results: " << job_.results->root().string() << "/runs (florenz collect "
+            << job_.results->root().string() << " writes results.csv)\n";
+  if (!embedded()) {
+    std::printf("coordinator: %.2f s CPU over %.1f s wall on %d worker ranks (%zu lost)\n",
+                CpuSeconds(), Now(), scheduler_.shape().worker_count(), lost_.size());
+  }
+  lost_ranks_in_last_job = !lost_.empty();
+  if (stopping_ || interrupted_ > 0) {
+    std::cout << "florenz run: stopped by signal " << train::StopSignal()
+              << " after a checkpoint; the same command resumes (exit code " << kExitRequeue
+              << ")\n";
+    return kExitRequeue;
+  }
+  if (failed_ > 0) {
+    std::cout << failed_ << " run(s) failed:";
+    for (const auto& [run, row] : rows_) {
+      if (row.status == "failed") std::cout << " " << job_.runs[run]->id;
+    }
+    std::cout << "\n";
+    return kExitRunsFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCoordinator(const Job& job, int world_size, const ClusterShape& shape) {
+  Coordinator coordinator(job, world_size, shape);
+  return coordinator.Run();
+}
+
+bool CoordinatorLostRanks() { return lost_ranks_in_last_job; }
+
+}  // namespace florenz

@@ -1,0 +1,40 @@
+// Job: what every rank of one `florenz run` knows — the grid's runs to train (the same list, in
+// the same order, on every rank, so messages name runs by index), the data, the results folder,
+// the thread count, and the job's communicator (null in the embedded serial mode).
+#pragma once
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "experiments/grid_loader.h"
+#include "experiments/results_dir.h"
+#include "orchestrator/protocol.h"
+#include "workers/data/data_generator.h"
+
+namespace florenz {
+
+struct Job {
+  const LoadedGrid* grid = nullptr;
+  std::vector<const RunSpec*> runs;  // the runs this command trains (--only selects one)
+  const data::DataGenerator* data = nullptr;
+  const ResultsDir* results = nullptr;
+  int threads = 1;
+  MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
+  int rank = 0;                   // world rank
+};
+
+// Trains run `run` of `job` as member of the gang `ranks` (world ranks, gang order; just this
+// rank in the embedded mode): builds the gang's communicators when it has more than one rank,
+// calls TrainRun, and returns what the gang leader reports — Done, Failed (the run boundary:
+// any exception) or Interrupted. `progress` receives the leader's Progress messages.
+Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int tag,
+                   const std::function<void(const Message&)>& progress);
+
+// The loop of every worker rank (world rank > 0): waits for Assign (sleeping between polls),
+// trains, reports, until Shutdown.
+void WorkerLoop(const Job& job);
+
+}  // namespace florenz

@@ -1,0 +1,45 @@
+// MpiSession: MPI_Init_thread only under a launcher; the job's communicator duplicated once.
+#include "orchestrator/mpi_session.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "parallel/mpi_check.h"
+
+namespace florenz {
+
+bool MpiSession::Launched() {
+  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
+    if (std::getenv(variable) != nullptr) return true;
+  }
+  return false;
+}
+
+MpiSession::MpiSession() {
+  if (!Launched()) return;
+  int provided = 0;
+  // Only the main thread calls MPI (LibTorch's intra-op threads never do).
+  MPI_CHECK(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));
+  active_ = true;
+  MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
+  MPI_CHECK(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
+  MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+  MPI_CHECK(MPI_Comm_size(comm_, &size_));
+}
+
+MpiSession::~MpiSession() {
+  if (!active_) return;
+  std::fflush(stdout);
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  if (MPI_Finalize() != MPI_SUCCESS) std::cerr << "florenz: warning: MPI_Finalize failed\n";
+}
+
+void MpiSession::Abort(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+}  // namespace florenz
