@@ -114,7 +114,9 @@ class SpecReader {
       }
       if (node.IsMap()) {
         for (auto it = node.begin(); it != node.end(); ++it) {
-          if (it->first.IsScalar() && it->first.Scalar() == "preset" && it->second.IsScalar()) {
+          // `preset: ""` (what the writer puts for a size given in full) names no preset.
+          if (it->first.IsScalar() && it->first.Scalar() == "preset" && it->second.IsScalar() &&
+              !it->second.Scalar().empty()) {
             ApplyPreset(it->second, it->second.Scalar(), out, path);
           }
         }

@@ -6,7 +6,10 @@
 #include "orchestrator/run_command.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "experiments/errors.h"
 #include "experiments/grid_loader.h"
@@ -14,6 +17,7 @@
 #include "experiments/spec_writer.h"
 #include "orchestrator/coordinator.h"
 #include "orchestrator/exit_codes.h"
+#include "orchestrator/experiment_identity.h"
 #include "orchestrator/job.h"
 #include "orchestrator/mpi_session.h"
 #include "parallel/mpi_check.h"
@@ -23,6 +27,42 @@
 #include "workers/train/thread_count.h"
 
 namespace florenz {
+namespace {
+
+// Writes the grid as the folder's experiment.yaml. A folder of the same experiment whose grid
+// grew or shrank along its axes (experiment_identity.h) takes the new grid: its new runs are
+// scheduled, runs no longer in it are left on disk untouched. Returns why the folder is
+// refused (another experiment), or "".
+std::string AdoptExperiment(const ResultsDir& results, const LoadedGrid& grid) {
+  const std::string text = SpecToYaml(grid.spec);
+  const auto file = results.ExperimentYaml();
+  if (!std::filesystem::exists(file)) {
+    results.WriteExperimentYaml(text);
+    return "";
+  }
+  std::ifstream in(file);
+  std::stringstream stored_text;
+  stored_text << in.rdbuf();
+  if (stored_text.str() == text) return "";
+  std::string differ;
+  try {
+    differ = ExperimentDifference(
+        LoadGridFromString(stored_text.str(), file.string(), data::CheckDataSpec).spec, grid.spec);
+  } catch (const ConfigError&) {
+    differ = "the stored experiment.yaml does not read as a grid";
+  }
+  if (!differ.empty()) {
+    return "the folder holds a different experiment (" + differ +
+           " differ from the grid being run); use a new output folder";
+  }
+  WriteFileAtomically(file, text);
+  std::cout << "florenz run: " << results.root().string()
+            << " holds this experiment with another set of runs; new runs are scheduled, runs "
+               "no longer in the grid are left on disk\n";
+  return "";
+}
+
+}  // namespace
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
   CLI::App* command = app.add_subcommand(
@@ -65,7 +105,7 @@ int RunRunCommand(const RunCommand& options) {
   if (coordinator) {
     try {
       results.Create();
-      results.WriteExperimentYaml(SpecToYaml(grid.spec));
+      refusal = AdoptExperiment(results, grid);
     } catch (const IoError& e) {
       refusal = e.what();
     }
@@ -73,9 +113,11 @@ int RunRunCommand(const RunCommand& options) {
   if (mpi.active()) {
     int refused = refusal.empty() ? 0 : 1;
     MPI_CHECK(MPI_Bcast(&refused, 1, MPI_INT, 0, mpi.comm()));
-    if (refused && !coordinator) return kExitFailure;  // rank 0 says why
+    if (refused && !coordinator) return kExitBadInput;  // rank 0 says why
   }
-  if (!refusal.empty()) throw IoError(refusal);
+  if (!refusal.empty()) {
+    throw ConfigError(SourceLocation{results.ExperimentYaml().string(), 0, 0}, refusal);
+  }
   const data::DataGenerator data(grid.spec);
   job.data = &data;
   job.results = &results;
