@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -105,6 +106,7 @@ class Coordinator {
   bool stopping_ = false;
   double last_print_ = -1;
   bool line_open_ = false;
+  int pause_ = 20;  // µs between polls when nothing arrived
 };
 
 void Coordinator::Submit() {
@@ -129,7 +131,9 @@ void Coordinator::Assign(const Placement& placement) {
   gang_[run] = placement.ranks;
   last_heard_[run] = Now();
   if (embedded()) {  // this process is the one worker: train now, then handle the outcome
-    Handle(ExecuteRun(job_, run, placement.ranks, 0, [&](const Message& m) { Handle(m); }));
+    auto progress = [&](const Message& m) { Handle(m); };
+    Handle(job_.execute ? job_.execute(job_, run, placement.ranks, 0, progress)
+                        : ExecuteRun(job_, run, placement.ranks, 0, progress));
     return;
   }
   Message assign;
@@ -277,10 +281,14 @@ int Coordinator::Run() {
     if (embedded()) continue;
     if (auto message = TryReceive(job_.comm)) {
       Handle(*message);
+      pause_ = 20;
     } else {
       CheckHeartbeats();
       PrintProgress(false);
-      usleep(2000);  // MPI_Recv would spin a core; the coordinator trains nothing
+      // MPI_Recv would spin a core, and the coordinator trains nothing: sleep, from 20 µs
+      // (replies in quick succession) doubling to 2 ms (runs that take minutes).
+      usleep(pause_);
+      pause_ = std::min(2 * pause_, 2000);
     }
   }
   return Finish();

@@ -24,6 +24,11 @@ struct Job {
   int threads = 1;
   MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
   int rank = 0;                   // world rank
+  // What a worker does with an Assign: ExecuteRun (below) unless replaced, e.g. by
+  // bench/dispatch.cc, which measures the coordinator with runs that do nothing.
+  std::function<Message(const Job&, int run, const std::vector<int>& ranks, int tag,
+                        const std::function<void(const Message&)>& progress)>
+      execute;
 };
 
 // Trains run `run` of `job` as member of the gang `ranks` (world ranks, gang order; just this

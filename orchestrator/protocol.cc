@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "parallel/mpi_check.h"
@@ -87,9 +88,11 @@ std::optional<Message> TryReceive(MPI_Comm comm) {
 }
 
 Message Receive(MPI_Comm comm, int poll_microseconds) {
-  for (;;) {
+  // Back off from 20 µs to poll_microseconds: a reply that comes at once (a busy grid of short
+  // runs) is picked up within microseconds, a long wait costs almost no CPU.
+  for (int pause = 20;; pause = std::min(2 * pause, poll_microseconds)) {
     if (auto message = TryReceive(comm)) return *message;
-    usleep(poll_microseconds);
+    usleep(pause);
   }
 }
 

@@ -43,7 +43,8 @@ struct Message {
 void Send(const Message& message, int destination, MPI_Comm comm);
 // The next message from any rank, if one has arrived; never blocks.
 std::optional<Message> TryReceive(MPI_Comm comm);
-// Waits for the next message, polling every `poll_microseconds` (the waiting rank sleeps).
+// Waits for the next message, sleeping between polls: 20 µs at first, doubling up to
+// `poll_microseconds`.
 Message Receive(MPI_Comm comm, int poll_microseconds = 2000);
 
 }  // namespace florenz

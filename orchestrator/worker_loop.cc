@@ -60,7 +60,8 @@ void WorkerLoop(const Job& job) {
     auto send = [&](const Message& m) {
       if (leader) Send(m, 0, job.comm);
     };
-    send(ExecuteRun(job, message.run, message.ranks, message.tag, send));
+    send(job.execute ? job.execute(job, message.run, message.ranks, message.tag, send)
+                     : ExecuteRun(job, message.run, message.ranks, message.tag, send));
   }
 }
 

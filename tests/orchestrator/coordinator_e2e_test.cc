@@ -19,9 +19,14 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
+#include "tests/orchestrator/e2e_util.h"
 
 namespace florenz {
 namespace {
+
+using e2e::ReadBytes;
+using e2e::Result;
+using e2e::WithoutTimes;
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
@@ -53,11 +58,6 @@ std::string Grid(int64_t small_budget, int tp_of_b, const std::string& execution
          execution + "}\n";
 }
 
-struct Result {
-  int code = -1;
-  std::string output;
-};
-
 const char* kMpiEnvironment =
     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
     "OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none";
@@ -69,14 +69,7 @@ std::string Command(int ranks, const std::string& arguments, const std::string& 
 }
 
 Result Florenz(int ranks, const std::string& arguments, const std::string& environment = "") {
-  Result result;
-  FILE* pipe = popen((Command(ranks, arguments, environment) + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return e2e::RunShell(Command(ranks, arguments, environment));
 }
 
 // Starts the job in its own process group (so the whole job can be signalled) with output to
@@ -98,22 +91,6 @@ int Wait(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ReadBytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::map<std::string, double> WithoutTimes(std::map<std::string, double> metrics) {
-  for (auto it = metrics.begin(); it != metrics.end();) {
-    it = it->first.size() > 8 && it->first.compare(it->first.size() - 8, 8, "_seconds") == 0
-             ? metrics.erase(it)
-             : std::next(it);
-  }
-  return metrics;
 }
 
 class CoordinatorE2eTest : public ::testing::Test {
@@ -255,8 +232,17 @@ TEST_F(CoordinatorE2eTest, Sigusr2CheckpointsEveryGangAndTheSameCommandResumes) 
   ASSERT_EQ(reference.code, 0) << reference.output;
   const pid_t job = Start(3, Args(grid, "signalled"), root_ / "first.log");
   const fs::path out = root_ / "signalled";
-  for (int i = 0; i < 600 && !fs::exists(out / "checkpoints"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Signal once a run has written a checkpoint: every rank is then past its start-up (and has
+  // installed its handlers), and the grid is not yet finished.
+  auto checkpointed = [&] {
+    if (!fs::exists(out / "checkpoints")) return false;
+    for (const auto& e : fs::recursive_directory_iterator(out / "checkpoints")) {
+      if (e.path().filename() == "checkpoint.pt") return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 1200 && !checkpointed(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   kill(job, SIGUSR2);  // mpiexec forwards it to every rank
   const int code = Wait(job);

@@ -17,9 +17,15 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
+#include "tests/orchestrator/e2e_util.h"
 
 namespace florenz {
 namespace {
+
+using e2e::Florenz;
+using e2e::ReadBytes;
+using e2e::Result;
+using e2e::WithoutTimes;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -43,32 +49,6 @@ const char* kGrid =
     "  log_interval: 10\n"
     "evaluation: {interval: 4000, samples_per_pair: 16}\n"
     "execution: {checkpoint_interval: 3200, threads: 1}\n";
-
-std::map<std::string, double> WithoutTimes(std::map<std::string, double> metrics) {
-  for (auto it = metrics.begin(); it != metrics.end();) {
-    it = it->first.size() > 8 && it->first.compare(it->first.size() - 8, 8, "_seconds") == 0
-             ? metrics.erase(it)
-             : std::next(it);
-  }
-  return metrics;
-}
-
-struct Result {
-  int code = -1;
-  std::string output;
-};
-
-Result Florenz(const std::string& arguments) {
-  const std::string command = std::string(FLORENZ_BIN) + " " + arguments + " 2>&1";
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 class RunStopE2eTest : public ::testing::Test {
  protected:

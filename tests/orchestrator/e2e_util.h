@@ -1,0 +1,56 @@
+// Helpers of the end-to-end tests that run the real `florenz` binary: run a shell command and
+// keep its exit code and output, read a file's bytes, and drop the wall-clock final metrics
+// (the only ones two equal runs may differ in).
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace florenz::e2e {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+inline Result RunShell(const std::string& command) {
+  Result result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// `florenz ARGUMENTS` (FLORENZ_BIN, defined by the test's CMake target).
+inline Result Florenz(const std::string& arguments) {
+  return RunShell(std::string(FLORENZ_BIN) + " " + arguments);
+}
+
+inline std::string ReadBytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Final metrics less the wall-clock ones (evaluation_seconds, training_seconds).
+inline std::map<std::string, double> WithoutTimes(std::map<std::string, double> metrics) {
+  for (auto it = metrics.begin(); it != metrics.end();) {
+    it = it->first.size() > 8 && it->first.compare(it->first.size() - 8, 8, "_seconds") == 0
+             ? metrics.erase(it)
+             : std::next(it);
+  }
+  return metrics;
+}
+
+}  // namespace florenz::e2e
