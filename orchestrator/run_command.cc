@@ -5,6 +5,7 @@
 // kExitRequeue so a batch job can requeue itself.
 #include "orchestrator/run_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,22 @@ std::string AdoptExperiment(const ResultsDir& results, const LoadedGrid& grid) {
   return "";
 }
 
+// Threads per rank when neither --threads nor execution.threads says: the cores this process
+// may use, shared among the training ranks of its node (rank 0 sleeps while it coordinates),
+// so that ranks started without binding do not oversubscribe the node.
+int DefaultThreads(const MpiSession& mpi) {
+  const int cores = train::ResolveThreadCount(0);
+  if (!mpi.active()) return cores;
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_CHECK(
+      MPI_Comm_split_type(mpi.comm(), MPI_COMM_TYPE_SHARED, mpi.rank(), MPI_INFO_NULL, &node));
+  int local = 1, has_coordinator = mpi.rank() == 0 ? 1 : 0;
+  MPI_CHECK(MPI_Comm_size(node, &local));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &has_coordinator, 1, MPI_INT, MPI_MAX, node));
+  MPI_Comm_free(&node);
+  return std::max(1, cores / std::max(1, local - has_coordinator));
+}
+
 }  // namespace
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
@@ -76,8 +93,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
   command->add_option("--only", options->only, "Train only this run id");
   command
       ->add_option("--threads", options->threads,
-                   "LibTorch threads (default: execution.threads, else the cores this "
-                   "process may use, capped by OMP_NUM_THREADS)")
+                   "LibTorch threads per rank (default: execution.threads, else the cores "
+                   "this process may use, capped by OMP_NUM_THREADS, shared among the "
+                   "training ranks of its node under mpirun)")
       ->check(CLI::Range(0, 1024));
   return command;
 }
@@ -121,8 +139,8 @@ int RunRunCommand(const RunCommand& options) {
   const data::DataGenerator data(grid.spec);
   job.data = &data;
   job.results = &results;
-  job.threads = train::ResolveThreadCount(options.threads > 0 ? options.threads
-                                                              : grid.spec.execution.threads);
+  const int asked = options.threads > 0 ? options.threads : grid.spec.execution.threads;
+  job.threads = asked > 0 ? train::ResolveThreadCount(asked) : DefaultThreads(mpi);
   job.comm = mpi.comm();
   job.rank = mpi.rank();
   const ClusterShape shape = DetectJobShape(job, mpi.size());
