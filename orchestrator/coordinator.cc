@@ -95,13 +95,12 @@ class Coordinator {
   int world_size_;
   Scheduler scheduler_;
   Clock::time_point started_;
-  std::map<std::string, int> index_;             // run id → index in job_.runs
-  std::map<int, int> failures_;                  // run → failed attempts so far
-  std::map<int, double> last_heard_;             // running run → when its gang last spoke
-  std::map<int, std::vector<int>> gang_;         // running run → its ranks
-  std::map<int, Row> rows_;                      // runs that reached an end
-  std::set<int> lost_;                           // silent world ranks
-  std::map<int, std::vector<double>> progress_;  // running run → its last Progress values
+  std::map<std::string, int> index_;      // run id → index in job_.runs
+  std::map<int, int> failures_;           // run → failed attempts so far
+  std::map<int, double> last_heard_;      // running run → when its gang last spoke
+  std::map<int, std::vector<int>> gang_;  // running run → its ranks
+  std::map<int, Row> rows_;               // runs that reached an end
+  std::set<int> lost_;                    // silent world ranks
   int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0;
   bool stopping_ = false;
   double last_print_ = -1;
@@ -163,7 +162,6 @@ void Coordinator::Handle(const Message& message) {
         std::fflush(stdout);
         line_open_ = true;
       }
-      progress_[run] = message.values;
       return;
     }
     case MessageKind::kDone: {
@@ -204,7 +202,6 @@ void Coordinator::Handle(const Message& message) {
   }
   gang_.erase(run);
   last_heard_.erase(run);
-  progress_.erase(run);
 }
 
 void Coordinator::CheckHeartbeats() {
@@ -226,7 +223,6 @@ void Coordinator::CheckHeartbeats() {
     scheduler_.MarkLost(ranks);
     scheduler_.Requeue(job_.runs[run]->id);
     gang_.erase(run);
-    progress_.erase(run);
     it = last_heard_.erase(it);
   }
   for (const auto& [id, why] : scheduler_.TakeUnplaceable()) RecordFailed(index_.at(id), why);
