@@ -23,6 +23,7 @@
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
+#include "parallel/grad_norm.h"
 #include "parallel/mac_counter.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
@@ -101,17 +102,21 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, int steps, 
   }
   model::EncoderDecoder net(size, grid.spec.model, model::ImageFeatures(ImageMode::kSymbolic, 8),
                             1);
+  const std::vector<torch::Tensor> params = net->parameters();
   torch::optim::AdamW optimizer(
-      net->parameters(), torch::optim::AdamWOptions(1e-3).betas({0.9, 0.98}).weight_decay(0.01));
+      params, torch::optim::AdamWOptions(1e-3).betas({0.9, 0.98}).weight_decay(0.01));
+  const ParameterSets clipped = ClassifyParameters(*net);
   Measured m;
   std::vector<double> times;
   for (int step = 0; step < steps + 2; ++step) {
     const model::Batch& batch = batches[step % batches.size()];
     const auto start = Clock::now();
-    optimizer.zero_grad();
+    // The trainer's step (workers/train/trainer.cc at tp = dp = 1): gradients reset to
+    // undefined (GangContext::ZeroGrad), backward, ClipGradNorm, AdamW.
+    for (auto p : params) p.mutable_grad().reset();
     torch::Tensor loss = net->SampleLoss(batch).mean();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+    ClipGradNorm(clipped, 1.0, TensorParallel{});
     optimizer.step();
     if (step >= 2) times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }

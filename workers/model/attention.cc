@@ -1,5 +1,6 @@
-// Hand-written multi-head attention (attention.h): masks as an additive −inf bias, heads as
-// the batch dimension of two matmuls, projections from parallel/.
+// Hand-written multi-head attention (attention.h): masks as an additive −inf bias, projections
+// from parallel/. On CPU float32 the attention itself is the fused kernel of attention_kernel.h;
+// elsewhere heads are the batch dimension of two matmuls.
 #include "workers/model/attention.h"
 
 #include <torch/torch.h>
@@ -8,6 +9,7 @@
 #include <limits>
 
 #include "parallel/mac_counter.h"
+#include "workers/model/attention_kernel.h"
 
 namespace florenz::model {
 
@@ -27,6 +29,9 @@ torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool
 
 torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v, const torch::Tensor& bias) {
+  const bool grad = torch::GradMode::is_enabled() &&
+                    (q.requires_grad() || k.requires_grad() || v.requires_grad());
+  if (!grad && FusedAttentionSupports(q)) return FusedAttentionNoGrad(q, k, v, bias);
   const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), dh = q.size(3);
   MacCounter::Add(2.0 * b * h * tq * tk * dh);  // scores and mixing
   torch::Tensor scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(dh))),
@@ -74,6 +79,7 @@ SelfAttentionImpl::SelfAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
   const int64_t b = x.size(0), t = x.size(1);
+  if (FusedAttentionSupports(x)) return out_(FusedSelfAttention(qkv_(x), bias, heads_));
   // [B, T, H·3·dh] → [B, H, T, 3·dh] → q, k, v [B, H, T, dh]
   auto qkv = qkv_(x).view({b, t, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
   return out_(MergeHeads(ScaledDotProductAttention(qkv[0], qkv[1], qkv[2], bias)));
@@ -101,6 +107,9 @@ CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                           const torch::Tensor& bias) {
+  if (FusedAttentionSupports(x)) {
+    return out_(FusedCrossAttention(q_(x), kv_(memory), bias, heads_));
+  }
   return Attend(x, MemoryKeyValue(memory), bias);
 }
 

@@ -37,6 +37,8 @@ struct KeyValue {
 torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal);
 
 // softmax(q k^T / sqrt(dh) + bias) v: q [B, H, Tq, dh], k and v [B, H, Tk, dh] → [B, H, Tq, dh].
+// Without gradients on CPU float32 (decoding) it is the fused kernel of attention_kernel.h;
+// otherwise LibTorch's matmul → softmax → matmul (the reference the fused kernel is tested on).
 torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v, const torch::Tensor& bias);
 

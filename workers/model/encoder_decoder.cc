@@ -217,14 +217,20 @@ std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& 
 torch::Tensor EncoderDecoderImpl::Decode(const torch::Tensor& decoder_input,
                                          const torch::Tensor& memory,
                                          const torch::Tensor& memory_mask) {
-  // This rank's logits [B, T, V/p]: SampleLoss takes them without a gather.
+  // This rank's logits [B, T, V/p], never gathered.
+  return LocalLogits(DecoderStates(decoder_input, memory, memory_mask));
+}
+
+torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_input,
+                                                const torch::Tensor& memory,
+                                                const torch::Tensor& memory_mask) {
   const int64_t t = decoder_input.size(1);
   torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
                     Positions(torch::arange(t, torch::kInt64));               // [B, T, C]
   torch::Tensor causal = AttentionBias(torch::Tensor(), t, /*causal=*/true);  // [1, 1, T, T]
   torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
   for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
-  return LocalLogits(decoder_norm_(x));
+  return decoder_norm_(x);
 }
 
 void DecoderCache::Select(const torch::Tensor& index) {
@@ -264,9 +270,20 @@ torch::Tensor EncoderDecoderImpl::forward(const Batch& batch) {
 }
 
 torch::Tensor EncoderDecoderImpl::SampleLoss(const Batch& batch) {
-  torch::Tensor logits = forward(batch);  // [B, T, V/p], never gathered
-  torch::Tensor loss = VocabParallelCrossEntropy(logits, batch.target, tp_,
-                                                 data::Vocabulary::kPad);  // [B, T]
+  auto [memory, mask] = Encode(batch);
+  const torch::Tensor hidden = DecoderStates(batch.decoder_input, memory, mask);  // [B, T, C]
+  // Logits and cross-entropy only at the N positions with a real target: a <pad> target adds
+  // exactly 0 to the loss and its gradient, so skipping them changes no value, only the work
+  // of the LM head's matrix product and of the log-softmax.
+  const torch::Tensor target = batch.target.reshape({-1});                             // [B·T]
+  const torch::Tensor rows = (target != data::Vocabulary::kPad).nonzero().squeeze(1);  // [N]
+  const torch::Tensor logits =
+      LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows));  // [N, V/p]
+  const torch::Tensor real = VocabParallelCrossEntropy(logits, target.index_select(0, rows), tp_,
+                                                       data::Vocabulary::kPad);  // [N]
+  const torch::Tensor loss = torch::zeros({target.size(0)}, real.options())
+                                 .index_add(0, rows, real)
+                                 .view(batch.target.sizes());  // [B, T], 0 at <pad>
   torch::Tensor tokens = (batch.target != data::Vocabulary::kPad).sum(1).clamp_min(1);
   return loss.sum(1) / tokens.to(loss.scalar_type());  // [B]
 }

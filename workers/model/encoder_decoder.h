@@ -59,13 +59,13 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // This rank's logits slice [B, T, V/p] (the whole [B, T, V] at tp = 1).
   torch::Tensor forward(const Batch& batch);
   // Cross-entropy per sample [B]: the mean over the sample's non-<pad> target tokens (the
-  // paper's CE is the mean of this over samples).
+  // paper's CE is the mean of this over samples). Logits are computed at those tokens only.
   torch::Tensor SampleLoss(const Batch& batch);
   // Encoder states [B, I+S, d] and their key-padding mask [B, I+S] (true = real token), for
   // decoding (evaluation).
   std::pair<torch::Tensor, torch::Tensor> Encode(const Batch& batch);
   // This rank's logits slice [B, T, V/p] of the decoder over `decoder_input` given encoder
-  // states; the loss takes them as they are (vocab-parallel cross-entropy, no gather).
+  // states, never gathered (vocab-parallel cross-entropy takes the slices as they are).
   torch::Tensor Decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
                        const torch::Tensor& memory_mask);
 
@@ -81,7 +81,10 @@ class EncoderDecoderImpl : public torch::nn::Module {
   const TensorParallel& tp() const { return tp_; }
 
  private:
-  // Final decoder states [B, T, C] → this rank's logits slice [B, T, V/p].
+  // Final decoder states [B, T, C] (after the last LayerNorm) over `decoder_input`.
+  torch::Tensor DecoderStates(const torch::Tensor& decoder_input, const torch::Tensor& memory,
+                              const torch::Tensor& memory_mask);
+  // Final decoder states [*, C] → this rank's logits slice [*, V/p].
   torch::Tensor LocalLogits(const torch::Tensor& hidden);
   // Sinusoidal encodings [*, C] of integer positions [*].
   torch::Tensor Positions(const torch::Tensor& positions);
