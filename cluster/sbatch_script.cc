@@ -116,6 +116,59 @@ if [ "$failed" = 1 ]; then exit "$runs_failed_code"; fi
 exit 0
 )BASH";
 
+// With more than one task: one job step for the whole share. Its rank 0 coordinates and the
+// other ranks train the runs in gangs (docs/orchestrator.md); the step's exit code is the
+// job's, as for one run above.
+constexpr const char* kStep = R"BASH(
+requeue() {
+  log "requeueing job ${SLURM_JOB_ID:-?}: $1"
+  if scontrol requeue "${SLURM_JOB_ID:-none}"; then exit 0; fi
+  log "scontrol requeue failed; run this job's script again to resume"
+  exit "$requeue_code"
+}
+
+log "job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname): ${#runs[@]} runs in one step of ${SLURM_NTASKS:-?} tasks"
+if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
+if [ "$warned" = 1 ]; then requeue "warned before the step could start"; fi
+only="$(IFS=,; echo "${runs[*]}")"
+"${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$only" &
+step_pid=$!
+# A trapped signal ends `wait` early (status > 128) while the step goes on: wait again.
+wait "$step_pid"
+status=$?
+while [ "$status" -gt 128 ] && kill -0 "$step_pid" 2>/dev/null; do
+  wait "$step_pid"
+  status=$?
+done
+if [ "$status" -gt 128 ]; then
+  wait "$step_pid" 2>/dev/null
+  again=$?
+  if [ "$again" != 127 ]; then status=$again; fi
+fi
+step_pid=""
+case "$status" in
+  0)
+    log "every run of this job is finished"
+    exit 0
+    ;;
+  "$runs_failed_code")
+    log "every run of this job is finished; some failed"
+    exit "$runs_failed_code"
+    ;;
+  "$requeue_code")
+    if [ "$terminated" = 1 ]; then
+      log "florenz checkpointed its runs; Slurm ends the job"
+      exit "$requeue_code"
+    fi
+    requeue "florenz checkpointed its runs and asked for it (exit $requeue_code)"
+    ;;
+  *)
+    log "florenz run exited $status; the job stops"
+    exit "$status"
+    ;;
+esac
+)BASH";
+
 }  // namespace
 
 std::string SlurmTime(int64_t seconds) {
@@ -158,6 +211,22 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
     if (*value != '\0') Require(value, kSbatchChars, std::string("profile value '") + value + "'");
   }
 
+  if (profile.tasks() > 1) {
+    // Several tasks must form one MPI job, or each would train the same runs into the same
+    // files as a process of its own.
+    const std::string tasks = "nodes × tasks_per_node = " + std::to_string(profile.tasks());
+    if (profile.launcher.kind == LauncherKind::kNone) {
+      throw ConfigError(SourceLocation{"launcher", 0, 0},
+                        "kind none starts one process, but " + tasks +
+                            "; use srun (with PMIx or PMI2) or mpirun");
+    }
+    if (profile.launcher.kind == LauncherKind::kSrun && profile.launcher.mpi == "none") {
+      throw ConfigError(SourceLocation{"launcher", 0, 0},
+                        "srun --mpi=none starts " + std::to_string(profile.tasks()) +
+                            " unconnected processes (" + tasks +
+                            "); use mpi: pmix or pmi2, or kind: mpirun");
+    }
+  }
   const std::string k = std::to_string(job.index);
   const std::string log_file = job.out + "/slurm/job-" + k + ".out";
   std::ostringstream s;
@@ -182,13 +251,26 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
     Require(option, kSbatchOptionChars, "sbatch option '" + option + "'");
     s << "#SBATCH " << option << "\n";
   }
+  const bool one_step = profile.tasks() > 1;
   s << "#\n"
     << "# florenz job " << k << " of " << job.count << " of experiment '" << job.experiment
-    << "'\n# (site profile '" << profile.name << "'), written by `florenz submit`.\n"
-    << "# Runs its share of the grid with `florenz run --only`, one run after another; finished\n"
-    << "# runs are skipped. On SIGUSR2, " << profile.warning_lead.seconds
-    << " s before the time limit, florenz checkpoints and the job\n"
-    << "# requeues itself; its next start resumes the interrupted run from the checkpoint.\n";
+    << "'\n# (site profile '" << profile.name << "'), written by `florenz submit`.\n";
+  if (one_step) {
+    s << "# Runs its share of the grid as one step of " << profile.tasks()
+      << " tasks: `florenz run --only id1,id2,...`, whose rank 0\n"
+      << "# coordinates and whose other ranks train the runs in gangs; finished runs are "
+         "skipped.\n"
+      << "# On SIGUSR2, " << profile.warning_lead.seconds
+      << " s before the time limit, every gang checkpoints and the job\n"
+      << "# requeues itself; its next start resumes the interrupted runs from their "
+         "checkpoints.\n";
+  } else {
+    s << "# Runs its share of the grid with `florenz run --only`, one run after another; "
+         "finished\n"
+      << "# runs are skipped. On SIGUSR2, " << profile.warning_lead.seconds
+      << " s before the time limit, florenz checkpoints and the job\n"
+      << "# requeues itself; its next start resumes the interrupted run from the checkpoint.\n";
+  }
   s << "set -u\n";
   s << "florenz=" << ShellQuote(job.florenz) << "\n";
   s << "grid=" << ShellQuote(job.grid) << "\n";
@@ -214,7 +296,7 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
     if (!value.empty()) Require(value, nullptr, "environment." + name);
     s << "export " << name << "=" << ShellQuote(value) << "\n";
   }
-  s << kLoop;
+  s << (one_step ? kStep : kLoop);
   return s.str();
 }
 

@@ -105,6 +105,11 @@ class ProfileChecker {
            "launcher.kind: none starts one process, but nodes × tasks_per_node = " +
                std::to_string(p_.tasks()));
     }
+    if (p_.launcher.kind == LauncherKind::kSrun && p_.launcher.mpi == "none" && p_.tasks() > 1) {
+      Fail(p_.launcher.mpi, "launcher.mpi: none starts " + std::to_string(p_.tasks()) +
+                                " unconnected processes (nodes × tasks_per_node), which would "
+                                "each train the same runs; use pmix or pmi2, or kind: mpirun");
+    }
     for (const auto& option : p_.sbatch_options) SbatchOption(option);
     if (!p_.florenz.empty()) {
       Text(p_.florenz, "florenz", p_.florenz);

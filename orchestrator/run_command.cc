@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "experiments/errors.h"
 #include "experiments/grid_loader.h"
@@ -90,7 +92,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
       "stopped it after a checkpoint (run it again to resume).");
   command->add_option("grid", options->grid, "Grid YAML file")->required();
   command->add_option("--out", options->out, "Results folder (docs/results-format.md)")->required();
-  command->add_option("--only", options->only, "Train only this run id");
+  command->add_option("--only", options->only,
+                      "Train only these runs: one run id, or several separated by commas "
+                      "(id1,id2,...)");
   command
       ->add_option("--threads", options->threads,
                    "LibTorch threads per rank (default: execution.threads, else the cores "
@@ -107,14 +111,33 @@ int RunRunCommand(const RunCommand& options) {
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
   Job job;
   job.grid = &grid;
+  // --only id1,id2,...: the runs keep the grid's order; every id must name a run.
+  std::vector<std::string> only;
+  for (size_t start = 0; !options.only.empty() && start <= options.only.size();) {
+    const size_t comma = std::min(options.only.find(',', start), options.only.size());
+    const std::string id = options.only.substr(start, comma - start);
+    if (!id.empty() && std::find(only.begin(), only.end(), id) == only.end()) only.push_back(id);
+    start = comma + 1;
+  }
+  std::vector<std::string> missing = only;
   for (const auto& run : grid.runs) {
-    if (options.only.empty() || run.id == options.only) job.runs.push_back(&run);
+    const auto named = std::find(only.begin(), only.end(), run.id);
+    if (options.only.empty() || named != only.end()) job.runs.push_back(&run);
+    missing.erase(std::remove(missing.begin(), missing.end(), run.id), missing.end());
+  }
+  if (!options.only.empty() && (only.empty() || !missing.empty())) {
+    std::string names;
+    for (const auto& id : missing) names += (names.empty() ? "" : ", ") + id;
+    throw ConfigError(SourceLocation{options.grid, 0, 0},
+                      "--only " + options.only + ": " +
+                          (only.empty() ? std::string("names no run id")
+                                        : (missing.size() == 1 ? "no such run in the grid: "
+                                                               : "no such runs in the grid: ") +
+                                              names) +
+                          " (florenz validate lists the ids)");
   }
   if (job.runs.empty()) {
-    throw ConfigError(SourceLocation{options.grid, 0, 0},
-                      "--only " + options.only +
-                          ": no such run in the grid (florenz validate "
-                          "lists the ids)");
+    throw ConfigError(SourceLocation{options.grid, 0, 0}, "the grid has no runs");
   }
   ResultsDir results(options.out);
   // Rank 0 prepares the folder (refusing one that holds another experiment); the others

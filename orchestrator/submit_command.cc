@@ -65,17 +65,6 @@ int RunSubmitCommand(const SubmitCommand& options) {
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
   const cluster::SiteProfile profile = cluster::LoadSiteProfile(options.cluster);
   const auto shares = cluster::SplitByCost(grid.runs, options.jobs, "--jobs");
-  if (profile.tasks() > 1) {
-    // `florenz run` trains serially in one process until the MPI coordinator arrives
-    // (DESIGN.md, "Process model"): several tasks would each train the same runs into the
-    // same files.
-    const std::string message = options.cluster +
-                                ": nodes × tasks_per_node = " + std::to_string(profile.tasks()) +
-                                ", but `florenz run` is one process so far; use one task per "
-                                "job (docs/cluster.md)";
-    if (!options.dry_run) throw ConfigError(std::vector<std::string>{message});
-    std::cerr << "florenz submit: warning: " << message << "\n";
-  }
 
   const fs::path out =
       fs::absolute(options.out.empty() ? "results/" + grid.spec.experiment.name : options.out)

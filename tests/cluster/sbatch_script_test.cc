@@ -33,7 +33,8 @@ void WriteExecutable(const fs::path& file, const std::string& text) {
 
 // A folder with fake tools: srun runs its arguments; scontrol and module append their
 // arguments to calls.log; the fake florenz logs its arguments and then, by FAKE_MODE: `ok`
-// exits 0, `requeue` exits 4, `wait` waits (up to 20 s) for USR2/TERM, then exits 4.
+// exits 0, `requeue` exits 4, `failed` exits 3, `wait` waits (up to 20 s) for USR2/TERM, then
+// exits 4. mpirun, like srun, runs its arguments.
 struct FakeCluster {
   fs::path dir, bin, out, calls;
   std::string florenz;
@@ -42,6 +43,7 @@ struct FakeCluster {
       : dir(root), bin(root / "bin"), out(root / "out"), calls(root / "calls.log") {
     fs::create_directories(out / "slurm");
     WriteExecutable(bin / "srun", "#!/bin/bash\nexec \"$@\"\n");
+    WriteExecutable(bin / "mpirun", "#!/bin/bash\nexec \"$@\"\n");
     WriteExecutable(bin / "scontrol",
                     "#!/bin/bash\necho \"scontrol $*\" >> '" + calls.string() + "'\n");
     WriteExecutable(bin / "module",
@@ -55,6 +57,7 @@ struct FakeCluster {
                     "case \"$FAKE_MODE\" in\n"
                     "  ok) exit 0 ;;\n"
                     "  requeue) exit 4 ;;\n"
+                    "  failed) exit 3 ;;\n"
                     "esac\n"
                     "trap 'echo \"florenz got USR2\" >> \"$FAKE_CALLS\"; exit 4' USR2\n"
                     "trap 'echo \"florenz got TERM\" >> \"$FAKE_CALLS\"; exit 4' TERM\n"
@@ -247,6 +250,90 @@ TEST(SbatchScriptTest, ValuesThatCannotBeCarriedAreRefusedWithAReason) {
   SiteProfile bad = profile;
   bad.partition = "gpu\n#SBATCH --uid=0";  // as if the loader's checks were bypassed
   EXPECT_THROW(RenderSbatchScript(bad, fake.Job({"r-1"})), ConfigError);
+}
+
+// 1 node × 3 tasks under mpirun: one step for the whole share, whose rank 0 coordinates.
+SiteProfile MultiTaskProfile() {
+  SiteProfile profile = LocalProfile();
+  profile.tasks_per_node = 3;
+  profile.launcher.kind = LauncherKind::kMpirun;
+  return profile;
+}
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST(SbatchScriptTest, MultiTaskJobRunsItsWholeShareInOneStep) {
+  const FakeCluster fake(testing::TestFolder("florenz_sbatch"));
+  const std::string script =
+      RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2", "r-3"}));
+  EXPECT_THAT(script, HasSubstr("#SBATCH --ntasks-per-node=3\n"));
+  EXPECT_THAT(script, HasSubstr("launch=(mpirun)\n"));
+  EXPECT_THAT(script, HasSubstr("runs=('r-1' 'r-2' 'r-3')\n"));
+  EXPECT_THAT(script, HasSubstr("trap on_warning USR2\n"));
+  EXPECT_THAT(script, HasSubstr("trap on_terminate TERM\n"));
+  EXPECT_EQ(Count(script, "\"${launch[@]}\""), 1u) << "one launcher line";
+  EXPECT_THAT(script, HasSubstr("--only \"$only\" &\n"));
+  EXPECT_THAT(script, Not(HasSubstr("for run in")));
+  ASSERT_EQ(fake.Run(script, "ok"), 0) << fake.Log();
+  const std::string grid = fake.Job({}).grid, out = fake.out.string();
+  EXPECT_EQ(fake.Calls(),
+            "florenz [run] [" + grid + "] [--out] [" + out + "] [--only] [r-1,r-2,r-3]\n");
+  EXPECT_THAT(fake.Log(), HasSubstr("3 runs in one step"));
+  EXPECT_THAT(fake.Log(), HasSubstr("every run of this job is finished"));
+}
+
+TEST(SbatchScriptTest, MultiTaskWarningIsForwardedToTheStepAndTheJobRequeues) {
+  const FakeCluster fake(testing::TestFolder("florenz_sbatch"));
+  const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2"}));
+  const pid_t job = fake.Start(script, "wait");
+  ASSERT_TRUE(fake.WaitFor("[r-1,r-2]"));
+  kill(job, SIGUSR2);
+  EXPECT_EQ(FakeCluster::Wait(job), 0) << fake.Log();
+  EXPECT_EQ(Count(fake.Calls(), "florenz [run]"), 1u) << fake.Calls();
+  EXPECT_THAT(fake.Calls(), HasSubstr("florenz got USR2\nscontrol requeue 77\n"));
+  EXPECT_THAT(fake.Log(), HasSubstr("SIGUSR2: the time limit is near"));
+}
+
+TEST(SbatchScriptTest, MultiTaskExitCodesReachTheJob) {
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_requeue"));
+    const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2"}));
+    EXPECT_EQ(fake.Run(script, "requeue"), 0) << fake.Log();
+    EXPECT_THAT(fake.Calls(), HasSubstr("scontrol requeue 77"));
+  }
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_failed"));
+    const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2"}));
+    EXPECT_EQ(fake.Run(script, "failed"), 3) << fake.Log();
+    EXPECT_THAT(fake.Calls(), Not(HasSubstr("scontrol")));
+  }
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_term"));
+    const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2"}));
+    const pid_t job = fake.Start(script, "wait");
+    ASSERT_TRUE(fake.WaitFor("[r-1,r-2]"));
+    kill(job, SIGTERM);
+    EXPECT_EQ(FakeCluster::Wait(job), 4) << fake.Log();
+    EXPECT_THAT(fake.Calls(), HasSubstr("florenz got TERM"));
+    EXPECT_THAT(fake.Calls(), Not(HasSubstr("scontrol")));
+  }
+}
+
+TEST(SbatchScriptTest, MultiTaskNeedsALauncherThatFormsOneMpiJob) {
+  const FakeCluster fake(testing::TestFolder("florenz_sbatch"));
+  SiteProfile profile = MultiTaskProfile();
+  profile.launcher.kind = LauncherKind::kNone;
+  EXPECT_THROW(RenderSbatchScript(profile, fake.Job({"r-1"})), ConfigError);
+  profile.launcher.kind = LauncherKind::kSrun;
+  profile.launcher.mpi = "none";
+  EXPECT_THROW(RenderSbatchScript(profile, fake.Job({"r-1"})), ConfigError);
+  profile.launcher.mpi = "pmix";
+  EXPECT_THAT(RenderSbatchScript(profile, fake.Job({"r-1"})),
+              HasSubstr("launch=(srun --mpi=pmix)\n"));
 }
 
 }  // namespace

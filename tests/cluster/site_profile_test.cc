@@ -96,6 +96,9 @@ TEST(SiteProfileTest, RangesAndTimes) {
               HasSubstr("p.yaml:3:15: warning_lead: 120 s is not shorter than time_limit 120 s"));
   EXPECT_THAT(Errors("name: x\nnodes: 2\nlauncher: {kind: none}\n"),
               HasSubstr("launcher.kind: none starts one process"));
+  EXPECT_THAT(Errors("name: x\ntasks_per_node: 3\nlauncher: {kind: srun, mpi: none}\n"),
+              HasSubstr("p.yaml:3:29: launcher.mpi: none starts 3 unconnected processes"));
+  EXPECT_EQ(Errors("name: x\nlauncher: {kind: srun, mpi: none}\n"), "");
   EXPECT_THAT(Errors("partition: a\n"), HasSubstr("name: required"));
   EXPECT_THAT(Errors("- a\n"), HasSubstr("p.yaml:1:1: expected a mapping"));
   EXPECT_THAT(Errors("name: [x\n"), HasSubstr("malformed YAML"));

@@ -2,7 +2,7 @@
 # The `slurm` tests: `florenz submit` against a real single-node Slurm that
 # cluster/local/start brings up in a private folder (and a trap stops, pass or fail).
 #
-#   tests/cluster/slurm_test.sh quickstart|preemption|time_limit FLORENZ_BIN SOURCE_DIR
+#   tests/cluster/slurm_test.sh quickstart|preemption|time_limit|multitask FLORENZ_BIN SOURCE_DIR
 #
 #   quickstart   a quickstart-shaped grid (2 sizes × 2 budgets, tiny models) in 2 jobs: every
 #                run finishes, jobs.txt lists both jobs, `florenz collect` works.
@@ -11,6 +11,10 @@
 #                unpreempted run of the same grid.
 #   time_limit   a 1-minute time limit with a 10 s warning: Slurm's SIGUSR2 reaches florenz,
 #                which checkpoints; the job requeues itself and completes in a later allocation.
+#   multitask    a profile of 1 node × 3 tasks with the mpirun launcher: the job runs its whole
+#                share as one step (`florenz run --only id1,...`), rank 0 coordinates and two
+#                worker ranks train; every run finishes. The node claims 4 CPUs
+#                (FLORENZ_SLURM_CPUS) so 3 tasks fit on a 2-core machine.
 #
 # Exit 77 (CTest: skipped) with a one-line reason without root or without slurm-wlm and
 # munge — except in CI (CI=true), where the tests must run and that is a failure.
@@ -57,6 +61,10 @@ fail() {
 }
 log() { echo "slurm_test $scenario: $(date +%T) $*"; }
 
+if [ "$scenario" = multitask ]; then
+  command -v mpirun >/dev/null || skip "mpirun not found: scripts/install-deps installs Open MPI"
+  export FLORENZ_SLURM_CPUS=4
+fi
 eval "$("$src/cluster/local/start" "$cluster")"
 log "Slurm up (SLURM_CONF=$SLURM_CONF)"
 
@@ -195,6 +203,40 @@ case "$scenario" in
     grep -q "requeueing job $id" "$log_file" || fail "the job did not requeue itself"
     grep -q "(restart 1)" "$log_file" || fail "the job did not restart"
     grep -q "TIME LIMIT" "$log_file" && fail "the job hit its time limit"
+    check_all_finished
+    ;;
+
+  multitask)
+    cat >"$work/mpi.yaml" <<PROFILE
+name: local-mpi
+partition: local
+nodes: 1
+tasks_per_node: 3
+cpus_per_task: 1
+memory: 3G
+time_limit: "0:10:00"
+warning_lead: 60
+environment:
+  OMPI_ALLOW_RUN_AS_ROOT: "1"
+  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1"
+  OMPI_MCA_rmaps_base_oversubscribe: "1"
+  OMPI_MCA_hwloc_base_binding_policy: none
+  OMPI_MCA_btl_vader_single_copy_mechanism: none
+launcher:
+  kind: mpirun
+PROFILE
+    write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}, {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]" \
+      "[4000, 8000]" 2000
+    submit "$work/mpi.yaml"
+    id="$job_ids"
+    script="$out/slurm/job-1.sbatch"
+    [ "$(grep -c '"${launch\[@\]}"' "$script")" = 1 ] || fail "expected one launcher line in $script"
+    grep -q '^launch=(mpirun)$' "$script" || fail "the script does not launch with mpirun"
+    wait_completed "$id" 150
+    log_file="$out/slurm/job-1.out"
+    grep -q "4 runs in one step of 3 tasks" "$log_file" || fail "the job did not run one step of 3 tasks"
+    grep -q "2 worker ranks" "$log_file" || fail "florenz run did not coordinate 2 worker ranks"
+    grep -q "every run of this job is finished" "$log_file" || fail "job log"
     check_all_finished
     ;;
 
