@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench study clean
 
 deps:
 	@if [ "$(FLORENZ_SKIP_DEPS)" != "1" ]; then scripts/install-deps; fi
@@ -26,6 +26,11 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
+
+# The study (issue 10, docs/study/README.md): both study grids under mpirun on this machine
+# (about an hour on 2 cores), their reports, published to docs/study/.
+study: build
+	scripts/study $(BUILD)
 
 bench: build
 	@if [ "$(FLORENZ_SKIP_DEPS)" != "1" ]; then scripts/install-deps --bench; fi

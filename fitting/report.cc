@@ -9,6 +9,7 @@
 #include "experiments/errors.h"
 #include "experiments/results_dir.h"
 #include "fitting/chart.h"
+#include "fitting/report_findings.h"
 #include "fitting/report_generation_views.h"
 #include "fitting/report_html.h"
 #include "fitting/report_scaling_views.h"
@@ -74,8 +75,14 @@ StudyReport BuildStudyReport(const FitTable& table, const ReportContext& context
   if (report.completed == 0) {
     report.notes.push_back("No completed run: there is nothing to plot or fit yet.");
   }
+  ReportSection findings;
+  findings.id = "findings";
+  findings.title = "Findings";
+  findings.paragraphs = StudyFindings(table, context.options);
+  report.sections.push_back(findings);
   report.sections.push_back(ComputeFrontierSection(table, context));
   report.sections.push_back(LogLinearTableSection(table, context));
+  report.sections.push_back(HoldoutSection(table, context));
   report.sections.push_back(ExtrapolationSection(table, context));
   report.sections.push_back(DecoderPrefixSection(table, context));
   report.sections.push_back(DisambiguationSection(table, context));
@@ -114,6 +121,10 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
   ReportSummary summary;
   summary.index = context.out_dir / "index.html";
   WriteFileAtomically(summary.index, RenderReportHtml(report));
+  summary.findings = report.sections.front().paragraphs;
+  std::string findings_text;
+  for (const std::string& line : summary.findings) findings_text += "- " + line + "\n";
+  WriteFileAtomically(context.out_dir / "findings.txt", findings_text);
   summary.sections = static_cast<int>(report.sections.size());
   for (const auto& section : report.sections) {
     summary.figures += static_cast<int>(section.figures.size());

@@ -86,13 +86,16 @@ struct ReportSummary {
   int figures = 0;              // PNGs written
   int sections = 0;
   int missing = 0;  // parts of views that could not be drawn (see the page)
+  // The study's findings (report_findings.h), also written to findings.txt beside the page.
+  std::vector<std::string> findings;
   // One line: "wrote DIR/report/index.html: 6 sections, 9 figures (2 views incomplete)".
   std::string BriefReport() const;
 };
 
 // Reads DIR/results.h5, builds the report and writes out/index.html (atomically) with its
-// figures. Throws ConfigError for bad options or a folder without results.h5 (the message says
-// to run `florenz collect DIR`), IoError when a file cannot be written.
+// figures and out/findings.txt (one "- " line per finding). Throws ConfigError for bad options or a
+// folder without results.h5 (the message says to run `florenz collect DIR`), IoError when a file
+// cannot be written.
 ReportSummary WriteStudyReport(const ReportOptions& options);
 
 }  // namespace florenz

@@ -1,10 +1,12 @@
 // The generation views of the study report (see report_generation_views.h). Both plot a pair of
 // final metrics against model size, one colour per sample budget, solid for the metric and
-// dashed for its contrast (without the prefix; images blanked), then list every run.
+// dashed for its contrast (without the prefix; images blanked), lines through the mean over
+// seeds, then tabulate them per (size, budget).
 #include "fitting/report_generation_views.h"
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -23,29 +25,29 @@ struct ViewMetric {
   bool dashed = false;
 };
 
-// Per budget (colour), a line through the metric's runs ordered by N: solid with points, or
-// dashed with points.
+// Per budget (colour): every run as a point, and a line (solid, or dashed for a contrast)
+// through the mean over seeds at each model size.
 void AddBudgetLines(const ViewMetric& metric, const std::vector<double>& budgets, Chart* chart) {
   for (size_t b = 0; b < budgets.size(); ++b) {
-    ChartSeries points;
-    points.colour = static_cast<int>(b);
+    ChartSeries points, line;
+    points.colour = line.colour = static_cast<int>(b);
+    std::map<double, std::pair<double, int>> at_size;  // N -> (sum, runs)
     for (int i = 0; i < metric.runs.size(); ++i) {
       if (metric.runs.d[i] != budgets[b]) continue;
       points.x.push_back(metric.runs.n[i]);
       points.y.push_back(metric.runs.value[i]);
+      at_size[metric.runs.n[i]].first += metric.runs.value[i];
+      at_size[metric.runs.n[i]].second += 1;
     }
     if (points.x.empty()) continue;
-    const std::string label = metric.label + ", D = " + ReportCount(budgets[b]);
-    if (metric.dashed) {
-      ChartSeries line = points;
-      line.style = ChartStyle::kLine;
-      line.dashed = true;
-      line.label = label;
-      chart->series.push_back(line);
-    } else {
-      points.connect = true;
-      points.label = label;
+    line.style = ChartStyle::kLine;
+    line.dashed = metric.dashed;
+    line.label = metric.label + ", D = " + ReportCount(budgets[b]);
+    for (const auto& [n, sum] : at_size) {
+      line.x.push_back(n);
+      line.y.push_back(sum.first / sum.second);
     }
+    chart->series.push_back(line);
     chart->series.push_back(points);
   }
 }
@@ -62,26 +64,51 @@ std::vector<double> Budgets(const std::vector<const ViewMetric*>& metrics) {
   return all;
 }
 
-// Rows: size, N, D, then one cell per metric ("-" where a run lacks it); runs by (N, D, id).
+// Rows: size, N, D, runs, then one cell per metric ("-" where no run has it); one row per
+// (size, D), ordered by (N, D). With several seeds a cell is their mean, then each run's value
+// in run-id order: "0.52 (0.5, 0.54)".
 ReportTable RunTable(const std::string& caption, const std::vector<const ViewMetric*>& metrics,
                      const std::vector<std::string>& headers) {
   ReportTable table;
   table.caption = caption;
-  table.header = {"size", "N (parameters)", "D (samples)"};
+  table.header = {"size", "N (parameters)", "D (samples)", "runs (seeds)"};
   table.header.insert(table.header.end(), headers.begin(), headers.end());
-  std::map<std::tuple<double, double, std::string>, std::vector<std::string>> rows;
+  // (N, D, size) -> per metric: run id -> value.
+  using Cell = std::map<std::string, double>;
+  std::map<std::tuple<double, double, std::string>, std::vector<Cell>> groups;
   for (size_t m = 0; m < metrics.size(); ++m) {
     const MetricRuns& runs = metrics[m]->runs;
     for (int i = 0; i < runs.size(); ++i) {
-      auto& row = rows[{runs.n[i], runs.d[i], runs.run_id[i]}];
-      if (row.empty()) {
-        row = {runs.size_name[i], ReportNumber(runs.n[i]), ReportNumber(runs.d[i])};
-        row.resize(3 + metrics.size(), "-");
-      }
-      row[3 + m] = ReportNumber(runs.value[i]);
+      auto& cells = groups[{runs.n[i], runs.d[i], runs.size_name[i]}];
+      cells.resize(metrics.size());
+      cells[m][runs.run_id[i]] = runs.value[i];
     }
   }
-  for (auto& [key, row] : rows) table.rows.push_back(std::move(row));
+  for (const auto& [key, cells] : groups) {
+    const auto& [n, d, size] = key;
+    std::set<std::string> ids;
+    for (const Cell& cell : cells) {
+      for (const auto& [id, value] : cell) ids.insert(id);
+    }
+    std::vector<std::string> row = {size, ReportNumber(n), ReportNumber(d),
+                                    std::to_string(ids.size())};
+    for (const Cell& cell : cells) {
+      if (cell.empty()) {
+        row.push_back("-");
+        continue;
+      }
+      double sum = 0;
+      std::string each;
+      for (const auto& [id, value] : cell) {
+        sum += value;
+        each += (each.empty() ? "" : ", ") + ReportNumber(value);
+      }
+      row.push_back(cell.size() == 1
+                        ? each
+                        : ReportNumber(sum / static_cast<double>(cell.size())) + " (" + each + ")");
+    }
+    table.rows.push_back(std::move(row));
+  }
   return table;
 }
 
@@ -145,7 +172,9 @@ ReportSection DecoderPrefixSection(const FitTable& table, const ReportContext& c
   }
   std::vector<const ViewMetric*> columns = drawn;
   for (const ViewMetric& a : accuracies) columns.push_back(&a);
-  section.tables.push_back(RunTable("Unseen captioning per run", columns, headers));
+  section.tables.push_back(
+      RunTable("Unseen captioning per model size and budget (mean over seeds, then each seed)",
+               columns, headers));
   return section;
 }
 
@@ -200,7 +229,9 @@ ReportSection DisambiguationSection(const FitTable& table, const ReportContext& 
                   "Disambiguation accuracy against model size, one colour per sample budget; "
                   "solid: with images, dashed: images blanked, grey: chance.",
                   context, &section);
-  section.tables.push_back(RunTable("Disambiguation per run", drawn, headers));
+  section.tables.push_back(
+      RunTable("Disambiguation per model size and budget (mean over seeds, then each seed)", drawn,
+               headers));
   return section;
 }
 

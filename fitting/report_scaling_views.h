@@ -8,17 +8,24 @@
 
 #include "fitting/fit_input.h"
 #include "fitting/report.h"
+#include "fitting/report_data.h"
 
 namespace florenz {
 
 // The aggregate cross-entropies the paper fits (final metrics written by the trainer).
 struct AggregateMetric {
-  std::string metric;  // final/<metric>, e.g. "unseen_caption"
-  std::string name;    // e.g. "Unseen captioning (UC)"
-  std::string tag;     // e.g. "UC"
+  std::string metric;    // final/<metric>, e.g. "unseen_caption_excl_prefix"
+  std::string fallback;  // read when no run has `metric` (older results): "unseen_caption"
+  std::string name;      // e.g. "Unseen captioning (UC)"
+  std::string tag;       // e.g. "UC"
 };
-// UC, ST, SC in the paper's order.
+// UC, ST, SC in the paper's order: the cross-entropy after the decoder prefix (the paper's
+// headline measure: the fixed "the image shows" phrase says nothing about the image), falling
+// back to the CE over every token for results written before florenz recorded it.
 const std::vector<AggregateMetric>& AggregateMetrics();
+
+// The runs of `m`: its metric, else its fallback (MetricRuns::metric says which was read).
+MetricRuns SelectAggregateRuns(const FitTable& table, const AggregateMetric& m, ComputeUnit unit);
 
 // Cross-entropy vs compute per aggregate, the frontier dashed, log10 CE = α0 + α1 log10 C fitted
 // on the frontier (one figure per aggregate, one table of α).
@@ -26,6 +33,11 @@ ReportSection ComputeFrontierSection(const FitTable& table, const ReportContext&
 
 // log10 CE = β0 + β_N log10 N + β_D log10 D per aggregate: β with intervals and p-values.
 ReportSection LogLinearTableSection(const FitTable& table, const ReportContext& context);
+
+// The held-out check of a scaling law: log-linear law fitted on every size but the largest,
+// predicted at the largest size's runs (error, and whether each truth falls inside the
+// prediction interval), per aggregate; one figure for UC.
+ReportSection HoldoutSection(const FitTable& table, const ReportContext& context);
 
 // The log-linear law at the largest sample budget, extended to N × options.extrapolate, with
 // confidence and prediction bands (one figure and one table per aggregate).

@@ -69,6 +69,8 @@ int RunReportCommand(const ReportCommand& command) {
   options.extrapolate = ParseFactors(command.extrapolate);
   const ReportSummary summary = WriteStudyReport(options);
   std::cout << summary.BriefReport() << "\n";
+  std::cout << "findings:\n";
+  for (const std::string& line : summary.findings) std::cout << "- " << line << "\n";
   return kExitOk;
 }
 

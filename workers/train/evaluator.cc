@@ -8,13 +8,33 @@ namespace florenz::train {
 namespace {
 
 constexpr const char* kCrossEntropy = "cross_entropy";
+// The same CE over the tokens after the target language's decoder prefix ("the image shows"):
+// the paper's headline measure for unseen pairs, whose fixed prefix says nothing about the image.
+constexpr const char* kCrossEntropyExclPrefix = "cross_entropy_excl_prefix";
 constexpr const char* kDisambiguation = "disambiguation";
 // The control: the same items with the images blanked (chance = 0.5 if the model uses them).
 constexpr const char* kDisambiguationBlank = "disambiguation_blank";
 
+// `batch` with each sample's first prefix_tokens targets replaced by <pad>: SampleLoss then
+// averages over the tokens after the prefix, while the decoder still reads the prefix as input.
+model::Batch WithoutPrefixTargets(model::Batch batch, const std::vector<data::Example>& examples) {
+  batch.target = batch.target.clone();
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const int64_t n = std::min<int64_t>(examples[i].prefix_tokens, batch.target.size(1));
+    if (n > 0) {
+      batch.target[static_cast<int64_t>(i)].slice(0, 0, n).fill_(data::Vocabulary::kPad);
+    }
+  }
+  return batch;
+}
+
 }  // namespace
 
 std::string PairMetricName(const std::string& pair) { return "cross_entropy_" + pair; }
+
+std::string PairMetricExclPrefixName(const std::string& pair) {
+  return std::string(kCrossEntropyExclPrefix) + "_" + pair;
+}
 
 Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
     : data_(data),
@@ -51,21 +71,24 @@ bool Evaluator::disambiguation_enabled() const {
          !data_.options().ambiguous_words.empty();
 }
 
-std::map<std::string, double> Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
+EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
-  std::map<std::string, double> result;
+  EvalTable result;
   for (size_t p = 0; p < sets_.size(); ++p) {
-    double sum = 0;
+    double sum = 0, sum_excl_prefix = 0;
     const auto& set = sets_[p];
     for (size_t start = 0; start < set.size(); start += batch_size_) {
       const size_t end = std::min(set.size(), start + batch_size_);
       const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
       const model::Batch batch = model::Collate(chunk, image_mode_, image_size_, patch_size_);
       sum += model->SampleLoss(batch).sum().item<double>();
+      sum_excl_prefix += model->SampleLoss(WithoutPrefixTargets(batch, chunk)).sum().item<double>();
     }
-    result[data_.pairs()[p].name] = sum / static_cast<double>(set.size());
+    auto& row = result[data_.pairs()[p].name];
+    row[kCrossEntropy] = sum / static_cast<double>(set.size());
+    row[kCrossEntropyExclPrefix] = sum_excl_prefix / static_cast<double>(set.size());
   }
   if (was_training) model->train();
   return result;
@@ -107,8 +130,7 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
 }
 
 EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
-  EvalTable table;
-  for (const auto& [pair, ce] : CrossEntropy(model)) table[pair][kCrossEntropy] = ce;
+  EvalTable table = CrossEntropy(model);
   if (final && generation_.enabled()) {
     const bool was_training = model->is_training();
     model->eval();
@@ -134,7 +156,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
 }
 
 std::vector<std::string> Evaluator::MetricNames() const {
-  std::vector<std::string> names{kCrossEntropy};
+  std::vector<std::string> names{kCrossEntropy, kCrossEntropyExclPrefix};
   names.insert(names.end(), generation_.names().begin(), generation_.names().end());
   if (disambiguation_enabled()) {
     names.push_back(kDisambiguation);
@@ -157,6 +179,12 @@ std::map<std::string, double> Evaluator::FinalMetrics(const EvalTable& table) co
       out[PairMetricName(pair.name)] = ce->second;
       sums[kind].first += ce->second;
       sums[kind].second += 1;
+    }
+    auto ce_excl_prefix = row->second.find(kCrossEntropyExclPrefix);
+    if (ce_excl_prefix != row->second.end()) {
+      out[PairMetricExclPrefixName(pair.name)] = ce_excl_prefix->second;
+      sums[kind + "_excl_prefix"].first += ce_excl_prefix->second;
+      sums[kind + "_excl_prefix"].second += 1;
     }
     for (const auto& metric : generation_.names()) {
       auto value = row->second.find(metric);
@@ -181,6 +209,7 @@ std::vector<std::string> Evaluator::FinalMetricNames() const {
   EvalTable dummy;
   for (const auto& pair : data_.pairs()) {
     dummy[pair.name][kCrossEntropy] = 0;
+    dummy[pair.name][kCrossEntropyExclPrefix] = 0;
     for (const auto& name : generation_.NamesFor(pair.role)) dummy[pair.name][name] = 0;
     if (disambiguation_enabled() && pair.task == Task::kTranslate &&
         disambiguation_.count(pair.language) > 0) {

@@ -29,8 +29,9 @@ class Evaluator {
   // training is cross-entropy.
   EvalTable Evaluate(model::EncoderDecoder& model, bool final) const;
 
-  // CE per pair name.
-  std::map<std::string, double> CrossEntropy(model::EncoderDecoder& model) const;
+  // Per pair name: cross_entropy, and cross_entropy_excl_prefix (the same over the target tokens
+  // after the language's decoder prefix).
+  EvalTable CrossEntropy(model::EncoderDecoder& model) const;
   // Disambiguation accuracy per language (translate pairs of languages other than English,
   // with data.ambiguous_words); `blank_image` zeroes the images (the chance-level control).
   std::map<std::string, double> Disambiguation(model::EncoderDecoder& model,
@@ -42,8 +43,10 @@ class Evaluator {
   // generated outputs (bleu, bleu_prefix, language_accuracy, …), disambiguation_<lang>, and
   // <kind>_<metric> aggregates of those (unseen_caption_bleu_prefix, …), and the aggregates
   // unseen_caption / seen_caption / seen_translate / unseen_translate (mean CE over the pairs
-  // of each kind), disambiguation and disambiguation_blank (means over languages), and
-  // disambiguation_<lang>, disambiguation_blank_<lang>.
+  // of each kind) and the same with the suffix _excl_prefix (CE after the decoder prefix, the
+  // headline measure for unseen pairs; per pair cross_entropy_excl_prefix_<pair>), disambiguation
+  // and disambiguation_blank (means over languages), and disambiguation_<lang>,
+  // disambiguation_blank_<lang>.
   std::map<std::string, double> FinalMetrics(const EvalTable& table) const;
   std::vector<std::string> FinalMetricNames() const;
 
@@ -67,5 +70,7 @@ class Evaluator {
 
 // "cross_entropy_caption_es": a per-pair final metric.
 std::string PairMetricName(const std::string& pair);
+// "cross_entropy_excl_prefix_caption_es": the same after the decoder prefix.
+std::string PairMetricExclPrefixName(const std::string& pair);
 
 }  // namespace florenz::train
