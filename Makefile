@@ -15,14 +15,16 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: the quickstart study end to end — check the grid, train its runs (skipped
-# when already finished), gather the results and fit the unseen-caption scaling law.
+# when already finished), gather the results, fit the unseen-caption scaling law and write the
+# study report, which prints the short findings (the full study: make study, docs/study/).
 DEMO_OUT ?= results/quickstart
 demo: build
 	$(BUILD)/florenz validate experiments/grids/quickstart.yaml
 	$(BUILD)/florenz run experiments/grids/quickstart.yaml --out $(DEMO_OUT)
 	$(BUILD)/florenz collect $(DEMO_OUT)
-	$(BUILD)/florenz fit $(DEMO_OUT) --y unseen_caption --law loglinear --plot $(DEMO_OUT)/unseen_caption_fit.png
-	@echo "results: $(DEMO_OUT)/ (runs/*.h5, results.csv, unseen_caption_fit.png)"
+	$(BUILD)/florenz fit $(DEMO_OUT) --y unseen_caption_excl_prefix --law loglinear --plot $(DEMO_OUT)/unseen_caption_fit.png
+	$(BUILD)/florenz report $(DEMO_OUT)
+	@echo "results: $(DEMO_OUT)/ (runs/*.h5, results.csv, unseen_caption_fit.png, report/index.html)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)

@@ -2,7 +2,8 @@
 # The `slurm` tests: `florenz submit` against a real single-node Slurm that
 # cluster/local/start brings up in a private folder (and a trap stops, pass or fail).
 #
-#   tests/cluster/slurm_test.sh quickstart|preemption|time_limit|multitask FLORENZ_BIN SOURCE_DIR
+#   tests/cluster/slurm_test.sh quickstart|preemption|time_limit|multitask|multitask_preemption \
+#     FLORENZ_BIN SOURCE_DIR
 #
 #   quickstart   a quickstart-shaped grid (2 sizes × 2 budgets, tiny models) in 2 jobs: every
 #                run finishes, jobs.txt lists both jobs, `florenz collect` works.
@@ -15,6 +16,8 @@
 #                share as one step (`florenz run --only id1,...`), rank 0 coordinates and two
 #                worker ranks train; every run finishes. The node claims 4 CPUs
 #                (FLORENZ_SLURM_CPUS) so 3 tasks fit on a 2-core machine.
+#   multitask_preemption  the multitask job requeued mid-grid: the ranks checkpoint, the job
+#                restarts and resumes, and the final metrics equal an unpreempted run's.
 #
 # Exit 77 (CTest: skipped) with a one-line reason without root or without slurm-wlm and
 # munge — except in CI (CI=true), where the tests must run and that is a failure.
@@ -61,7 +64,7 @@ fail() {
 }
 log() { echo "slurm_test $scenario: $(date +%T) $*"; }
 
-if [ "$scenario" = multitask ]; then
+if [ "$scenario" = multitask ] || [ "$scenario" = multitask_preemption ]; then
   command -v mpirun >/dev/null || skip "mpirun not found: scripts/install-deps installs Open MPI"
   export FLORENZ_SLURM_CPUS=4
 fi
@@ -91,6 +94,28 @@ training:
 evaluation: {interval: 1M, samples_per_pair: 16, metrics: [cross_entropy]}
 execution: {checkpoint_interval: $3, threads: 1}
 GRID
+}
+
+# A profile of 1 node × 3 tasks launched by mpirun: one coordinator and two worker ranks.
+write_mpi_profile() {
+  cat >"$work/mpi.yaml" <<PROFILE
+name: local-mpi
+partition: local
+nodes: 1
+tasks_per_node: 3
+cpus_per_task: 1
+memory: 3G
+time_limit: "0:10:00"
+warning_lead: 60
+environment:
+  OMPI_ALLOW_RUN_AS_ROOT: "1"
+  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1"
+  OMPI_MCA_rmaps_base_oversubscribe: "1"
+  OMPI_MCA_hwloc_base_binding_policy: none
+  OMPI_MCA_btl_vader_single_copy_mechanism: none
+launcher:
+  kind: mpirun
+PROFILE
 }
 
 # Submits, checks the output, and sets job_ids.
@@ -207,24 +232,7 @@ case "$scenario" in
     ;;
 
   multitask)
-    cat >"$work/mpi.yaml" <<PROFILE
-name: local-mpi
-partition: local
-nodes: 1
-tasks_per_node: 3
-cpus_per_task: 1
-memory: 3G
-time_limit: "0:10:00"
-warning_lead: 60
-environment:
-  OMPI_ALLOW_RUN_AS_ROOT: "1"
-  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1"
-  OMPI_MCA_rmaps_base_oversubscribe: "1"
-  OMPI_MCA_hwloc_base_binding_policy: none
-  OMPI_MCA_btl_vader_single_copy_mechanism: none
-launcher:
-  kind: mpirun
-PROFILE
+    write_mpi_profile
     write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}, {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]" \
       "[4000, 8000]" 2000
     submit "$work/mpi.yaml"
@@ -238,6 +246,40 @@ PROFILE
     grep -q "2 worker ranks" "$log_file" || fail "florenz run did not coordinate 2 worker ranks"
     grep -q "every run of this job is finished" "$log_file" || fail "job log"
     check_all_finished
+    ;;
+
+  multitask_preemption)
+    # The multi-task job of `multitask` preempted mid-grid: mpirun forwards Slurm's SIGTERM to
+    # every rank, the worker ranks checkpoint, the coordinator exits with the requeue code, the
+    # job restarts and the new step resumes; every final metric equals an unpreempted run's.
+    write_mpi_profile
+    write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}]" "[16000, 24000, 32000]" 4000
+    submit "$work/mpi.yaml"
+    id="$job_ids"
+    # Mid-grid: one run committed while another trains.
+    deadline=$((SECONDS + 180))
+    until [ "$(find "$out/runs" -name '*.h5' 2>/dev/null | wc -l)" -ge 1 ] &&
+      [ -n "$(find "$out/runs" -name '*.h5.partial' 2>/dev/null)" ]; do
+      [ $SECONDS -lt $deadline ] || fail "the job never got mid-grid"
+      sleep 0.5
+    done
+    sleep 3
+    log "scontrol requeue $id (mid-grid, 3 tasks)"
+    scontrol requeue "$id"
+    "$florenz" run "$work/grid.yaml" --out "$work/reference" >"$work/reference.txt" 2>&1 ||
+      fail "reference run: $(tail -n 5 "$work/reference.txt")"
+    wait_completed "$id" 240
+    log_file="$out/slurm/job-1.out"
+    grep -q "stopped by SIGTERM" "$log_file" || fail "no rank checkpointed on SIGTERM"
+    grep -q "(restart 1)" "$log_file" || fail "the job did not restart"
+    grep -q "finished earlier, skipped" "$log_file" || fail "the restarted job redid a finished run"
+    check_all_finished
+    "$florenz" collect "$work/reference" >/dev/null
+    final_metrics "$work/reference" >"$work/reference.metrics"
+    final_metrics "$out" >"$work/preempted.metrics"
+    [ "$(wc -l <"$work/reference.metrics")" = 3 ] || fail "reference metrics"
+    diff "$work/reference.metrics" "$work/preempted.metrics" ||
+      fail "final metrics of the preempted multi-task job differ from the unpreempted run's"
     ;;
 
   *) fail "unknown scenario '$scenario'" ;;

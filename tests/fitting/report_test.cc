@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,9 +54,12 @@ TEST(ReportTest, FullGridDrawsEveryViewAndLinksExistingFigures) {
   options.dir = dir.string();
   const ReportSummary summary = WriteStudyReport(options);
   EXPECT_EQ(summary.index, dir / "report" / "index.html");
-  EXPECT_EQ(summary.sections, 5);
-  EXPECT_EQ(summary.figures, 3 + 3 + 1 + 1);  // compute ×3, extrapolation ×3, BLEU, disambiguation
+  EXPECT_EQ(summary.sections, 7);
+  // compute ×3, residuals ×3, held-out UC, extrapolation ×3, BLEU, disambiguation
+  EXPECT_EQ(summary.figures, 3 + 3 + 1 + 3 + 1 + 1);
   EXPECT_EQ(summary.missing, 0);
+  EXPECT_EQ(summary.findings.size(), 6u);
+  EXPECT_EQ(Read(dir / "report" / "findings.txt").find("- UC (unseen_caption): b_N = -0.16"), 0u);
   const std::string html = Read(summary.index);
   const std::regex img("<img src=\"([^\"]+)\"");
   int images = 0;
@@ -66,7 +70,7 @@ TEST(ReportTest, FullGridDrawsEveryViewAndLinksExistingFigures) {
     EXPECT_GT(fs::file_size(png), 10000u) << png;
     ++images;
   }
-  EXPECT_EQ(images, 8);
+  EXPECT_EQ(images, 12);
   EXPECT_THAT(html, HasSubstr("florenz study report: synthetic"));
   EXPECT_THAT(html, HasSubstr("17 runs (16 completed, 1 failed)"));
 }
@@ -105,7 +109,7 @@ TEST(ReportTest, MetricsTheGridDidNotRecordAreNamedNotFatal) {
   ReportOptions options;
   options.dir = dir.string();
   const ReportSummary summary = WriteStudyReport(options);
-  EXPECT_EQ(summary.figures, 6);
+  EXPECT_EQ(summary.figures, 10);
   EXPECT_EQ(summary.missing, 2);
   const std::string html = Read(summary.index);
   EXPECT_THAT(html, HasSubstr("BLEU was not evaluated for unseen captioning"));
@@ -128,6 +132,87 @@ TEST(ReportTest, TooLittleDataForAFitIsSaidInWords) {
   EXPECT_EQ(compute.figures.size(), 3u);  // points and frontier are still drawn
   EXPECT_EQ(compute.missing.size(), 3u);
   EXPECT_TRUE(Section(report, "extrapolation").figures.empty());
+}
+
+TEST(ReportTest, TheCrossEntropyAfterThePrefixIsPreferredWhereRecorded) {
+  const fs::path dir = Folder("florenz_report_test_excl_prefix");
+  testing::SyntheticStudy study;
+  study.wobble = 0.0;
+  study.excl_prefix = true;
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport report = Build(dir);
+  // 0.8 × the law: the intercept moves by log10 0.8, the exponents stay.
+  const auto& rows = Section(report, "loglinear").tables.at(0).rows;
+  EXPECT_NEAR(std::atof(rows[0][2].c_str()), std::log10(40.0 * 0.8), 6e-3);  // 3 digits
+  EXPECT_NEAR(std::atof(rows[0][3].c_str()), -0.16, 1e-9);
+  EXPECT_THAT(Section(report, "findings").paragraphs[0],
+              HasSubstr("UC (unseen_caption_excl_prefix): b_N = -0.16"));
+}
+
+TEST(ReportTest, TheLargestSizeHeldOutIsPredictedByTheSmallerOnes) {
+  const fs::path dir = Folder("florenz_report_test_holdout");
+  testing::SyntheticStudy study;
+  study.wobble = 0.0;  // an exact law: the held-out size is predicted exactly
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport report = Build(dir);
+  const ReportSection& holdout = Section(report, "holdout");
+  EXPECT_TRUE(holdout.missing.empty());
+  ASSERT_EQ(holdout.figures.size(), 1u);
+  const auto& rows = holdout.tables.at(0).rows;
+  ASSERT_EQ(rows.size(), 3u * 4u);  // UC, ST, SC × the 4 budgets of the largest size
+  for (const auto& row : rows) {
+    EXPECT_EQ(row[1], "l");
+    EXPECT_NEAR(std::atof(row[5].c_str()), 0.0, 1e-6) << row[0] << " " << row[2];
+  }
+  const auto& findings = Section(report, "findings").paragraphs;
+  EXPECT_THAT(findings[5], HasSubstr("Held out l (UC, law fitted on the 3 smaller sizes)"));
+  EXPECT_THAT(findings[3], HasSubstr("b_N/b_D is 4 for unseen captioning and 0.87 for seen"));
+
+  // With a 1% wobble the law's prediction interval is wide enough for the truth.
+  study.wobble = 0.01;
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport wobbly = Build(dir);
+  for (const auto& row : Section(wobbly, "holdout").tables.at(0).rows) {
+    EXPECT_LT(std::abs(std::atof(row[5].c_str())), 3.0) << row[0] << " " << row[2];
+    EXPECT_EQ(row[7], "yes") << row[0] << " " << row[2];
+  }
+  EXPECT_THAT(Section(wobbly, "findings").paragraphs[5],
+              HasSubstr("4 of 4 inside the 95% prediction interval"));
+}
+
+TEST(ReportTest, AWobblyHeldOutSizeCanFallOutsideThePredictionInterval) {
+  const fs::path dir = Folder("florenz_report_test_holdout_miss");
+  testing::WriteSyntheticStudy(dir, {});
+  // The largest size measures 30% above the law: far outside the interval of a 1% wobble.
+  FitTable table = ReadFitTable(dir.string());
+  auto& ids = table.cells.at("run_id");
+  auto& uc = table.cells.at("final/unseen_caption");
+  for (int r = 0; r < table.rows; ++r) {
+    if (ids[r].rfind("s3-", 0) == 0) uc[r] = std::to_string(1.3 * std::atof(uc[r].c_str()));
+  }
+  ReportContext context;
+  context.options.dir = dir.string();
+  context.out_dir = dir / "report";
+  fs::create_directories(context.out_dir);
+  const StudyReport report = BuildStudyReport(table, context);
+  const auto& rows = Section(report, "holdout").tables.at(0).rows;
+  EXPECT_EQ(rows[0][7], "no");
+  EXPECT_NEAR(std::atof(rows[0][5].c_str()), 100.0 * (1 / 1.3 - 1), 3.0);
+  EXPECT_THAT(Section(report, "findings").paragraphs[5], HasSubstr("0 of 4 inside"));
+}
+
+TEST(ReportTest, SeedsAreAveragedPerSizeAndBudget) {
+  const fs::path dir = Folder("florenz_report_test_seeds");
+  testing::SyntheticStudy study;
+  study.seeds = 2;
+  testing::WriteSyntheticStudy(dir, study);
+  const StudyReport report = Build(dir);
+  const auto& table = Section(report, "prefix").tables.at(0);
+  ASSERT_EQ(table.rows.size(), 16u);  // one row per (size, budget), not per run
+  // xs at the smallest budget: BLEU with the prefix 2 (seed 0) and 3 (seed 1).
+  EXPECT_EQ(table.rows[0][3], "2");
+  EXPECT_EQ(table.rows[0][4], "2.5 (2, 3)");
+  EXPECT_THAT(Section(report, "findings").paragraphs[4], HasSubstr("l: 0 -> 1, BLEU 0.45 -> 16"));
 }
 
 TEST(ReportTest, FolderWithoutResultsTableSaysToCollect) {

@@ -25,6 +25,12 @@ struct SyntheticStudy {
   bool bleu = true, disambiguation = true;
   // Relative wobble of the cross-entropies (deterministic), so that fits have residuals.
   double wobble = 0.01;
+  // Seeds per (size, budget): each seed is a run of its own, with its own wobble and its
+  // BLEU with the prefix 1 higher per seed.
+  int seeds = 1;
+  // Whether the runs also record the aggregates after the decoder prefix
+  // (<aggregate>_excl_prefix = 0.8 × the aggregate over every token), as florenz's trainer does.
+  bool excl_prefix = false;
 
   // The paper's laws: CE = k · N^bn · D^bd per aggregate.
   static double CrossEntropy(const std::string& aggregate, double n, double d) {
@@ -34,9 +40,9 @@ struct SyntheticStudy {
   }
   static double N(int i) { return 1e6 * std::pow(4.0, i); }
   static double D(int j) { return 5e4 * std::pow(2.0, j); }
-  static std::string RunId(int i, int j) {
-    return "s" + std::to_string(i) + "-d" + std::to_string(j) + "-s0-0000000" +
-           std::to_string(i * 10 + j);
+  static std::string RunId(int i, int j, int seed = 0) {
+    return "s" + std::to_string(i) + "-d" + std::to_string(j) + "-s" + std::to_string(seed) +
+           "-0000000" + std::to_string(i * 10 + j);
   }
 };
 
@@ -52,6 +58,12 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
   layout.eval_metrics = {"cross_entropy", "bleu"};
   layout.final_metrics = {"unseen_caption", "seen_translate", "seen_caption",
                           "cross_entropy_caption_es"};
+  if (study.excl_prefix) {
+    for (const char* m :
+         {"unseen_caption_excl_prefix", "seen_translate_excl_prefix", "seen_caption_excl_prefix"}) {
+      layout.final_metrics.push_back(m);
+    }
+  }
   if (study.bleu) {
     for (const char* m :
          {"unseen_caption_bleu", "unseen_caption_bleu_prefix", "unseen_caption_language_accuracy",
@@ -66,44 +78,51 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
   const char* names[] = {"xs", "s", "m", "l", "xl", "xxl"};
   for (int i = 0; i < study.sizes; ++i) {
     for (int j = 0; j < study.budgets; ++j) {
-      const double n = SyntheticStudy::N(i), d = SyntheticStudy::D(j);
-      RunConfig config;
-      config.run_id = SyntheticStudy::RunId(i, j);
-      config.spec_yaml = "experiment: {name: synthetic}\n";
-      config.numbers = {{"non_embedding_params", n},
-                        {"params", 1.2 * n},
-                        {"samples", d},
-                        {"flops_per_sample", 2 * 1.2 * n}};
-      config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
-      RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
-      const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 1.0);
-      std::map<std::string, double> finals;
-      for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
-        finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble;
-      }
-      finals["cross_entropy_caption_es"] = finals["unseen_caption"];
-      const double bleu = 2.0 + 4.0 * i + 0.5 * j;
-      for (int r = 0; r < 3; ++r) {
-        const bool last = r == 2;
-        writer.AppendEval("caption_es", {100 * (r + 1),
-                                         static_cast<int64_t>(d * (r + 1) / 3),
-                                         {finals["unseen_caption"] * (last ? 1.0 : 1.5 - 0.2 * r),
-                                          last ? bleu : NAN}});
-        writer.AppendEval("translate_es", {100 * (r + 1),
+      for (int seed = 0; seed < study.seeds; ++seed) {
+        const double n = SyntheticStudy::N(i), d = SyntheticStudy::D(j);
+        RunConfig config;
+        config.run_id = SyntheticStudy::RunId(i, j, seed);
+        config.spec_yaml = "experiment: {name: synthetic}\n";
+        config.numbers = {{"non_embedding_params", n},
+                          {"params", 1.2 * n},
+                          {"samples", d},
+                          {"flops_per_sample", 2 * 1.2 * n}};
+        config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
+        RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+        const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 5.0 * seed + 1.0);
+        std::map<std::string, double> finals;
+        for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
+          finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble;
+        }
+        finals["cross_entropy_caption_es"] = finals["unseen_caption"];
+        if (study.excl_prefix) {
+          for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
+            finals[std::string(aggregate) + "_excl_prefix"] = 0.8 * finals[aggregate];
+          }
+        }
+        const double bleu = 2.0 + 4.0 * i + 0.5 * j + seed;
+        for (int r = 0; r < 3; ++r) {
+          const bool last = r == 2;
+          writer.AppendEval("caption_es", {100 * (r + 1),
                                            static_cast<int64_t>(d * (r + 1) / 3),
-                                           {finals["seen_translate"], NAN}});
+                                           {finals["unseen_caption"] * (last ? 1.0 : 1.5 - 0.2 * r),
+                                            last ? bleu : NAN}});
+          writer.AppendEval("translate_es", {100 * (r + 1),
+                                             static_cast<int64_t>(d * (r + 1) / 3),
+                                             {finals["seen_translate"], NAN}});
+        }
+        if (study.bleu) {
+          finals["unseen_caption_bleu"] = 0.3 + 0.05 * j;
+          finals["unseen_caption_bleu_prefix"] = bleu;
+          finals["unseen_caption_language_accuracy"] = 0.0;
+          finals["unseen_caption_language_accuracy_prefix"] = std::min(1.0, 0.4 + 0.2 * i);
+        }
+        if (study.disambiguation) {
+          finals["disambiguation"] = std::min(0.98, 0.55 + 0.1 * i + 0.02 * j);
+          finals["disambiguation_blank"] = 0.5 + 0.01 * (j % 2);
+        }
+        writer.Finish(RunStatus::kCompleted, "", finals);
       }
-      if (study.bleu) {
-        finals["unseen_caption_bleu"] = 0.3 + 0.05 * j;
-        finals["unseen_caption_bleu_prefix"] = bleu;
-        finals["unseen_caption_language_accuracy"] = 0.0;
-        finals["unseen_caption_language_accuracy_prefix"] = std::min(1.0, 0.4 + 0.2 * i);
-      }
-      if (study.disambiguation) {
-        finals["disambiguation"] = std::min(0.98, 0.55 + 0.1 * i + 0.02 * j);
-        finals["disambiguation_blank"] = 0.5 + 0.01 * (j % 2);
-      }
-      writer.Finish(RunStatus::kCompleted, "", finals);
     }
   }
   RunConfig failed;

@@ -92,21 +92,22 @@ TEST(ReportCommandTest, EveryFigureLoadsInHeadlessChromium) {
   testing::WriteSyntheticStudy(dir, {});
   const Result r = Florenz("report " + dir.string());
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("5 sections, 8 figures"));
+  EXPECT_THAT(r.output, HasSubstr("7 sections, 12 figures"));
   const fs::path page = dir / "report" / "index.html";
   const std::string html = Read(page);
 
-  EXPECT_EQ(ImagesAfterLoad(page, html), "8|");
+  EXPECT_EQ(ImagesAfterLoad(page, html), "12|");
+  EXPECT_THAT(r.output, HasSubstr("findings:\n- UC (unseen_caption): b_N = -0.16"));
   // The check can fail: a page whose image is missing is caught.
   const std::string broken =
       std::regex_replace(html, std::regex("src=\"bleu_prefix.png\""), "src=\"missing.png\"");
-  EXPECT_EQ(ImagesAfterLoad(page, broken), "8|missing.png");
+  EXPECT_EQ(ImagesAfterLoad(page, broken), "12|missing.png");
 
   const fs::path screenshot = fs::path(FLORENZ_BINARY_DIR) / "report_command_test_screenshot.png";
   fs::remove(screenshot);
   Chromium("--screenshot=" + screenshot.string(), page);
   ASSERT_TRUE(fs::exists(screenshot)) << "Chromium took no screenshot";
-  EXPECT_GT(fs::file_size(screenshot), 200000u);  // eight figures, not a blank page
+  EXPECT_GT(fs::file_size(screenshot), 200000u);  // twelve figures, not a blank page
 }
 
 TEST(ReportCommandTest, BadInputExitsTwo) {
