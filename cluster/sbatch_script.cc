@@ -63,26 +63,18 @@ on_terminate() {
 }
 trap on_warning USR2
 trap on_terminate TERM
-)BASH";
-
-// The loop over the job's runs; it follows the modules and the environment.
-constexpr const char* kLoop = R"BASH(
 requeue() {
   log "requeueing job ${SLURM_JOB_ID:-?}: $1"
   if scontrol requeue "${SLURM_JOB_ID:-none}"; then exit 0; fi
   log "scontrol requeue failed; run this job's script again to resume"
   exit "$requeue_code"
 }
-
-log "job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname): ${#runs[@]} runs"
-failed=0
-for run in "${runs[@]}"; do
-  if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
-  if [ "$warned" = 1 ]; then requeue "warned before run $run could start"; fi
-  log "run $run"
-  "${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$run" &
+# Runs a job step ("$@") in the background, where the traps above can signal it, and sets
+# `status` to its exit code. A trapped signal ends `wait` early (status > 128) while the step
+# goes on: wait again.
+run_step() {
+  "$@" &
   step_pid=$!
-  # A trapped signal ends `wait` early (status > 128) while the step goes on: wait again.
   wait "$step_pid"
   status=$?
   while [ "$status" -gt 128 ] && kill -0 "$step_pid" 2>/dev/null; do
@@ -91,10 +83,23 @@ for run in "${runs[@]}"; do
   done
   if [ "$status" -gt 128 ]; then
     wait "$step_pid" 2>/dev/null
-    again=$?
+    local again=$?
     if [ "$again" != 127 ]; then status=$again; fi
   fi
   step_pid=""
+}
+)BASH";
+
+// The loop over the job's runs; it follows the modules and the environment.
+constexpr const char* kLoop = R"BASH(
+
+log "job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname): ${#runs[@]} runs"
+failed=0
+for run in "${runs[@]}"; do
+  if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
+  if [ "$warned" = 1 ]; then requeue "warned before run $run could start"; fi
+  log "run $run"
+  run_step "${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$run"
   case "$status" in
     0) ;;
     "$runs_failed_code") failed=1 ;;
@@ -120,32 +125,12 @@ exit 0
 // other ranks train the runs in gangs (docs/orchestrator.md); the step's exit code is the
 // job's, as for one run above.
 constexpr const char* kStep = R"BASH(
-requeue() {
-  log "requeueing job ${SLURM_JOB_ID:-?}: $1"
-  if scontrol requeue "${SLURM_JOB_ID:-none}"; then exit 0; fi
-  log "scontrol requeue failed; run this job's script again to resume"
-  exit "$requeue_code"
-}
 
 log "job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname): ${#runs[@]} runs in one step of ${SLURM_NTASKS:-?} tasks"
 if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
 if [ "$warned" = 1 ]; then requeue "warned before the step could start"; fi
 only="$(IFS=,; echo "${runs[*]}")"
-"${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$only" &
-step_pid=$!
-# A trapped signal ends `wait` early (status > 128) while the step goes on: wait again.
-wait "$step_pid"
-status=$?
-while [ "$status" -gt 128 ] && kill -0 "$step_pid" 2>/dev/null; do
-  wait "$step_pid"
-  status=$?
-done
-if [ "$status" -gt 128 ]; then
-  wait "$step_pid" 2>/dev/null
-  again=$?
-  if [ "$again" != 127 ]; then status=$again; fi
-fi
-step_pid=""
+run_step "${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$only"
 case "$status" in
   0)
     log "every run of this job is finished"

@@ -276,7 +276,8 @@ TEST(SbatchScriptTest, MultiTaskJobRunsItsWholeShareInOneStep) {
   EXPECT_THAT(script, HasSubstr("trap on_warning USR2\n"));
   EXPECT_THAT(script, HasSubstr("trap on_terminate TERM\n"));
   EXPECT_EQ(Count(script, "\"${launch[@]}\""), 1u) << "one launcher line";
-  EXPECT_THAT(script, HasSubstr("--only \"$only\" &\n"));
+  EXPECT_THAT(script, HasSubstr("run_step \"${launch[@]}\" \"$florenz\" run \"$grid\" --out "
+                                "\"$out\" --only \"$only\"\n"));
   EXPECT_THAT(script, Not(HasSubstr("for run in")));
   ASSERT_EQ(fake.Run(script, "ok"), 0) << fake.Log();
   const std::string grid = fake.Job({}).grid, out = fake.out.string();
