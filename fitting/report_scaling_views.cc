@@ -422,7 +422,7 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
     ChartSeries band;
     band.style = ChartStyle::kBand;
     band.colour = kBandColour;
-    band.label = "prediction interval (" + level + "), D = " + ReportCount(budgets.back());
+    band.label = level + " prediction, D = " + ReportCount(budgets.back());
     for (const double n : LogSpace(n_lo, held_n * 1.5, 60)) {
       const LogLinearPrediction p = PredictLogLinear(fit, {n, budgets.back()});
       band.x.push_back(n), band.y_low.push_back(p.pi_low), band.y_high.push_back(p.pi_high);
