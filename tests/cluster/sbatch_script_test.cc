@@ -273,6 +273,7 @@ TEST(SbatchScriptTest, MultiTaskJobRunsItsWholeShareInOneStep) {
   EXPECT_THAT(script, HasSubstr("#SBATCH --ntasks-per-node=3\n"));
   EXPECT_THAT(script, HasSubstr("launch=(mpirun)\n"));
   EXPECT_THAT(script, HasSubstr("runs=('r-1' 'r-2' 'r-3')\n"));
+  EXPECT_THAT(script, HasSubstr("export OMPI_MCA_odls_base_sigkill_timeout=30\n"));
   EXPECT_THAT(script, HasSubstr("trap on_warning USR2\n"));
   EXPECT_THAT(script, HasSubstr("trap on_terminate TERM\n"));
   EXPECT_EQ(Count(script, "\"${launch[@]}\""), 1u) << "one launcher line";
