@@ -40,6 +40,9 @@ std::string LawFinding(const FitTable& table, const ReportOptions& options,
   }
 }
 
+// Both exponents of a law differ from 0 at the 5% level.
+bool Significant(const LogLinearFit& fit) { return fit.p(1) < 0.05 && fit.p(2) < 0.05; }
+
 // Mean of `runs` per (N, size name) at budget d.
 std::map<std::pair<double, std::string>, double> MeanAtBudget(const MetricRuns& runs, double d) {
   std::map<std::pair<double, std::string>, std::pair<double, int>> sums;
@@ -150,7 +153,11 @@ std::vector<std::string> StudyFindings(const FitTable& table, const ReportOption
                     ReportNumber(ratio_unseen, 2) + " for unseen captioning and " +
                     ReportNumber(ratio_seen, 2) + " for seen captioning: parameters matter " +
                     (ratio_unseen > ratio_seen ? "more" : "less") +
-                    " relative to samples for the unseen pairs than for the seen ones");
+                    " relative to samples for the unseen pairs than for the seen ones" +
+                    (Significant(unseen) && Significant(seen)
+                         ? std::string()
+                         : std::string("; but an exponent is not significant (p > 0.05) with "
+                                       "these few runs, so this is no evidence yet")));
   }
   lines.push_back(PrefixFinding(table, options));
   lines.push_back(HoldoutFinding(table, options));
