@@ -64,7 +64,12 @@ TEST(GridLoaderTest, CpuStudySpansThirtyTimesInParametersAndSixteenInSamples) {
   }
   EXPECT_GE(max_params, 30 * min_params);
   EXPECT_GE(max_samples, 16 * min_samples);
-  EXPECT_EQ(grid.runs.size(), 16u);
+  // 4 sizes × 4 budgets with seed 0, and a second seed for 6 of them (docs/study/README.md).
+  EXPECT_EQ(grid.runs.size(), 22u);
+  const LoadedGrid variant =
+      LoadGrid(std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/florenz_cpu_textonly.yaml");
+  EXPECT_FALSE(variant.spec.data.translate_with_image);
+  EXPECT_EQ(variant.runs.size(), 12u);
 }
 
 TEST(GridLoaderTest, SizesCanOverridePresetsOrGiveEveryDimension) {
