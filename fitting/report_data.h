@@ -28,6 +28,19 @@ struct MetricRuns {
   bool empty() const { return value.empty(); }
   // The runs as fit points with variables `x` (each of "N", "D", "C"), source `source`.
   FitData ToFitData(const std::vector<std::string>& x, const std::string& source) const;
+  // The runs i for which keep(i) holds, in order (metric, column and absent kept).
+  template <typename Keep>
+  MetricRuns Where(Keep keep) const {
+    MetricRuns part;
+    part.metric = metric, part.column = column, part.absent = absent;
+    for (int i = 0; i < size(); ++i) {
+      if (!keep(i)) continue;
+      part.run_id.push_back(run_id[i]), part.size_name.push_back(size_name[i]);
+      part.n.push_back(n[i]), part.d.push_back(d[i]), part.c.push_back(c[i]);
+      part.value.push_back(value[i]);
+    }
+    return part;
+  }
   // The distinct values of D, ascending (the sample budgets of the grid).
   std::vector<double> Budgets() const;
   // The distinct model sizes, ascending by N: (N, size name).

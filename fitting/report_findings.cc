@@ -94,47 +94,22 @@ std::string HoldoutFinding(const FitTable& table, const ReportOptions& options) 
   const AggregateMetric& m = Aggregate("UC");
   const MetricRuns runs = SelectAggregateRuns(table, m, options.compute);
   if (runs.empty()) return "Held out: no unseen-caption cross-entropy recorded";
-  const auto sizes = runs.Sizes();
-  if (sizes.size() < 3) {
-    return "Held out: needs at least 3 model sizes (the grid has " + std::to_string(sizes.size()) +
-           ")";
-  }
-  const double held_n = sizes.back().first;
-  FitData fitted = runs.ToFitData({"N", "D"}, table.source);
-  FitData kept;
-  kept.source = fitted.source, kept.x_names = fitted.x_names, kept.y_name = fitted.y_name;
-  kept.x.resize(2);
-  for (int i = 0; i < runs.size(); ++i) {
-    if (runs.n[i] == held_n) continue;
-    kept.x[0].push_back(runs.n[i]), kept.x[1].push_back(runs.d[i]);
-    kept.y.push_back(runs.value[i]), kept.labels.push_back(runs.run_id[i]);
-  }
-  LogLinearFit fit;
-  try {
-    LogLinearOptions ols;
-    ols.confidence = options.confidence;
-    fit = FitLogLinear(kept, ols);
-  } catch (const ConfigError& e) {
-    return std::string("Held out: the law on the smaller sizes could not be fitted: ") + e.what();
-  }
-  int inside = 0, held = 0;
+  const HeldOutLaw law = FitWithoutLargestSize(runs, table.source, options.confidence);
+  if (!law.error.empty()) return "Held out (UC): " + law.error;
+  int inside = 0;
   double worst = 0;
   std::string each;
-  for (int i = 0; i < runs.size(); ++i) {
-    if (runs.n[i] != held_n) continue;
-    const LogLinearPrediction p = PredictLogLinear(fit, {runs.n[i], runs.d[i]});
-    const double error = (p.value - runs.value[i]) / runs.value[i];
-    worst = std::max(worst, std::abs(error));
-    inside += runs.value[i] >= p.pi_low && runs.value[i] <= p.pi_high;
-    ++held;
-    each += (each.empty() ? "" : ", ") + ReportCount(runs.d[i]) + ": " +
-            ReportNumber(100 * error, 2) + "%";
+  for (int i = 0; i < law.held.size(); ++i) {
+    worst = std::max(worst, std::abs(law.Error(i)));
+    inside += law.Inside(i);
+    each += (each.empty() ? "" : ", ") + ReportCount(law.held.d[i]) + ": " +
+            ReportNumber(100 * law.Error(i), 2) + "%";
   }
-  return "Held out " + sizes.back().second + " (UC, law fitted on the " +
-         std::to_string(sizes.size() - 1) + " smaller sizes): prediction error by budget " + each +
+  return "Held out " + law.held_size + " (UC, law fitted on the " +
+         std::to_string(law.fitted_sizes) + " smaller sizes): prediction error by budget " + each +
          " (largest |error| " + ReportNumber(100 * worst, 2) + "%); " + std::to_string(inside) +
-         " of " + std::to_string(held) + " inside the " + ReportPercent(options.confidence) +
-         " prediction interval";
+         " of " + std::to_string(law.held.size()) + " inside the " +
+         ReportPercent(options.confidence) + " prediction interval";
 }
 
 }  // namespace

@@ -335,6 +335,34 @@ ReportSection ExtrapolationSection(const FitTable& table, const ReportContext& c
   return section;
 }
 
+HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& source,
+                                 double confidence) {
+  HeldOutLaw law;
+  const auto sizes = runs.Sizes();
+  if (sizes.size() < 3) {
+    law.error = "holding out the largest of " + std::to_string(sizes.size()) +
+                " model size(s) leaves too few sizes to fit (needs 3)";
+    return law;
+  }
+  const double held_n = sizes.back().first;
+  law.held_size = sizes.back().second;
+  law.fitted_sizes = static_cast<int>(sizes.size()) - 1;
+  law.fitted = runs.Where([&](int i) { return runs.n[i] != held_n; });
+  law.held = runs.Where([&](int i) { return runs.n[i] == held_n; });
+  try {
+    LogLinearOptions options;
+    options.confidence = confidence;
+    law.fit = FitLogLinear(law.fitted.ToFitData({"N", "D"}, source), options);
+  } catch (const ConfigError& e) {
+    law.error = std::string("the law on the smaller sizes could not be fitted: ") + e.what();
+    return law;
+  }
+  for (int i = 0; i < law.held.size(); ++i) {
+    law.predictions.push_back(PredictLogLinear(law.fit, {law.held.n[i], law.held.d[i]}));
+  }
+  return law;
+}
+
 ReportSection HoldoutSection(const FitTable& table, const ReportContext& context) {
   const ReportOptions& options = context.options;
   const std::string level = ReportPercent(options.confidence);
@@ -363,50 +391,26 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
       section.missing.push_back(m.name + ": " + runs.absent);
       continue;
     }
-    const auto sizes = runs.Sizes();
-    if (sizes.size() < 3) {
-      section.missing.push_back(m.tag + ": holding out the largest of " +
-                                std::to_string(sizes.size()) +
-                                " model size(s) leaves too few sizes to fit (needs 3)");
+    const HeldOutLaw law = FitWithoutLargestSize(runs, table.source, options.confidence);
+    if (!law.error.empty()) {
+      section.missing.push_back(m.tag + ": " + law.error);
       continue;
     }
-    const double held_n = sizes.back().first;
-    MetricRuns fitted = runs, held = runs;
-    for (MetricRuns* part : {&fitted, &held}) {
-      part->run_id.clear(), part->size_name.clear();
-      part->n.clear(), part->d.clear(), part->c.clear(), part->value.clear();
-    }
-    for (int i = 0; i < runs.size(); ++i) {
-      MetricRuns* part = runs.n[i] == held_n ? &held : &fitted;
-      part->run_id.push_back(runs.run_id[i]), part->size_name.push_back(runs.size_name[i]);
-      part->n.push_back(runs.n[i]), part->d.push_back(runs.d[i]), part->c.push_back(runs.c[i]);
-      part->value.push_back(runs.value[i]);
-    }
-    LogLinearFit fit;
-    try {
-      LogLinearOptions ols_options;
-      ols_options.confidence = options.confidence;
-      fit = FitLogLinear(fitted.ToFitData({"N", "D"}, table.source), ols_options);
-    } catch (const ConfigError& e) {
-      section.missing.push_back(m.tag +
-                                ": the law on the smaller sizes could not be fitted: " + e.what());
-      continue;
-    }
+    const MetricRuns& fitted = law.fitted;
+    const MetricRuns& held = law.held;
     int inside = 0;
     for (int i = 0; i < held.size(); ++i) {
-      const LogLinearPrediction p = PredictLogLinear(fit, {held.n[i], held.d[i]});
-      const bool in = held.value[i] >= p.pi_low && held.value[i] <= p.pi_high;
-      inside += in;
-      errors.rows.push_back(
-          {m.name, held.size_name[i], ReportCount(held.d[i]), ReportNumber(held.value[i], 4),
-           ReportNumber(p.value, 4),
-           ReportNumber(100.0 * (p.value - held.value[i]) / held.value[i], 2) + "%",
-           ReportInterval(p.pi_low, p.pi_high, 4), in ? "yes" : "no"});
+      const LogLinearPrediction& p = law.predictions[i];
+      inside += law.Inside(i);
+      errors.rows.push_back({m.name, held.size_name[i], ReportCount(held.d[i]),
+                             ReportNumber(held.value[i], 4), ReportNumber(p.value, 4),
+                             ReportNumber(100.0 * law.Error(i), 2) + "%",
+                             ReportInterval(p.pi_low, p.pi_high, 4), law.Inside(i) ? "yes" : "no"});
     }
     section.paragraphs.push_back(
         m.tag + ": fitted on " + std::to_string(fitted.size()) + " runs of " +
-        std::to_string(sizes.size() - 1) + " sizes (b_N = " + ReportNumber(fit.coef(1)) +
-        ", b_D = " + ReportNumber(fit.coef(2)) + "); " + std::to_string(inside) + " of " +
+        std::to_string(law.fitted_sizes) + " sizes (b_N = " + ReportNumber(law.fit.coef(1)) +
+        ", b_D = " + ReportNumber(law.fit.coef(2)) + "); " + std::to_string(inside) + " of " +
         std::to_string(held.size()) + " held-out runs inside the prediction interval.");
     if (m.tag != "UC") continue;
     // The figure for the headline: the law per budget from the smallest to the held-out size,
@@ -418,33 +422,34 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
     chart.log_x = chart.log_y = true;
     chart.width = options.width, chart.height = options.height;
     const std::vector<double> budgets = runs.Budgets();
-    const double n_lo = sizes.front().first;
+    const auto sizes = runs.Sizes();
+    const double n_lo = sizes.front().first, held_n = sizes.back().first;
     ChartSeries band;
     band.style = ChartStyle::kBand;
     band.colour = kBandColour;
     band.label = level + " prediction, D = " + ReportCount(budgets.back());
     for (const double n : LogSpace(n_lo, held_n * 1.5, 60)) {
-      const LogLinearPrediction p = PredictLogLinear(fit, {n, budgets.back()});
+      const LogLinearPrediction p = PredictLogLinear(law.fit, {n, budgets.back()});
       band.x.push_back(n), band.y_low.push_back(p.pi_low), band.y_high.push_back(p.pi_high);
     }
     chart.series.push_back(band);
     for (size_t b = 0; b < budgets.size(); ++b) {
-      ChartSeries law, points;
-      law.style = ChartStyle::kLine;
-      law.colour = points.colour = SizeColour(b);
-      law.label = "law, D = " + ReportCount(budgets[b]);
+      ChartSeries line, points;
+      line.style = ChartStyle::kLine;
+      line.colour = points.colour = SizeColour(b);
+      line.label = "law, D = " + ReportCount(budgets[b]);
       for (const double n : LogSpace(n_lo, held_n * 1.5, 40)) {
-        law.x.push_back(n), law.y.push_back(fit.Predict({n, budgets[b]}));
+        line.x.push_back(n), line.y.push_back(law.fit.Predict({n, budgets[b]}));
       }
       for (int i = 0; i < fitted.size(); ++i) {
         if (fitted.d[i] != budgets[b]) continue;
         points.x.push_back(fitted.n[i]), points.y.push_back(fitted.value[i]);
       }
-      chart.series.push_back(law);
+      chart.series.push_back(line);
       chart.series.push_back(points);
     }
     ChartSeries truth;
-    truth.label = "held out: " + sizes.back().second + " (measured)";
+    truth.label = "held out: " + law.held_size + " (measured)";
     truth.colour = kFrontierColour;
     truth.x = held.n, truth.y = held.value;
     chart.series.push_back(truth);

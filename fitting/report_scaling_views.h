@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fitting/fit_input.h"
+#include "fitting/loglinear_fit.h"
 #include "fitting/report.h"
 #include "fitting/report_data.h"
 
@@ -33,6 +34,27 @@ ReportSection ComputeFrontierSection(const FitTable& table, const ReportContext&
 
 // log10 CE = β0 + β_N log10 N + β_D log10 D per aggregate: β with intervals and p-values.
 ReportSection LogLinearTableSection(const FitTable& table, const ReportContext& context);
+
+// The log-linear law fitted on every model size of a metric's runs but the largest, and its
+// predictions at the largest size's runs: what the held-out section and finding report.
+struct HeldOutLaw {
+  // Why there is no law (fewer than 3 sizes, a fit that cannot be made); empty when fitted.
+  std::string error;
+  std::string held_size;  // name of the largest size
+  int fitted_sizes = 0;
+  MetricRuns fitted, held;  // the runs of the smaller sizes, of the largest
+  LogLinearFit fit;
+  std::vector<LogLinearPrediction> predictions;  // one per run of `held`
+
+  // The held run i lies inside its prediction interval.
+  bool Inside(int i) const {
+    return held.value[i] >= predictions[i].pi_low && held.value[i] <= predictions[i].pi_high;
+  }
+  // (predicted − measured) / measured of held run i.
+  double Error(int i) const { return (predictions[i].value - held.value[i]) / held.value[i]; }
+};
+HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& source,
+                                 double confidence);
 
 // The held-out check of a scaling law: log-linear law fitted on every size but the largest,
 // predicted at the largest size's runs (error, and whether each truth falls inside the

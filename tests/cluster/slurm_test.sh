@@ -169,6 +169,22 @@ final_metrics() {
     "$1/results.csv" | sort
 }
 
+# The same grid without Slurm and without interruption, in $work/reference.
+run_reference() {
+  "$florenz" run "$work/grid.yaml" --out "$work/reference" >"$work/reference.txt" 2>&1 ||
+    fail "reference run: $(tail -n 5 "$work/reference.txt")"
+}
+
+# Every final metric of the $1 runs in $out equals that of the reference run.
+expect_reference_metrics() {
+  "$florenz" collect "$work/reference" >/dev/null
+  final_metrics "$work/reference" >"$work/reference.metrics"
+  final_metrics "$out" >"$work/preempted.metrics"
+  [ "$(wc -l <"$work/reference.metrics")" = "$1" ] || fail "reference metrics"
+  diff "$work/reference.metrics" "$work/preempted.metrics" ||
+    fail "final metrics of the preempted job differ from the unpreempted run's"
+}
+
 case "$scenario" in
   quickstart)
     write_grid "[{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32}, {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]" \
@@ -197,20 +213,14 @@ case "$scenario" in
     log "scontrol requeue $id (mid-grid)"
     scontrol requeue "$id"
     # Meanwhile, the same grid without Slurm and without interruption.
-    "$florenz" run "$work/grid.yaml" --out "$work/reference" >"$work/reference.txt" 2>&1 ||
-      fail "reference run: $(tail -n 5 "$work/reference.txt")"
+    run_reference
     wait_completed "$id" 240
     log_file="$out/slurm/job-1.out"
     grep -q "stopped by SIGTERM after step" "$log_file" || fail "florenz did not checkpoint on SIGTERM"
     grep -q "(restart 1)" "$log_file" || fail "the job did not restart"
     grep -q "finished earlier, skipped" "$log_file" || fail "the restarted job redid run 1"
     check_all_finished
-    "$florenz" collect "$work/reference" >/dev/null
-    final_metrics "$work/reference" >"$work/reference.metrics"
-    final_metrics "$out" >"$work/preempted.metrics"
-    [ "$(wc -l <"$work/reference.metrics")" = 2 ] || fail "reference metrics"
-    diff "$work/reference.metrics" "$work/preempted.metrics" ||
-      fail "final metrics of the preempted job differ from the unpreempted run's"
+    expect_reference_metrics 2
     ;;
 
   time_limit)
@@ -275,8 +285,7 @@ case "$scenario" in
       sleep 0.5
     done
     log "checkpointed on SIGTERM: $(cd "$out/checkpoints" && echo *)"
-    "$florenz" run "$work/grid.yaml" --out "$work/reference" >"$work/reference.txt" 2>&1 ||
-      fail "reference run: $(tail -n 5 "$work/reference.txt")"
+    run_reference
     wait_completed "$id" 240
     log_file="$out/slurm/job-1.out"
     # (What the ranks print after the SIGTERM may be lost: mpirun is shutting its output down.)
@@ -286,12 +295,7 @@ case "$scenario" in
     check_all_finished
     [ -z "$(find "$out/checkpoints" -name checkpoint.pt 2>/dev/null)" ] ||
       fail "a checkpoint is left after every run finished"
-    "$florenz" collect "$work/reference" >/dev/null
-    final_metrics "$work/reference" >"$work/reference.metrics"
-    final_metrics "$out" >"$work/preempted.metrics"
-    [ "$(wc -l <"$work/reference.metrics")" = 3 ] || fail "reference metrics"
-    diff "$work/reference.metrics" "$work/preempted.metrics" ||
-      fail "final metrics of the preempted multi-task job differ from the unpreempted run's"
+    expect_reference_metrics 3
     ;;
 
   *) fail "unknown scenario '$scenario'" ;;
