@@ -2,7 +2,10 @@
 // same buffers: MPI_Allreduce, and ncclAllReduce where built with NCCL and a GPU is there. Issue
 // 6's target: raw/florenz ≥ 0.95 from 1 MB up; busbw = algbw × 2(n − 1)/n as in nccl-tests.
 //
-//   mpiexec -n 2 build/bench/bench_allreduce [--samples 11] [--max-mb 64]
+//   mpiexec -n 2 build/bench/bench_allreduce [--samples 11] [--max-mb 64] [--mpi-rows 1]
+//
+// --mpi-rows 0 leaves out the MPI rows (scripts/gpu-check on a one-GPU node, where one rank
+// has nothing to exchange over MPI).
 #include <mpi.h>
 #include <torch/torch.h>
 
@@ -120,12 +123,15 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int samples = 11;
   int64_t max_mb = 64;
+  bool mpi_rows = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--samples") {
       samples = std::atoi(argv[i + 1]);
     } else if (flag == "--max-mb") {
       max_mb = std::atoll(argv[i + 1]);
+    } else if (flag == "--mpi-rows") {
+      mpi_rows = std::atoi(argv[i + 1]) != 0;
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       MPI_Abort(MPI_COMM_WORLD, 2);
@@ -139,8 +145,8 @@ int main(int argc, char** argv) {
     const bool leader = comm.rank() == 0;
     std::vector<int64_t> sizes;
     for (int64_t bytes = 1 << 10; bytes <= (max_mb << 20); bytes *= 4) sizes.push_back(bytes);
-    if (leader) PrintHeader("mpi", comm.size(), samples);
-    for (int64_t bytes : sizes) {
+    if (leader && mpi_rows) PrintHeader("mpi", comm.size(), samples);
+    for (int64_t bytes : mpi_rows ? sizes : std::vector<int64_t>{}) {
       torch::Tensor buffer = torch::ones({bytes / 4}, torch::kFloat32);
       float* data = buffer.data_ptr<float>();
       const int count = static_cast<int>(buffer.numel());

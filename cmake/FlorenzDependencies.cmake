@@ -2,23 +2,29 @@
 # Debian 12 packages by default; any other install via CMAKE_PREFIX_PATH or Torch_DIR.
 
 find_package(Threads REQUIRED)
-find_package(yaml-cpp REQUIRED)
-find_package(HDF5 REQUIRED COMPONENTS C)
-find_package(Eigen3 3.3 REQUIRED NO_MODULE)
-find_package(Ceres REQUIRED)
-find_package(CLI11 REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C)
 # florenz uses MPI's C API only; keep Open MPI's deprecated C++ bindings out of C++ files.
 set_property(TARGET MPI::MPI_C APPEND PROPERTY
   INTERFACE_COMPILE_DEFINITIONS OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
-find_package(PkgConfig REQUIRED)
-# PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export file,
-# including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
-pkg_check_modules(PLPLOT REQUIRED IMPORTED_TARGET plplot-c++)
+if(NOT FLORENZ_PARALLEL_ONLY)
+  find_package(yaml-cpp REQUIRED)
+  find_package(HDF5 REQUIRED COMPONENTS C)
+  find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+  find_package(Ceres REQUIRED)
+  find_package(CLI11 REQUIRED)
+  find_package(PkgConfig REQUIRED)
+  # PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export file,
+  # including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
+  pkg_check_modules(PLPLOT REQUIRED IMPORTED_TARGET plplot-c++)
+endif()
 
 # LibTorch: Debian's 1.13 or an upstream 2.x (-DTorch_DIR=.../share/cmake/Torch).
 find_package(Torch REQUIRED)
 message(STATUS "florenz: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+if(Torch_VERSION VERSION_GREATER_EQUAL 2.12 AND CMAKE_CXX_STANDARD LESS 20)
+  message(STATUS "florenz: C++20, as LibTorch ${Torch_VERSION} requires")
+  set(CMAKE_CXX_STANDARD 20)
+endif()
 
 # yaml-cpp 0.7 exports the plain target name; newer releases export yaml-cpp::yaml-cpp.
 if(TARGET yaml-cpp::yaml-cpp)
@@ -28,7 +34,7 @@ else()
 endif()
 
 # HDF5 as one imported target, whatever FindHDF5 flavour is in use.
-if(NOT TARGET florenz::hdf5)
+if(NOT FLORENZ_PARALLEL_ONLY AND NOT TARGET florenz::hdf5)
   add_library(florenz::hdf5 INTERFACE IMPORTED)
   target_include_directories(florenz::hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
   target_link_libraries(florenz::hdf5 INTERFACE ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES})

@@ -119,7 +119,7 @@ std::string* NcclCommunicatorTest::skip_ = nullptr;
 NcclCommunicator* NcclCommunicatorTest::comm_ = nullptr;
 
 TEST_F(NcclCommunicatorTest, AllReduceSumMaxAverageInPlace) {
-  for (auto type : {torch::kFloat32, torch::kFloat64, torch::kBFloat16}) {
+  for (auto type : {torch::kFloat32, torch::kFloat64, torch::kFloat16, torch::kBFloat16}) {
     for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMax, ReduceOp::kAverage}) {
       torch::Tensor t = Contribution(rank(), {10}).to(Cuda(type));
       const void* data = t.data_ptr();
@@ -130,12 +130,27 @@ TEST_F(NcclCommunicatorTest, AllReduceSumMaxAverageInPlace) {
         expected = op == ReduceOp::kMax ? torch::max(expected, c) : expected + c;
       }
       if (op == ReduceOp::kAverage) expected /= size();
-      const double tolerance = type == torch::kBFloat16 ? 3e-2 : 1e-6;
+      const bool half = type == torch::kFloat16 || type == torch::kBFloat16;
+      const double tolerance = half ? 3e-2 : 1e-6;
       EXPECT_TRUE(torch::allclose(t.cpu().to(torch::kFloat64), expected, tolerance, tolerance))
           << c10::toString(type) << " " << ToString(op);
       EXPECT_EQ(t.data_ptr(), data) << "in place";
     }
   }
+}
+
+TEST_F(NcclCommunicatorTest, ANonContiguousTensorIsReducedThroughACopyIntoItself) {
+  torch::Tensor base = Contribution(rank(), {4, 6}).to(Cuda());
+  torch::Tensor view = base.t();  // [6, 4], not contiguous: reduced in a buffer, copied back
+  ASSERT_FALSE(view.is_contiguous());
+  comm().AllReduce(view, ReduceOp::kSum);
+  torch::Tensor expected = torch::zeros({4, 6}, torch::kFloat64);
+  for (int r = 0; r < size(); ++r) expected += Contribution(r, {4, 6});
+  EXPECT_TRUE(torch::allclose(base.cpu().to(torch::kFloat64), expected, 1e-6, 1e-6));
+  torch::Tensor broadcast = Contribution(rank(), {4, 6}).to(Cuda()).t();
+  comm().Broadcast(broadcast, size() - 1);
+  EXPECT_TRUE(torch::allclose(broadcast.cpu().to(torch::kFloat64),
+                              Contribution(size() - 1, {4, 6}).t(), 1e-6, 1e-6));
 }
 
 TEST_F(NcclCommunicatorTest, AsyncAllReduceCompletesOnWait) {
