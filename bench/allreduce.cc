@@ -43,6 +43,7 @@ int IterationsFor(int64_t bytes) {
 struct Timing {
   double florenz_s = 0;  // median seconds of one all-reduce
   double raw_s = 0;
+  double async_s = 0;  // NCCL rows: AllReduceAsync (own stream, events); 0 elsewhere
 };
 
 // Times `florenz` and `raw` (each one all-reduce of the buffer) in interleaved samples after
@@ -76,13 +77,14 @@ Timing Measure(MPI_Comm comm, int samples, int iterations, const std::function<v
   return Timing{Median(florenz_times), Median(raw_times)};
 }
 
-void PrintHeader(const char* backend, int ranks, int samples) {
+void PrintHeader(const char* backend, int ranks, int samples, bool async) {
   std::printf(
       "\nall-reduce sum float32, %s backend, %d ranks, median of %d samples "
       "(interleaved, after warm-up)\n",
       backend, ranks, samples);
-  std::printf("%10s %14s %12s %12s %12s %8s\n", "size", "florenz us", "raw us", "algbw GB/s",
+  std::printf("%10s %14s %12s %12s %12s %8s", "size", "florenz us", "raw us", "algbw GB/s",
               "busbw GB/s", "raw/fl");
+  std::printf(async ? " %12s\n" : "\n", "async us");
 }
 
 void PrintRow(int64_t bytes, int ranks, const Timing& t) {
@@ -90,8 +92,10 @@ void PrintRow(int64_t bytes, int ranks, const Timing& t) {
   const double busbw = algbw * 2.0 * (ranks - 1) / ranks;
   const std::string size = bytes >= (1 << 20) ? std::to_string(bytes >> 20) + " MB"
                                               : std::to_string(bytes >> 10) + " KB";
-  std::printf("%10s %14.1f %12.1f %12.3f %12.3f %8.3f\n", size.c_str(), t.florenz_s * 1e6,
+  std::printf("%10s %14.1f %12.1f %12.3f %12.3f %8.3f", size.c_str(), t.florenz_s * 1e6,
               t.raw_s * 1e6, algbw, busbw, t.raw_s / t.florenz_s);
+  if (t.async_s > 0) std::printf(" %12.1f", t.async_s * 1e6);
+  std::printf("\n");
 }
 
 #ifdef FLORENZ_HAVE_NCCL
@@ -145,7 +149,7 @@ int main(int argc, char** argv) {
     const bool leader = comm.rank() == 0;
     std::vector<int64_t> sizes;
     for (int64_t bytes = 1 << 10; bytes <= (max_mb << 20); bytes *= 4) sizes.push_back(bytes);
-    if (leader && mpi_rows) PrintHeader("mpi", comm.size(), samples);
+    if (leader && mpi_rows) PrintHeader("mpi", comm.size(), samples, false);
     for (int64_t bytes : mpi_rows ? sizes : std::vector<int64_t>{}) {
       torch::Tensor buffer = torch::ones({bytes / 4}, torch::kFloat32);
       float* data = buffer.data_ptr<float>();
@@ -181,18 +185,26 @@ int main(int argc, char** argv) {
       florenz::NcclCommunicator nccl(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(), device);
       // The raw side: a second NCCL communicator of the same ranks on its own stream.
       const RawNccl raw_nccl(raw_comm, comm.rank(), comm.size());
-      if (leader) PrintHeader("nccl", comm.size(), samples);
+      if (leader) PrintHeader("nccl", comm.size(), samples, true);
       for (int64_t bytes : sizes) {
         torch::Tensor buffer =
             torch::ones({bytes / 4}, torch::dtype(torch::kFloat32).device(torch::kCUDA, device));
-        const Timing t = Measure(
+        const auto raw = [&] {
+          NCCL_CHECK(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
+                                   ncclFloat32, ncclSum, raw_nccl.comm, raw_nccl.stream));
+        };
+        const auto sync = [] { CUDA_CHECK(cudaDeviceSynchronize()); };
+        const auto refill = [&] { buffer.fill_(1.0f); };
+        Timing t = Measure(
             raw_comm, samples, IterationsFor(bytes),
-            [&] { nccl.AllReduce(buffer, florenz::ReduceOp::kSum); },
-            [&] {
-              NCCL_CHECK(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
-                                       ncclFloat32, ncclSum, raw_nccl.comm, raw_nccl.stream));
-            },
-            [] { CUDA_CHECK(cudaDeviceSynchronize()); }, [&] { buffer.fill_(1.0f); });
+            [&] { nccl.AllReduce(buffer, florenz::ReduceOp::kSum); }, raw, sync, refill);
+        // The non-blocking path of the gradient buckets: own stream, events, a Work per call
+        // (dropped at once: the producer stream already waits for it; `sync` ends the sample).
+        t.async_s =
+            Measure(
+                raw_comm, samples, IterationsFor(bytes),
+                [&] { nccl.AllReduceAsync(buffer, florenz::ReduceOp::kSum); }, raw, sync, refill)
+                .florenz_s;
         if (leader) PrintRow(bytes, comm.size(), t);
       }
     }

@@ -1,5 +1,5 @@
-// NcclCommunicator: NCCL collectives on CUDA tensors, bootstrapped over MPI, on their own
-// stream ordered against the producer stream with events.
+// NcclCommunicator: NCCL collectives on CUDA tensors, bootstrapped over MPI; blocking ones on
+// the producer stream, non-blocking all-reduces on their own stream ordered with events.
 #include "parallel/nccl_communicator.h"
 
 #include <torch/torch.h>
@@ -100,7 +100,6 @@ NcclCommunicator::NcclCommunicator(MpiComm comm, int device)
   NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
-  CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
 }
 
 NcclCommunicator::~NcclCommunicator() {
@@ -109,7 +108,6 @@ NcclCommunicator::~NcclCommunicator() {
     std::cerr << "florenz: warning: NCCL stream failed at shutdown\n";
   }
   if (comm_ != nullptr) ncclCommDestroy(comm_);
-  if (done_ != nullptr) cudaEventDestroy(done_);
   if (ready_ != nullptr) cudaEventDestroy(ready_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
@@ -130,19 +128,12 @@ void NcclCommunicator::OrderAfterProducer() {
   CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0));
 }
 
-void NcclCommunicator::OrderBeforeProducer() {
-  CUDA_CHECK(cudaEventRecord(done_, stream_));
-  CUDA_CHECK(cudaStreamWaitEvent(producer_, done_, 0));
-}
-
 void NcclCommunicator::AllReduce(torch::Tensor& tensor, ReduceOp op) {
   RequireDevice(tensor, "all-reduce");
   torch::Tensor buffer = tensor.is_contiguous() ? tensor : tensor.contiguous();
-  OrderAfterProducer();
   NCCL_CHECK(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
-                           NcclType(buffer.scalar_type()), NcclOp(op), comm_, stream_));
-  OrderBeforeProducer();
-  if (!buffer.is_same(tensor)) tensor.copy_(buffer);  // on the producer stream, after the wait
+                           NcclType(buffer.scalar_type()), NcclOp(op), comm_, producer_));
+  if (!buffer.is_same(tensor)) tensor.copy_(buffer);  // on the producer stream, after it
 }
 
 std::unique_ptr<Work> NcclCommunicator::AllReduceAsync(torch::Tensor& tensor, ReduceOp op) {
@@ -169,10 +160,8 @@ torch::Tensor NcclCommunicator::AllGather(const torch::Tensor& input, int64_t di
   std::vector<int64_t> shape = local.sizes().vec();
   shape.insert(shape.begin(), size_);
   torch::Tensor gathered = torch::empty(shape, local.options());  // [p, *input]
-  OrderAfterProducer();
   NCCL_CHECK(ncclAllGather(local.data_ptr(), gathered.data_ptr(), local.numel(),
-                           NcclType(local.scalar_type()), comm_, stream_));
-  OrderBeforeProducer();
+                           NcclType(local.scalar_type()), comm_, producer_));
   if (dim == 0) {
     shape.erase(shape.begin());
     shape[0] *= size_;
@@ -190,25 +179,22 @@ torch::Tensor NcclCommunicator::ReduceScatter(const torch::Tensor& input, int64_
   }
   const torch::Tensor send = torch::stack(input.chunk(size_, dim), 0).contiguous();
   torch::Tensor out = torch::empty(send.sizes().slice(1), send.options());
-  OrderAfterProducer();
   NCCL_CHECK(ncclReduceScatter(send.data_ptr(), out.data_ptr(), out.numel(),
-                               NcclType(send.scalar_type()), NcclOp(op), comm_, stream_));
-  OrderBeforeProducer();
+                               NcclType(send.scalar_type()), NcclOp(op), comm_, producer_));
   return out;
 }
 
 void NcclCommunicator::Broadcast(torch::Tensor& tensor, int root) {
   RequireDevice(tensor, "broadcast");
   torch::Tensor buffer = tensor.is_contiguous() ? tensor : tensor.contiguous();
-  OrderAfterProducer();
   NCCL_CHECK(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
-                           NcclType(buffer.scalar_type()), root, comm_, stream_));
-  OrderBeforeProducer();
+                           NcclType(buffer.scalar_type()), root, comm_, producer_));
   if (!buffer.is_same(tensor)) tensor.copy_(buffer);
 }
 
 void NcclCommunicator::Barrier() {
   CUDA_CHECK(cudaStreamSynchronize(stream_));
+  CUDA_CHECK(cudaStreamSynchronize(producer_));
   MPI_CHECK(MPI_Barrier(mpi_.get()));
 }
 

@@ -1,7 +1,12 @@
 // The NCCL backend of Communicator, for CUDA tensors (what GPU clusters use). Bootstrapped by
 // broadcasting an ncclUniqueId over the gang's MPI communicator (the pattern of the NCCL
-// documentation); collectives run on the communicator's own stream, ordered after the work
-// already queued on the producer stream and before the work queued on it afterwards.
+// documentation). Every collective is ordered after the work already queued on the producer
+// stream and before the work queued on it afterwards:
+// - a blocking one is queued on the producer stream itself, which orders it for free (the
+//   events an own stream needs cost 1.7 µs a call on an H100, six times a one-rank
+//   ncclAllReduce: docs/performance.md);
+// - a non-blocking all-reduce runs on the communicator's own stream, after an event on the
+//   producer stream, so that the producer's later kernels (the rest of backward) overlap it.
 // Built when CMake finds CUDA and NCCL (FLORENZ_WITH_NCCL).
 #pragma once
 
@@ -38,7 +43,7 @@ class NcclCommunicator final : public Communicator {
   torch::Tensor AllGather(const torch::Tensor& input, int64_t dim) override;
   torch::Tensor ReduceScatter(const torch::Tensor& input, int64_t dim, ReduceOp op) override;
   void Broadcast(torch::Tensor& tensor, int root) override;
-  // Waits for this communicator's stream, then for every rank (MPI barrier).
+  // Waits for this communicator's stream and the producer stream, then for every rank.
   void Barrier() override;
 
  private:
@@ -46,15 +51,12 @@ class NcclCommunicator final : public Communicator {
   void RequireDevice(const torch::Tensor& tensor, const char* what) const;
   // Makes the communicator's stream wait for the producer's queued work.
   void OrderAfterProducer();
-  // Makes the producer stream wait for the collective just queued.
-  void OrderBeforeProducer();
 
   MpiComm mpi_;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaStream_t producer_ = cudaStreamLegacy;
   cudaEvent_t ready_ = nullptr;
-  cudaEvent_t done_ = nullptr;
   int device_ = 0;
   int rank_ = 0;
   int size_ = 1;
