@@ -104,7 +104,9 @@ NcclCommunicator::NcclCommunicator(MpiComm comm, int device)
 
 NcclCommunicator::~NcclCommunicator() {
   // Destructors never throw: errors are reported and the rest is still released.
-  if (stream_ != nullptr && cudaStreamSynchronize(stream_) != cudaSuccess) {
+  // Blocking collectives were queued on the producer stream: let them finish too.
+  if ((stream_ != nullptr && cudaStreamSynchronize(stream_) != cudaSuccess) ||
+      cudaStreamSynchronize(producer_) != cudaSuccess) {
     std::cerr << "florenz: warning: NCCL stream failed at shutdown\n";
   }
   if (comm_ != nullptr) ncclCommDestroy(comm_);
