@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "experiments/spec_enums.h"
+
 namespace florenz {
 
 // Default parallel layout of every run; a size may override it.
@@ -34,6 +36,13 @@ struct ExecutionOptions {
   Duration heartbeat_timeout{600};
   // LibTorch intra-op threads per rank; 0 = the cores this process may use.
   int threads = 0;
+  // auto: each training rank takes its own CUDA GPU when LibTorch sees GPUs, else the CPU;
+  // cpu; cuda: a GPU per training rank or an error before any run starts (docs/gpu.md).
+  DeviceKind device = DeviceKind::kAuto;
+  // Threads that generate and collate batches ahead of the training step; -1 = the default:
+  // on a GPU the node's cores among its training ranks minus one, on the CPU none (the rank's
+  // cores already compute). 0 = the batches are made in the training thread.
+  int data_threads = -1;
 
   template <class V>
   void VisitFields(V& v) {
@@ -42,6 +51,8 @@ struct ExecutionOptions {
     v("time_limit", time_limit);
     v("heartbeat_timeout", heartbeat_timeout);
     v("threads", threads);
+    v("device", device);
+    v("data_threads", data_threads);
   }
 };
 

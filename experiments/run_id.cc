@@ -17,6 +17,8 @@ bool IsOperational(const std::string& path) {
       "execution.",
       "include",
       "exclude",
+      // How a step's batch is cut into micro-batches changes memory, not the step.
+      "training.micro_batch_size",
       "model.sizes[0].name",
       "model.sizes[0].preset",
       "model.sizes[0].tensor_parallel",

@@ -19,6 +19,12 @@ enum class PairRole { kTrain, kEval };
 enum class ScheduleKind { kCosine, kWsd, kConstant };
 // For evaluation-only pairs: decode without the target-language prefix, with it, or both.
 enum class DecoderPrefix { kWithout, kWith, kBoth };
+// Where a training rank runs: a CUDA GPU when LibTorch sees one (auto), the CPU, or a GPU
+// without fallback (cuda: no visible GPU is an error before any run starts).
+enum class DeviceKind { kAuto, kCpu, kCuda };
+// Arithmetic of training and evaluation: float32 throughout, or bfloat16 autocast for matmuls
+// and attention with float32 master weights, optimizer state and loss reduction.
+enum class Precision { kFp32, kBf16 };
 // What evaluation computes for each pair.
 enum class EvalMetric { kCrossEntropy, kBleu, kLanguageAccuracy, kDisambiguation, kExactMatch };
 
@@ -46,6 +52,8 @@ FLORENZ_DECLARE_ENUM_NAMES(PairRole)
 FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)
 FLORENZ_DECLARE_ENUM_NAMES(DecoderPrefix)
 FLORENZ_DECLARE_ENUM_NAMES(EvalMetric)
+FLORENZ_DECLARE_ENUM_NAMES(DeviceKind)
+FLORENZ_DECLARE_ENUM_NAMES(Precision)
 FLORENZ_DECLARE_ENUM_NAMES(RelationOrder)
 FLORENZ_DECLARE_ENUM_NAMES(AdjectivePosition)
 FLORENZ_DECLARE_ENUM_NAMES(Articles)

@@ -218,6 +218,17 @@ void ValidateSize(const ExperimentSpec& spec, const ModelSize& s, Checker& c) {
   c.Require3(spec.training.batch_size % dp == 0, s.data_parallel, spec.parallel.data_parallel, s,
              at + "data_parallel " + std::to_string(dp) + " does not divide training.batch_size " +
                  std::to_string(spec.training.batch_size));
+  // The global batch = micro batch × accumulation steps × data_parallel.
+  const int64_t micro = spec.training.micro_batch_size, batch = spec.training.batch_size;
+  if (micro > 0 && batch % dp == 0) {
+    const int64_t per_rank = batch / dp;
+    c.Require(per_rank % micro == 0, spec.training.micro_batch_size, spec.training,
+              "training.micro_batch_size: " + std::to_string(micro) + " does not divide the " +
+                  std::to_string(per_rank) + " samples per rank of size '" + s.name +
+                  "' (training.batch_size " +
+                  std::to_string(batch) + " / data_parallel " + std::to_string(dp) +
+                  "); the global batch is micro_batch_size × accumulation steps × data_parallel");
+  }
 }
 
 void ValidateModel(ExperimentSpec& spec, Checker& c) {
@@ -262,6 +273,9 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
   const TrainingOptions& t = spec.training;
   c.Require(t.batch_size >= 1, t.batch_size, t,
             "training.batch_size: must be >= 1, got " + std::to_string(t.batch_size));
+  c.Require(t.micro_batch_size >= 0 && t.micro_batch_size <= t.batch_size, t.micro_batch_size, t,
+            "training.micro_batch_size: must be 0 (the whole batch of a rank) to batch_size " +
+                std::to_string(t.batch_size) + ", got " + std::to_string(t.micro_batch_size));
   c.Require(!t.budgets.empty(), t.budgets, t, "training.budgets: the grid has no sample budgets");
   std::set<int64_t> seen;
   for (const auto& b : t.budgets) {
@@ -335,6 +349,9 @@ void ValidateExecution(const ExperimentSpec& spec, Checker& c) {
             "execution.heartbeat_timeout: must be at least 1 second");
   c.Require(x.threads >= 0 && x.threads <= 1024, x.threads, x,
             "execution.threads: must be 0-1024 (0 = the cores this process may use)");
+  c.Require(x.data_threads >= -1 && x.data_threads <= 256, x.data_threads, x,
+            "execution.data_threads: must be -1 (the default) to 256, got " +
+                std::to_string(x.data_threads));
 }
 
 void ValidateSelectors(const ExperimentSpec& spec, Checker& c) {

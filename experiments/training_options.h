@@ -52,8 +52,17 @@ struct TrainingOptions {
   // Seen-sample budgets; each is its own run with the schedule tied to it. Integers or
   // with a suffix: 80k, 2M.
   std::vector<int64_t> budgets;
-  // Global batch in samples (split across data-parallel ranks).
+  // Global batch in samples (split across data-parallel ranks): one optimizer step.
   int batch_size = 64;
+  // Samples per forward/backward on one rank; 0 = the rank's whole share of the batch
+  // (batch_size / data_parallel). Smaller values accumulate gradients over
+  // batch_size / (data_parallel × micro_batch_size) micro-batches per step, with one
+  // data-parallel all-reduce per step. Changes memory, not what a step computes (up to float
+  // rounding), so it does not enter run ids.
+  int micro_batch_size = 0;
+  // fp32, or bf16: autocast for matmuls and attention, fp32 master weights, optimizer state and
+  // loss reduction. Enters run ids only as bf16, so fp32 ids stay what they were.
+  Precision precision = Precision::kFp32;
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   // Clip gradients to this global L2 norm; 0 = no clipping.
@@ -65,6 +74,8 @@ struct TrainingOptions {
   void VisitFields(V& v) {
     v("budgets", budgets);
     v("batch_size", batch_size);
+    v("micro_batch_size", micro_batch_size);
+    v("precision", precision);
     v("optimizer", optimizer);
     v("schedule", schedule);
     v("grad_clip", grad_clip);

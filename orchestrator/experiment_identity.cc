@@ -15,6 +15,7 @@ ExperimentSpec Identity(ExperimentSpec spec) {
   spec.experiment.seeds.clear();
   spec.model.sizes.clear();
   spec.training.budgets.clear();
+  spec.training.micro_batch_size = 0;  // memory, not the experiment
   spec.include.clear();
   spec.exclude.clear();
   spec.parallel = ParallelOptions{};

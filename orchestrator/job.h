@@ -22,6 +22,10 @@ struct Job {
   const data::DataGenerator* data = nullptr;
   const ResultsDir* results = nullptr;
   int threads = 1;
+  // This rank's device ("cpu", "cuda:<index>"; "" on a coordinator that trains nothing) and its
+  // input-pipeline threads (orchestrator/device_assignment.h, workers/train/batch_pipeline.h).
+  std::string device = "cpu";
+  int data_threads = 0;
   MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
   int rank = 0;                   // world rank
   // What a worker does with an Assign: ExecuteRun (below) unless replaced, e.g. by

@@ -19,6 +19,7 @@
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
 #include "orchestrator/coordinator.h"
+#include "orchestrator/device_assignment.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/experiment_identity.h"
 #include "orchestrator/job.h"
@@ -26,6 +27,7 @@
 #include "parallel/mpi_check.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
+#include "workers/train/device.h"
 #include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
 
@@ -65,10 +67,9 @@ std::string AdoptExperiment(const ResultsDir& results, const LoadedGrid& grid) {
   return "";
 }
 
-// Threads per rank when neither --threads nor execution.threads says: the cores this process
-// may use, shared among the training ranks of its node (rank 0 sleeps while it coordinates),
-// so that ranks started without binding do not oversubscribe the node.
-int DefaultThreads(const MpiSession& mpi) {
+// The cores this process may use, shared among the training ranks of its node (rank 0 sleeps
+// while it coordinates): the default of both LibTorch threads and input-pipeline threads.
+int CoresPerTrainingRank(const MpiSession& mpi) {
   const int cores = train::ResolveThreadCount(0);
   if (!mpi.active()) return cores;
   MPI_Comm node = MPI_COMM_NULL;
@@ -96,6 +97,12 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
                       "Train only these runs: one run id, or several separated by commas "
                       "(id1,id2,...)");
   command
+      ->add_option("--device", options->device,
+                   "Where training ranks run, overriding execution.device: auto (a GPU per "
+                   "training rank when LibTorch sees GPUs, else the CPU), cpu, or cuda (an error "
+                   "before any run starts where a rank has no GPU of its own)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  command
       ->add_option("--threads", options->threads,
                    "LibTorch threads per rank (default: execution.threads, else the cores "
                    "this process may use, capped by OMP_NUM_THREADS, shared among the "
@@ -109,7 +116,19 @@ int RunRunCommand(const RunCommand& options) {
   train::InstallStopHandlers();  // after MPI_Init, so florenz's handlers win
   const bool coordinator = mpi.rank() == 0;
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  // Each training rank's device, before anything is written: a missing or shared GPU ends
+  // every rank with exit 2 (rank 0 says why).
+  DeviceKind device_kind = grid.spec.execution.device;
+  if (!options.device.empty()) FromString(options.device, &device_kind);
+  const DeviceAssignment devices = AssignDevices(mpi, device_kind, train::VisibleGpus);
+  if (!devices.error.empty()) {
+    if (!coordinator) return kExitBadInput;
+    throw ConfigError(SourceLocation{options.grid, 0, 0},
+                      devices.error + (options.device.empty() ? "" : " (--device " +
+                                                                         options.device + ")"));
+  }
   Job job;
+  job.device = devices.device;
   job.grid = &grid;
   // --only id1,id2,...: the runs keep the grid's order; every id must name a run.
   std::vector<std::string> only;
@@ -163,7 +182,12 @@ int RunRunCommand(const RunCommand& options) {
   job.data = &data;
   job.results = &results;
   const int asked = options.threads > 0 ? options.threads : grid.spec.execution.threads;
-  job.threads = asked > 0 ? train::ResolveThreadCount(asked) : DefaultThreads(mpi);
+  const int cores = CoresPerTrainingRank(mpi);
+  job.threads = asked > 0 ? train::ResolveThreadCount(asked) : cores;
+  // Input-pipeline threads: on a GPU the rank's cores but the one that drives the GPU; on the
+  // CPU none unless asked, since the rank's cores already compute.
+  const int data_threads = grid.spec.execution.data_threads;
+  job.data_threads = data_threads >= 0 ? data_threads : devices.cuda ? std::max(0, cores - 1) : 0;
   job.comm = mpi.comm();
   job.rank = mpi.rank();
   const ClusterShape shape = DetectJobShape(job, mpi.size());
@@ -172,7 +196,8 @@ int RunRunCommand(const RunCommand& options) {
     return kExitOk;
   }
   std::cout << "florenz run: " << job.runs.size() << " runs of '" << grid.spec.experiment.name
-            << "' -> " << options.out << " (" << job.threads << " threads"
+            << "' -> " << options.out << " (" << (devices.cuda ? "CUDA, " : "")
+            << job.threads << " threads"
             << (mpi.active() ? ", " + std::to_string(mpi.size() - 1) + " worker ranks" : "")
             << ")\n";
   const int code = RunCoordinator(job, mpi.size(), shape);

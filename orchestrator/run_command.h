@@ -13,6 +13,7 @@ struct RunCommand {
   std::string out;
   std::string only;  // one run id
   int threads = 0;   // 0 = the grid's execution.threads, else the cores this process may use
+  std::string device;  // auto | cpu | cuda; "" = the grid's execution.device
 };
 
 CLI::App* AddRunCommand(CLI::App& app, RunCommand* options);

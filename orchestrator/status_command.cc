@@ -96,6 +96,12 @@ RunStatusRow ReadRun(const ResultsDir& results, const ResultsDir::RunEntry& entr
   }
   row.age_seconds = now - ModifiedAt(reader->path());
   row.budget = BudgetOf(*reader);
+  const auto strings = reader->strings();
+  if (auto device = strings.find("device"); device != strings.end()) {
+    row.device = device->second;
+    auto gpu = strings.find("gpu_name");
+    if (gpu != strings.end() && !gpu->second.empty()) row.device += " (" + gpu->second + ")";
+  }
   double longest_gap = 0;
   try {
     ReadProgress(*reader, &row, &longest_gap);
@@ -213,8 +219,13 @@ std::string StatusText(const StatusReport& report) {
     out << ", " << report.Count(RunState::kUnreadable) << " unreadable";
   }
   out << "\n\n";
-  const std::vector<std::string> header{"run id",    "state", "samples / budget", "loss",
-                                        "samples/s", "ETA",   "last write"};
+  std::vector<std::string> header{"run id",    "state", "samples / budget", "loss",
+                                  "samples/s", "ETA",   "last write"};
+  // Where runs train, when any of them is on a GPU (CPU-only folders keep their table).
+  const bool show_device =
+      std::any_of(report.rows.begin(), report.rows.end(),
+                  [](const RunStatusRow& r) { return r.device.rfind("cuda", 0) == 0; });
+  if (show_device) header.push_back("device");
   std::vector<std::vector<std::string>> rows;
   for (const RunStatusRow& r : report.rows) {
     char loss[32] = "-", rate[32] = "-";
@@ -232,6 +243,7 @@ std::string StatusText(const StatusReport& report) {
     const std::string age = std::isfinite(r.age_seconds) ? Clock(r.age_seconds) + " ago" : "-";
     rows.push_back({r.id + (r.in_grid ? "" : " *"), ToString(r.state), progress, loss, rate,
                     Clock(r.eta_seconds), age});
+    if (show_device) rows.back().push_back(r.device.empty() ? "-" : r.device);
   }
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
@@ -241,7 +253,7 @@ std::string StatusText(const StatusReport& report) {
   auto print = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size(); ++i) {
       const std::string pad(width[i] - row[i].size(), ' ');
-      const bool numeric = i >= 2;
+      const bool numeric = i >= 2 && i < 7;
       out << (numeric ? pad + row[i] : row[i] + pad) << (i + 1 < row.size() ? "  " : "\n");
     }
   };

@@ -41,6 +41,8 @@ struct RunStatusRow {
   double age_seconds = 0;         // seconds since the file was last written (NaN when queued)
   bool in_grid = true;            // false: a file of a run that the stored grid no longer has
   std::string note;               // why a run failed, or why its file cannot be read
+  std::string device;             // where it trains or trained: "cpu", "cuda:0 (NVIDIA H200)";
+                                  // "" for files written before florenz recorded it
 };
 
 struct StatusReport {
@@ -56,7 +58,8 @@ struct StatusReport {
 // be read becomes a kUnreadable row, not an error.
 StatusReport ReadStatus(const std::filesystem::path& dir, const StatusOptions& options, double now);
 
-// The table for people: a summary line, one aligned row per run, failure reasons below.
+// The table for people: a summary line, one aligned row per run (with a device column when a
+// run trains on a GPU), failure reasons below.
 std::string StatusText(const StatusReport& report);
 
 struct StatusCommand {

@@ -20,11 +20,17 @@ Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int t
     if (ranks.size() > 1) {
       // Collective over the gang's members only: ranks busy elsewhere are not involved.
       MpiComm gang = MpiComm::Borrow(job.comm).CreateGroup(ranks, tag);
-      groups = ProcessGroups::Create(std::move(gang), spec.tp, spec.dp);
+      // A gang on GPUs talks NCCL (bootstrapped over the gang's MPI communicator), else MPI.
+      const bool cuda = job.device.rfind("cuda:", 0) == 0;
+      groups = ProcessGroups::Create(std::move(gang), spec.tp, spec.dp,
+                                     cuda ? Backend::kNccl : Backend::kMpi,
+                                     cuda ? std::stoi(job.device.substr(5)) : 0);
     }
     train::RunContext context;
     context.results = job.results;
     context.threads = job.threads;
+    context.device = job.device;
+    context.data_threads = job.data_threads;
     context.groups = groups.get();
     context.on_progress = [&](const train::TrainProgress& p) {
       Message message;

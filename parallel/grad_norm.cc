@@ -14,13 +14,13 @@
 namespace florenz {
 namespace {
 
-// Σ ||g||² over the gradients in `params`, as a float64 scalar.
-torch::Tensor SquaredNorm(const std::vector<torch::Tensor>& params) {
+// Σ ||g||² over the gradients in `params`, as a float64 [1] on `device` (the parameters').
+torch::Tensor SquaredNorm(const std::vector<torch::Tensor>& params, const torch::Device& device) {
   std::vector<torch::Tensor> norms;
   for (const auto& p : params) {
     if (p.grad().defined()) norms.push_back(p.grad().norm().to(torch::kFloat64));
   }
-  if (norms.empty()) return torch::zeros({1}, torch::kFloat64);
+  if (norms.empty()) return torch::zeros({1}, torch::TensorOptions(torch::kFloat64).device(device));
   return torch::stack(norms).pow(2).sum().reshape({1});
 }
 
@@ -49,11 +49,14 @@ ParameterSets ClassifyParameters(torch::nn::Module& model) {
 }
 
 double ClipGradNorm(const ParameterSets& params, double max_norm, const TensorParallel& tp) {
-  torch::Tensor sharded = SquaredNorm(params.sharded);
+  const torch::Device device = !params.sharded.empty()      ? params.sharded.front().device()
+                               : !params.replicated.empty() ? params.replicated.front().device()
+                                                            : torch::Device(torch::kCPU);
+  torch::Tensor sharded = SquaredNorm(params.sharded, device);
   if (Communicator* comm = RequireCommunicator(tp, "ClipGradNorm")) {
     comm->AllReduce(sharded, ReduceOp::kSum);
   }
-  const double norm = std::sqrt((sharded + SquaredNorm(params.replicated)).item<double>());
+  const double norm = std::sqrt((sharded + SquaredNorm(params.replicated, device)).item<double>());
   const double coefficient = max_norm / (norm + 1e-6);
   if (coefficient < 1) {
     torch::NoGradGuard no_grad;

@@ -17,7 +17,7 @@ GradientBuckets::GradientBuckets(std::vector<torch::Tensor> params, Communicator
   auto close = [&] {
     if (members.empty()) return;
     Bucket bucket;
-    bucket.flat = torch::zeros({numel}, torch::kFloat32);
+    bucket.flat = torch::zeros({numel}, params_[members.front()].options());  // their device
     bucket.members = std::move(members);
     buckets_.push_back(std::move(bucket));
     members.clear();
@@ -48,6 +48,8 @@ GradientBuckets::~GradientBuckets() {
   // Works still in flight are waited for by their destructors.
 }
 
+void GradientBuckets::set_sync(bool sync) { sync_ = sync; }
+
 void GradientBuckets::ZeroGrad() {
   for (auto& p : params_) p.mutable_grad().reset();
   for (auto& slot : slots_) slot.ready = false;
@@ -58,6 +60,8 @@ void GradientBuckets::ZeroGrad() {
 }
 
 void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
+  // An earlier micro-batch of the step: autograd accumulates into .grad as usual.
+  if (!sync_) return;
   Slot& slot = slots_[param];
   Bucket& bucket = buckets_[slot.bucket];
   if (slot.ready || bucket.work) {
@@ -65,7 +69,15 @@ void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
         "a parameter's gradient arrived twice in one backward (call ZeroGrad() "
         "before each backward)");
   }
-  bucket.flat.narrow(0, slot.offset, grad.numel()).copy_(grad.reshape({-1}));
+  torch::Tensor into = bucket.flat.narrow(0, slot.offset, grad.numel());
+  // The hook sees this backward's gradient before autograd adds it to .grad, which holds the
+  // sum over the step's earlier micro-batches (none without accumulation).
+  const torch::Tensor& earlier = params_[param].grad();
+  if (earlier.defined()) {
+    torch::add_out(into, earlier.reshape({-1}), grad.reshape({-1}));
+  } else {
+    into.copy_(grad.reshape({-1}));
+  }
   slot.ready = true;
   ++bucket.ready;
   if (!options_.overlap) return;
@@ -78,13 +90,22 @@ void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
 
 void GradientBuckets::Start(Bucket& bucket) {
   bucket.work = dp_.AllReduceAsync(bucket.flat, ReduceOp::kAverage);
+  ++allreduces_;
 }
 
 void GradientBuckets::Finish() {
   for (auto& bucket : buckets_) {
     if (bucket.work) continue;
     for (size_t k : bucket.members) {
-      if (!slots_[k].ready) bucket.flat.narrow(0, slots_[k].offset, params_[k].numel()).zero_();
+      if (slots_[k].ready) continue;
+      // Not reached by the last backward: the earlier micro-batches' sum, or zero.
+      torch::Tensor into = bucket.flat.narrow(0, slots_[k].offset, params_[k].numel());
+      const torch::Tensor& earlier = params_[k].grad();
+      if (earlier.defined()) {
+        into.copy_(earlier.reshape({-1}));
+      } else {
+        into.zero_();
+      }
     }
     Start(bucket);
   }

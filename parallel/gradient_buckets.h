@@ -42,11 +42,19 @@ class GradientBuckets {
   // its averaged slice of its bucket.
   void Finish();
 
+  // Gradient accumulation: false while backward runs over a step's earlier micro-batches
+  // (gradients accumulate in .grad, nothing is communicated); true (the default) for the last
+  // one, whose hooks fill the buckets with the accumulated sums and start their all-reduces.
+  // So a step costs one all-reduce per bucket however many micro-batches it has.
+  void set_sync(bool sync);
+
   int buckets() const { return static_cast<int>(buckets_.size()); }
+  // All-reduces started since construction (one per bucket and step).
+  int64_t allreduces() const { return allreduces_; }
 
  private:
   struct Bucket {
-    torch::Tensor flat;           // [Σ numel] float32, gradients laid end to end
+    torch::Tensor flat;           // [Σ numel] float32 on the parameters' device, end to end
     std::vector<size_t> members;  // indices into params_
     int ready = 0;                // gradients copied in this backward
     std::unique_ptr<Work> work;   // the all-reduce in flight
@@ -66,6 +74,8 @@ class GradientBuckets {
   std::vector<unsigned> hooks_;
   Communicator& dp_;
   GradientBucketOptions options_;
+  bool sync_ = true;
+  int64_t allreduces_ = 0;
 };
 
 // The baseline GradientBuckets is measured against (bench/dp_step): after backward, one

@@ -40,6 +40,31 @@ TEST(BadGridTest, WrongType) {
   EXPECT_THAT(error, HasSubstr("'sixty'"));
 }
 
+// The global batch = micro batch × accumulation steps × data_parallel.
+TEST(BadGridTest, MicroBatchThatDoesNotDivideARanksShare) {
+  std::string error =
+      LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  micro_batch_size: 24"));
+  EXPECT_THAT(error, HasSubstr("bad.yaml:16:21: training.micro_batch_size: 24 does not divide "
+                               "the 64 samples per rank of size 'xs' (training.batch_size 64 / "
+                               "data_parallel 1)"));
+  error = LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  micro_batch_size: 16") +
+                    "parallel: {data_parallel: 8}\n");
+  EXPECT_THAT(error, HasSubstr("bad.yaml:16:21: training.micro_batch_size: 16 does not divide "
+                               "the 8 samples per rank"));
+  error = LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  micro_batch_size: 128"));
+  EXPECT_THAT(error, HasSubstr("bad.yaml:16:21: training.micro_batch_size: must be 0"));
+  EXPECT_EQ(LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  micro_batch_size: 16") +
+                      "parallel: {data_parallel: 2}\n"),
+            "");
+}
+
+TEST(BadGridTest, UnknownDeviceAndPrecision) {
+  EXPECT_THAT(LoadError(std::string(kSmallGrid) + "execution: {device: gpu}\n"),
+              HasSubstr("bad.yaml:17:21: execution.device: unknown device 'gpu'"));
+  EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  precision: fp16")),
+              HasSubstr("bad.yaml:16:14: training.precision: unknown precision 'fp16'"));
+}
+
 TEST(BadGridTest, ListWhereAMappingBelongs) {
   const std::string error =
       LoadError(SmallGridWith("  optimizer: {learning_rate: 1.0e-3}", "  optimizer: [adamw]"));

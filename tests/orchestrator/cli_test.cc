@@ -83,6 +83,26 @@ TEST(CliTest, BadGridExitsTwoWithFileLineColumn) {
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr("terminate")));
 }
 
+// This machine has no GPU: asking for one ends `florenz run` with exit 2 before anything is
+// written (no results folder, no run file); --device overrides the grid either way.
+TEST(CliTest, RunOnCudaWithoutAGpuExitsTwoBeforeWritingAnything) {
+  const auto dir = std::filesystem::temp_directory_path() / "florenz_cli_cuda";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string grid = Grid("quickstart");
+  const auto out = dir / "out";
+  const Result flag = Florenz("run " + grid + " --device cuda --out " + out.string());
+  EXPECT_EQ(flag.code, 2) << flag.output;
+  EXPECT_THAT(flag.output, HasSubstr("execution.device is cuda, but rank 0"));
+  EXPECT_THAT(flag.output, HasSubstr("sees no GPU"));
+  EXPECT_THAT(flag.output, HasSubstr("(--device cuda)"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  const Result bad = Florenz("run " + grid + " --device tpu --out " + out.string());
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST(CliTest, MissingGridFileExitsTwo) {
   const Result r = Florenz("validate /nonexistent/grid.yaml");
   EXPECT_EQ(r.code, 2);

@@ -43,10 +43,12 @@ class StatusTest : public ::testing::Test {
 
   // A writer for run `index` of the grid with `rows` train rows: samples 64 a step, 10 s a row
   // (the second attempt's rows, when `resumed_at` > 0, restart their clock there).
-  RunFileWriter Write(const std::string& id, int rows, int resumed_at = 0) {
+  RunFileWriter Write(const std::string& id, int rows, int resumed_at = 0,
+                      const std::map<std::string, std::string>& strings = {}) {
     RunConfig config;
     config.run_id = id;
     config.spec_yaml = "{}";
+    config.strings = strings;
     const RunSpec* run = Find(id);
     config.numbers = {{"samples", run ? static_cast<double>(run->samples()) : 1000.0},
                       {"batch_size", 64}};
@@ -107,6 +109,25 @@ TEST_F(StatusTest, EveryStateFromTheFiles) {
   EXPECT_THAT(text, HasSubstr("4 runs: 1 finished, 1 running, 1 interrupted, 1 failed, 0 queued"));
   EXPECT_THAT(text, HasSubstr(failed + " (failed): diverged at step 3"));
   EXPECT_THAT(text, HasSubstr("256 / "));
+}
+
+// A run on a GPU shows its device and GPU; a folder of CPU runs keeps the table it had.
+TEST_F(StatusTest, RunsOnAGpuShowTheirDevice) {
+  const std::string cpu = grid_.runs[0].id, gpu = grid_.runs[1].id;
+  { RunFileWriter live = Write(cpu, 2, 0, {{"device", "cpu"}}); }
+  const std::string without = StatusText(ReadStatus(dir_, StatusOptions{}, Now()));
+  EXPECT_THAT(without, ::testing::Not(HasSubstr("device")));
+  {
+    RunFileWriter live = Write(gpu, 2, 0, {{"device", "cuda:1"}, {"gpu_name", "NVIDIA H200"}});
+  }
+  const StatusReport report = ReadStatus(dir_, StatusOptions{}, Now());
+  std::map<std::string, RunStatusRow> rows;
+  for (const auto& row : report.rows) rows[row.id] = row;
+  EXPECT_EQ(rows[gpu].device, "cuda:1 (NVIDIA H200)");
+  EXPECT_EQ(rows[cpu].device, "cpu");
+  const std::string text = StatusText(report);
+  EXPECT_THAT(text, HasSubstr("device"));
+  EXPECT_THAT(text, HasSubstr("cuda:1 (NVIDIA H200)"));
 }
 
 TEST_F(StatusTest, QueuedRunsComeFromTheStoredGridAndStrayFilesAreMarked) {

@@ -4,6 +4,7 @@
 #include "workers/model/attention.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <limits>
@@ -14,17 +15,24 @@
 namespace florenz::model {
 
 torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal) {
+  // On the device of the mask (the batch's); the causal-only bias has none, so it is built on
+  // the CPU and moved by the caller where it is used (AttentionBias(mask, …, device) below).
+  const auto on = key_mask.defined() ? key_mask.options() : torch::TensorOptions();
   torch::Tensor allowed;  // [B|1, 1, Tq|1, Tk]
   if (key_mask.defined()) {
     allowed = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
-    if (causal) allowed = allowed & torch::ones({queries, key_mask.size(1)}, torch::kBool).tril();
+    if (causal) allowed = allowed & torch::ones({queries, key_mask.size(1)}, on.dtype(torch::kBool)).tril();
   } else {
-    allowed = torch::ones({1, 1, queries, queries}, torch::kBool).tril();
+    allowed = torch::ones({1, 1, queries, queries}, on.dtype(torch::kBool)).tril();
   }
   // Guard rows with no allowed key: let them attend everywhere (finite, ignored downstream).
   allowed = allowed | ~allowed.any(-1, /*keepdim=*/true);
-  return torch::zeros(allowed.sizes(), torch::kFloat32)
+  return torch::zeros(allowed.sizes(), on.dtype(torch::kFloat32))
       .masked_fill_(~allowed, -std::numeric_limits<float>::infinity());
+}
+
+torch::Tensor CausalBias(int64_t queries, const torch::Device& device) {
+  return AttentionBias(torch::Tensor(), queries, /*causal=*/true).to(device);
 }
 
 torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
@@ -34,6 +42,15 @@ torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Ten
   if (!grad && FusedAttentionSupports(q)) return FusedAttentionNoGrad(q, k, v, bias);
   const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), dh = q.size(3);
   MacCounter::Add(2.0 * b * h * tq * tk * dh);  // scores and mixing
+#if TORCH_VERSION_MAJOR >= 2
+  // On a GPU, PyTorch's fused kernels (memory-efficient or flash attention, chosen by
+  // LibTorch): no [B, H, Tq, Tk] score tensor is kept for backward. The additive mask must
+  // have the query's dtype (bf16 under autocast); −inf stays −inf.
+  if (q.is_cuda()) {
+    return at::scaled_dot_product_attention(q, k, v, bias.to(q.scalar_type()), /*dropout_p=*/0.0,
+                                            /*is_causal=*/false);
+  }
+#endif
   torch::Tensor scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(dh))),
                                        k.transpose(-2, -1));   // [B, H, Tq, Tk]
   return torch::matmul(torch::softmax(scores + bias, -1), v);  // [B, H, Tq, dh]
@@ -79,9 +96,11 @@ SelfAttentionImpl::SelfAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias) {
   const int64_t b = x.size(0), t = x.size(1);
-  if (FusedAttentionSupports(x)) return out_(FusedSelfAttention(qkv_(x), bias, heads_));
+  // The projection decides: under bf16 autocast it is bfloat16 even where x is float32.
+  const torch::Tensor projected = qkv_(x);  // [B, T, H·3·dh]
+  if (FusedAttentionSupports(projected)) return out_(FusedSelfAttention(projected, bias, heads_));
   // [B, T, H·3·dh] → [B, H, T, 3·dh] → q, k, v [B, H, T, dh]
-  auto qkv = qkv_(x).view({b, t, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
+  auto qkv = projected.view({b, t, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
   return out_(MergeHeads(ScaledDotProductAttention(qkv[0], qkv[1], qkv[2], bias)));
 }
 
@@ -107,23 +126,34 @@ CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                           const torch::Tensor& bias) {
-  if (FusedAttentionSupports(x)) {
-    return out_(FusedCrossAttention(q_(x), kv_(memory), bias, heads_));
+  const torch::Tensor q = q_(x), kv = kv_(memory);  // bfloat16 under bf16 autocast
+  if (FusedAttentionSupports(q) && FusedAttentionSupports(kv)) {
+    return out_(FusedCrossAttention(q, kv, bias, heads_));
   }
-  return Attend(x, MemoryKeyValue(memory), bias);
+  return AttendProjected(q, SplitKeyValue(kv), bias);
 }
 
 KeyValue CrossAttentionImpl::MemoryKeyValue(const torch::Tensor& memory) {
-  const int64_t b = memory.size(0), e = memory.size(1);
+  return SplitKeyValue(kv_(memory));
+}
+
+KeyValue CrossAttentionImpl::SplitKeyValue(const torch::Tensor& kv) const {
+  const int64_t b = kv.size(0), e = kv.size(1);
   // [B, E, H·2·dh] → [B, H, E, 2·dh] → k, v [B, H, E, dh]
-  auto kv = kv_(memory).view({b, e, heads_, -1}).permute({0, 2, 1, 3}).chunk(2, -1);
-  return {kv[0], kv[1]};
+  auto parts = kv.view({b, e, heads_, -1}).permute({0, 2, 1, 3}).chunk(2, -1);
+  return {parts[0], parts[1]};
 }
 
 torch::Tensor CrossAttentionImpl::Attend(const torch::Tensor& x, const KeyValue& memory,
                                          const torch::Tensor& bias) {
-  const int64_t b = x.size(0), t = x.size(1);
-  torch::Tensor q = q_(x).view({b, t, heads_, -1}).transpose(1, 2);  // [B, H, T, dh]
+  return AttendProjected(q_(x), memory, bias);
+}
+
+torch::Tensor CrossAttentionImpl::AttendProjected(const torch::Tensor& projected,
+                                                  const KeyValue& memory,
+                                                  const torch::Tensor& bias) {
+  const int64_t b = projected.size(0), t = projected.size(1);
+  torch::Tensor q = projected.view({b, t, heads_, -1}).transpose(1, 2);  // [B, H, T, dh]
   return out_(MergeHeads(ScaledDotProductAttention(q, memory.k, memory.v, bias)));
 }
 

@@ -1,6 +1,8 @@
-// Multi-head attention of the encoder-decoder, written by hand over [B, H, T, dh] matmuls
-// (LibTorch 1.13 has no scaled_dot_product_attention): self-attention with a fused q/k/v
-// ColumnParallelLinear, cross-attention with q and fused k/v, both with a RowParallelLinear out.
+// Multi-head attention of the encoder-decoder: the fused kernel of attention_kernel.h on CPU
+// float32, LibTorch ≥ 2.0's scaled_dot_product_attention on CUDA, and [B, H, T, dh] matmuls
+// elsewhere (LibTorch 1.13 has no scaled_dot_product_attention): self-attention with a fused
+// q/k/v ColumnParallelLinear, cross-attention with q and fused k/v, both with a
+// RowParallelLinear out.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -34,11 +36,16 @@ struct KeyValue {
 // [B, 1, 1, Tk] from a key-padding mask [B, Tk] (true = real key), or [1, 1, Tq, Tq] causal
 // when `key_mask` is undefined and `causal`. A query row with no allowed key (a fully padded
 // sample) gets all keys allowed instead, so softmax stays finite; its output is padding anyway.
+// The bias is on key_mask's device (the CPU without a mask: see CausalBias).
 torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal);
+// The causal bias [1, 1, Tq, Tq] on `device`.
+torch::Tensor CausalBias(int64_t queries, const torch::Device& device);
 
 // softmax(q k^T / sqrt(dh) + bias) v: q [B, H, Tq, dh], k and v [B, H, Tk, dh] → [B, H, Tq, dh].
-// Without gradients on CPU float32 (decoding) it is the fused kernel of attention_kernel.h;
-// otherwise LibTorch's matmul → softmax → matmul (the reference the fused kernel is tested on).
+// Without gradients on CPU float32 (decoding) it is the fused kernel of attention_kernel.h; on
+// CUDA with LibTorch ≥ 2.0 at::scaled_dot_product_attention (flash / memory-efficient
+// kernels); otherwise LibTorch's matmul → softmax → matmul (the reference the fused kernel is
+// tested on).
 torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v, const torch::Tensor& bias);
 
@@ -84,6 +91,12 @@ class CrossAttentionImpl : public torch::nn::Module {
   torch::Tensor Attend(const torch::Tensor& x, const KeyValue& memory, const torch::Tensor& bias);
 
  private:
+  // The fused kv projection [B, E, H·2·dh] → k, v [B, H, E, dh].
+  KeyValue SplitKeyValue(const torch::Tensor& kv) const;
+  // Attention of the projected queries [B, T, H·dh] → [B, T, C].
+  torch::Tensor AttendProjected(const torch::Tensor& projected, const KeyValue& memory,
+                                const torch::Tensor& bias);
+
   int64_t heads_;  // this rank's
   ColumnParallelLinear q_{nullptr};
   ColumnParallelLinear kv_{nullptr};

@@ -101,4 +101,15 @@ Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int im
   return batch;
 }
 
+Batch ToDevice(const Batch& batch, const torch::Device& device, bool non_blocking) {
+  auto to = [&](const torch::Tensor& t) { return t.to(device, non_blocking); };
+  return Batch{to(batch.image), to(batch.image_mask), to(batch.prompt), to(batch.decoder_input),
+               to(batch.target)};
+}
+
+Batch Pinned(const Batch& batch) {
+  return Batch{batch.image.pin_memory(), batch.image_mask.pin_memory(), batch.prompt.pin_memory(),
+               batch.decoder_input.pin_memory(), batch.target.pin_memory()};
+}
+
 }  // namespace florenz::model

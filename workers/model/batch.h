@@ -29,6 +29,14 @@ struct Batch {
 Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int image_size,
               int patch_size);
 
+// `batch` on `device`: the tensors themselves where they already are there (no copy), else
+// copies. With non_blocking, copies from pinned host memory overlap the device's work.
+Batch ToDevice(const Batch& batch, const torch::Device& device, bool non_blocking = false);
+
+// `batch` in page-locked host memory, so that ToDevice(…, non_blocking = true) is
+// asynchronous. Needs a CUDA build of LibTorch (callers pin only for a CUDA device).
+Batch Pinned(const Batch& batch);
+
 // Features per image token: 3·p² for rendered images, data::SymbolicFeatureSize() otherwise.
 int64_t ImageFeatures(ImageMode mode, int patch_size);
 

@@ -196,6 +196,10 @@ torch::Tensor EncoderDecoderImpl::Positions(const torch::Tensor& positions) {
     position_table_ =
         torch::stack({angle.sin(), angle.cos()}, -1).view({rows, d_model_}).to(torch::kFloat32);
   }
+  // Computed on the CPU in float64 (the same table on every device), kept where it is used.
+  if (position_table_.device() != positions.device()) {
+    position_table_ = position_table_.to(positions.device());
+  }
   return torch::embedding(position_table_, positions);
 }
 
@@ -226,8 +230,8 @@ torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_inp
                                                 const torch::Tensor& memory_mask) {
   const int64_t t = decoder_input.size(1);
   torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
-                    Positions(torch::arange(t, torch::kInt64));               // [B, T, C]
-  torch::Tensor causal = AttentionBias(torch::Tensor(), t, /*causal=*/true);  // [1, 1, T, T]
+                    Positions(torch::arange(t, decoder_input.options()));  // [B, T, C]
+  torch::Tensor causal = CausalBias(t, decoder_input.device());                // [1, 1, T, T]
   torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
   for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
   return decoder_norm_(x);
@@ -249,7 +253,7 @@ DecoderCache EncoderDecoderImpl::StartDecoding(const torch::Tensor& memory,
 }
 
 torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache) {
-  const torch::Tensor position = torch::full({1}, cache->length, torch::kInt64);
+  const torch::Tensor position = torch::full({1}, cache->length, token_ids.options());
   torch::Tensor x = embedding_(token_ids.view({-1, 1})) * std::sqrt(static_cast<double>(d_model_)) +
                     Positions(position);  // [B, 1, C]
   for (size_t i = 0; i < decoder_.size(); ++i) {
@@ -259,6 +263,8 @@ torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, Dec
   // Generation chooses among the whole vocabulary: gather the slices [B, V/p] → [B, V].
   return GatherFromTpRegion(LocalLogits(decoder_norm_(x)).squeeze(1), tp_);
 }
+
+torch::Device EncoderDecoderImpl::device() const { return embedding_->weight.device(); }
 
 torch::Tensor EncoderDecoderImpl::LocalLogits(const torch::Tensor& hidden) {
   return lm_head_ ? lm_head_(hidden) : embedding_->Logits(hidden);
@@ -277,8 +283,10 @@ torch::Tensor EncoderDecoderImpl::SampleLoss(const Batch& batch) {
   // of the LM head's matrix product and of the log-softmax.
   const torch::Tensor target = batch.target.reshape({-1});                             // [B·T]
   const torch::Tensor rows = (target != data::Vocabulary::kPad).nonzero().squeeze(1);  // [N]
+  // In float32 whatever the matmuls ran in (bf16 autocast): the loss is reduced in fp32.
   const torch::Tensor logits =
-      LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows));  // [N, V/p]
+      LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows))
+          .to(torch::kFloat32);  // [N, V/p]
   const torch::Tensor real = VocabParallelCrossEntropy(logits, target.index_select(0, rows), tp_,
                                                        data::Vocabulary::kPad);  // [N]
   const torch::Tensor loss = torch::zeros({target.size(0)}, real.options())

@@ -79,6 +79,8 @@ class EncoderDecoderImpl : public torch::nn::Module {
   torch::Tensor DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache);
 
   const TensorParallel& tp() const { return tp_; }
+  // Where the parameters are (model->to(device) moves them all).
+  torch::Device device() const;
 
  private:
   // Final decoder states [B, T, C] (after the last LayerNorm) over `decoder_input`.

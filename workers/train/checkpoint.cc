@@ -37,12 +37,15 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
                                                  torch::nn::Module& model,
                                                  torch::optim::Optimizer& optimizer,
-                                                 const std::string& shard) {
+                                                 const std::string& shard,
+                                                 const torch::Device& device) {
   const auto file = dir / FileName(shard);
   if (!std::filesystem::exists(file)) return std::nullopt;
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(file.string());
+    // Onto the model's device: InputArchive::read would otherwise move a parameter to the
+    // device the checkpoint was written from (set_data).
+    archive.load_from(file.string(), device);
     model.load(archive);
     torch::serialize::InputArchive optimizer_archive;
     archive.read("florenz_optimizer", optimizer_archive);
@@ -50,7 +53,7 @@ std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& di
     torch::Tensor step, samples;
     archive.read("florenz_step", step);
     archive.read("florenz_samples", samples);
-    return CheckpointPosition{step.item<int64_t>(), samples.item<int64_t>()};
+    return CheckpointPosition{step.cpu().item<int64_t>(), samples.cpu().item<int64_t>()};
   } catch (const c10::Error& e) {
     throw IoError(file.string() + ": cannot read the checkpoint: " + e.what_without_backtrace());
   }

@@ -2,7 +2,8 @@
 // position, written atomically (tmp, fsync, rename) under OUT/checkpoints/<run_id>/. The data
 // needs no state (sample i is a pure function of the seed and i) and nothing in the model is
 // random, so a run restored from a checkpoint continues bit-identically at the same thread
-// count.
+// count on the same kind of device. Tensors are stored with their values only; loading maps
+// them onto the device asked for, so checkpoints do not depend on where they were written.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,11 +26,13 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard = "");
 
-// Restores the checkpoint in `dir` into `model` and `optimizer`; nullopt when there is none.
-// Throws IoError naming the file when it exists but cannot be read.
+// Restores the checkpoint in `dir` into `model` and `optimizer`, every tensor onto `device`
+// (the model's: a checkpoint written on a GPU resumes on a CPU and the other way round);
+// nullopt when there is none. Throws IoError naming the file when it exists but cannot be read.
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
                                                  torch::nn::Module& model,
                                                  torch::optim::Optimizer& optimizer,
-                                                 const std::string& shard = "");
+                                                 const std::string& shard = "",
+                                                 const torch::Device& device = torch::kCPU);
 
 }  // namespace florenz::train

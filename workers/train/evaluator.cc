@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "workers/train/precision.h"
+
 namespace florenz::train {
 namespace {
 
@@ -42,6 +44,7 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
       image_size_(run.data.image_size),
       patch_size_(run.model.patch_size),
       batch_size_(run.training.batch_size),
+      precision_(run.training.precision),
       samples_per_pair_(run.evaluation.samples_per_pair),
       metrics_(run.evaluation.metrics),
       generation_(run.evaluation, data, run.data.image, run.data.image_size, run.model.patch_size,
@@ -75,6 +78,8 @@ EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
+  const torch::Device device = model->device();
+  AutocastScope autocast(precision_, device);
   EvalTable result;
   for (size_t p = 0; p < sets_.size(); ++p) {
     double sum = 0, sum_excl_prefix = 0;
@@ -83,8 +88,11 @@ EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
       const size_t end = std::min(set.size(), start + batch_size_);
       const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
       const model::Batch batch = model::Collate(chunk, image_mode_, image_size_, patch_size_);
-      sum += model->SampleLoss(batch).sum().item<double>();
-      sum_excl_prefix += model->SampleLoss(WithoutPrefixTargets(batch, chunk)).sum().item<double>();
+      sum += model->SampleLoss(model::ToDevice(batch, device)).sum().item<double>();
+      sum_excl_prefix +=
+          model->SampleLoss(model::ToDevice(WithoutPrefixTargets(batch, chunk), device))
+              .sum()
+              .item<double>();
     }
     auto& row = result[data_.pairs()[p].name];
     row[kCrossEntropy] = sum / static_cast<double>(set.size());
@@ -99,6 +107,8 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
+  const torch::Device device = model->device();
+  AutocastScope autocast(precision_, device);
   std::map<std::string, double> result;
   for (const auto& [language, items] : disambiguation_) {
     int right = 0;
@@ -116,10 +126,10 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
       }
       // Both translations have the same number of tokens, so comparing the token-mean CE
       // compares the likelihoods.
-      const torch::Tensor a =
-          model->SampleLoss(model::Collate(correct, image_mode_, image_size_, patch_size_));
-      const torch::Tensor b =
-          model->SampleLoss(model::Collate(incorrect, image_mode_, image_size_, patch_size_));
+      const torch::Tensor a = model->SampleLoss(
+          model::ToDevice(model::Collate(correct, image_mode_, image_size_, patch_size_), device));
+      const torch::Tensor b = model->SampleLoss(model::ToDevice(
+          model::Collate(incorrect, image_mode_, image_size_, patch_size_), device));
       right += (a < b).sum().item<int>();
     }
     result[data_.languages()[language].name()] =
@@ -134,6 +144,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
   if (final && generation_.enabled()) {
     const bool was_training = model->is_training();
     model->eval();
+    AutocastScope autocast(precision_, model->device());
     for (size_t p = 0; p < sets_.size(); ++p) {
       for (const auto& [name, value] : generation_.Score(model, static_cast<int>(p), sets_[p])) {
         table[data_.pairs()[p].name][name] = value;

@@ -58,6 +58,7 @@ class Evaluator {
   int image_size_;
   int patch_size_;
   int batch_size_;
+  Precision precision_;  // autocast for the forward passes, as in training
   int samples_per_pair_;
   std::vector<EvalMetric> metrics_;
   // The evaluation sets, built once.

@@ -5,7 +5,14 @@
 
 namespace florenz::train {
 
-void GangContext::CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch) const {
+GangContext::GangContext(ProcessGroups* groups, torch::Device device)
+    : groups_(groups),
+      scalar_device_(groups && std::string(groups->gang().backend()) == "nccl"
+                         ? device
+                         : torch::Device(torch::kCPU)) {}
+
+void GangContext::CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch,
+                              int64_t micro) const {
   if (tp != tp_size() || dp != dp_size()) {
     throw RunError("run " + run_id + " needs tensor_parallel " + std::to_string(tp) +
                    " × data_parallel " + std::to_string(dp) + " = " + std::to_string(tp * dp) +
@@ -17,6 +24,14 @@ void GangContext::CheckLayout(const std::string& run_id, int tp, int dp, int64_t
     throw RunError("run " + run_id + ": batch_size " + std::to_string(batch) +
                    " is not divisible by data_parallel " + std::to_string(dp));
   }
+  if (micro > 0 && (batch / dp) % micro != 0) {
+    throw RunError("run " + run_id + ": micro_batch_size " + std::to_string(micro) +
+                   " does not divide the " + std::to_string(batch / dp) + " samples per rank");
+  }
+}
+
+void GangContext::SyncGradients(bool sync) {
+  if (buckets_) buckets_->set_sync(sync);
 }
 
 void GangContext::AttachGradients(const std::vector<torch::Tensor>& params,
@@ -38,14 +53,14 @@ void GangContext::FinishBackward() {
 
 double GangContext::MeanLoss(double local) const {
   if (dp_size() == 1) return local;
-  torch::Tensor value = torch::full({1}, local, torch::kFloat64);
+  torch::Tensor value = Scalar(torch::full({1}, local, torch::kFloat64));
   groups_->dp().AllReduce(value, ReduceOp::kAverage);
   return value.item<double>();
 }
 
 bool GangContext::Any(bool stop) const {
   if (size() == 1) return stop;
-  torch::Tensor flag = torch::full({1}, stop ? 1 : 0, torch::kInt32);
+  torch::Tensor flag = Scalar(torch::full({1}, stop ? 1 : 0, torch::kInt32));
   groups_->gang().AllReduce(flag, ReduceOp::kMax);
   return flag.item<int32_t>() != 0;
 }
@@ -63,8 +78,9 @@ void GangContext::AgreeOnResume(std::optional<int64_t> step) const {
   if (size() == 1) return;
   // min and max of the resumed step (−1: none) in one all-reduce: max of (s, −s).
   const int64_t s = step.value_or(-1);
-  torch::Tensor bounds = torch::tensor({s, -s}, torch::kInt64);
+  torch::Tensor bounds = Scalar(torch::tensor({s, -s}, torch::kInt64));
   groups_->gang().AllReduce(bounds, ReduceOp::kMax);
+  bounds = bounds.cpu();
   const int64_t highest = bounds[0].item<int64_t>(), lowest = -bounds[1].item<int64_t>();
   if (highest != lowest) {
     throw RunError("the gang's checkpoint shards disagree: resumed at step " +

@@ -20,8 +20,9 @@ namespace florenz::train {
 
 class GangContext {
  public:
-  // `groups` may be null (one process); it must outlive this object.
-  explicit GangContext(ProcessGroups* groups) : groups_(groups) {}
+  // `groups` may be null (one process); it must outlive this object. `device` is where the
+  // run's tensors live: the gang's NCCL communicators take their scalars there, MPI's on the CPU.
+  explicit GangContext(ProcessGroups* groups, torch::Device device = torch::kCPU);
 
   int size() const { return groups_ ? groups_->dims().size() : 1; }
   int tp_size() const { return groups_ ? groups_->dims().tp : 1; }
@@ -34,8 +35,9 @@ class GangContext {
   }
 
   // Throws RunError unless the run's tensor_parallel × data_parallel is this gang's layout and
-  // the batch splits evenly over dp.
-  void CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch) const;
+  // the batch splits evenly over dp and then into micro-batches of `micro` (0: one per rank).
+  void CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch,
+                   int64_t micro = 0) const;
   // This rank's share of a global batch: samples [offset, offset + count) of it.
   int64_t ShardOffset(int64_t batch) const { return dp_rank() * (batch / dp_size()); }
   int64_t ShardCount(int64_t batch) const { return batch / dp_size(); }
@@ -45,8 +47,14 @@ class GangContext {
                        const GradientBucketOptions& options = {});
   // Before backward: gradients reset to none.
   void ZeroGrad(const std::vector<torch::Tensor>& params);
+  // Gradient accumulation: false before the backward of a step's earlier micro-batches (no
+  // communication), true before the last one's (GradientBuckets::set_sync).
+  void SyncGradients(bool sync);
   // After backward: gradients averaged over dp.
   void FinishBackward();
+  // Data-parallel all-reduces of gradient buckets started so far (0 at dp = 1).
+  int64_t GradientAllReduces() const { return buckets_ ? buckets_->allreduces() : 0; }
+  int GradientBucketCount() const { return buckets_ ? buckets_->buckets() : 0; }
   // This rank's mean loss → the mean over the global batch (average over dp; shards are equal).
   double MeanLoss(double local) const;
   // True on every rank when `stop` is true on any rank of the gang (so all stop at one step).
@@ -61,7 +69,11 @@ class GangContext {
   void AgreeOnResume(std::optional<int64_t> step) const;
 
  private:
+  // A small tensor for the gang's scalar collectives, where its communicators want it.
+  torch::Tensor Scalar(torch::Tensor cpu) const { return cpu.to(scalar_device_); }
+
   ProcessGroups* groups_;
+  torch::Device scalar_device_;
   std::unique_ptr<GradientBuckets> buckets_;
 };
 

@@ -96,7 +96,8 @@ std::map<std::string, double> GenerationMetrics::Score(
     for (size_t start = 0; start < set.size(); start += batch_size_) {
       const size_t end = std::min(set.size(), start + batch_size_);
       const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
-      const model::Batch batch = model::Collate(chunk, image_mode_, image_size_, patch_size_);
+      const model::Batch batch = model::ToDevice(
+          model::Collate(chunk, image_mode_, image_size_, patch_size_), model->device());
       const std::vector<std::vector<int32_t>> prefixes =
           forced ? std::vector<std::vector<int32_t>>(chunk.size(), prefix)
                  : std::vector<std::vector<int32_t>>{};

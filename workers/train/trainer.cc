@@ -1,6 +1,7 @@
-// The training loop (see trainer.h). TrainRun reads top to bottom: set up, resume, then for
-// each step: batch, forward, backward, clip, step; log, evaluate and checkpoint on their
-// intervals; finally evaluate and commit.
+// The training loop (see trainer.h). TrainRun reads top to bottom: set up on the run's device,
+// resume, then for each step: its micro-batches from the input pipeline, forward (autocast in
+// bf16) and backward each, clip, step; log, evaluate and checkpoint on their intervals;
+// finally evaluate and commit.
 #include "workers/train/trainer.h"
 
 #include <chrono>
@@ -12,11 +13,14 @@
 #include "experiments/spec_writer.h"
 #include "parallel/grad_norm.h"
 #include "workers/model/encoder_decoder.h"
+#include "workers/train/batch_pipeline.h"
 #include "workers/train/checkpoint.h"
+#include "workers/train/device.h"
 #include "workers/train/evaluator.h"
 #include "workers/train/fault_injection.h"
 #include "workers/train/gang_context.h"
 #include "workers/train/lr_schedule.h"
+#include "workers/train/precision.h"
 #include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
 
@@ -25,7 +29,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-RunConfig MakeRunConfig(const RunSpec& run, int threads) {
+// Samples per forward/backward on one rank (training.micro_batch_size; 0 = the rank's share).
+int64_t MicroBatch(const RunSpec& run) {
+  const int64_t per_rank = run.spec.training.batch_size / std::max(1, run.dp);
+  const int64_t micro = run.spec.training.micro_batch_size;
+  return micro > 0 ? micro : per_rank;
+}
+
+RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& device) {
   const ModelSize& s = run.size();
   RunConfig config;
   config.run_id = run.id;
@@ -47,8 +58,19 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads) {
       {"tensor_parallel", static_cast<double>(run.tp)},
       {"data_parallel", static_cast<double>(run.dp)},
       {"threads", static_cast<double>(threads)},
+      {"micro_batch_size", static_cast<double>(MicroBatch(run))},
   };
-  config.strings = {{"size", s.name}, {"experiment", run.spec.experiment.name}};
+  const DeviceDescription d = DescribeDevice(device);
+  config.strings = {{"size", s.name},
+                    {"experiment", run.spec.experiment.name},
+                    {"device", d.device},
+                    {"precision", ToString(run.spec.training.precision)},
+                    {"torch_version", d.torch_version}};
+  if (device.is_cuda()) {
+    config.strings["gpu_name"] = d.gpu_name;
+    config.strings["cuda_version"] = d.cuda_version;
+    config.strings["nccl_version"] = d.nccl_version;
+  }
   return config;
 }
 
@@ -111,12 +133,13 @@ RunFileWriter ReopenRunFile(const ResultsDir& results, const RunSpec& run, const
 }
 
 std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t seed, int64_t first,
-                                    int count) {
+                                    int64_t count) {
   std::vector<data::Example> examples;
   examples.reserve(count);
-  for (int i = 0; i < count; ++i) examples.push_back(data.TrainExample(seed, first + i));
+  for (int64_t i = 0; i < count; ++i) examples.push_back(data.TrainExample(seed, first + i));
   return examples;
 }
+
 
 }  // namespace
 
@@ -126,13 +149,16 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   const TrainingOptions& t = spec.training;
   const int threads = ResolveThreadCount(context.threads);
   SetComputeThreads(threads);
-  GangContext gang(context.groups);
-  gang.CheckLayout(run.id, run.tp, run.dp, t.batch_size);
+  const torch::Device device(context.device.empty() ? std::string("cpu") : context.device);
+  GangContext gang(context.groups, device);
+  gang.CheckLayout(run.id, run.tp, run.dp, t.batch_size, t.micro_batch_size);
 
-  // The model (this rank's tensor-parallel shard), optimizer and schedule of this run.
+  // The model (this rank's tensor-parallel shard), built on the CPU so that its initial weights
+  // are the same bits on every device, then moved; optimizer and schedule of this run.
   model::EncoderDecoder model(run.size(), spec.model,
                               model::ImageFeatures(spec.data.image, spec.model.patch_size),
                               static_cast<uint64_t>(run.seed()), gang.tensor_parallel());
+  model->to(device);
   const std::vector<torch::Tensor> params = model->parameters();
   const ParameterSets clipped = ClassifyParameters(*model);
   gang.AttachGradients(params);
@@ -142,19 +168,23 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
                                             .weight_decay(t.optimizer.weight_decay));
   const int64_t batch = t.batch_size;
   const int64_t steps = std::max<int64_t>(1, run.samples() / batch);
+  // This rank's share of a step's batch, in `accumulation` micro-batches of `micro` samples.
+  const int64_t micro = MicroBatch(run);
+  const int64_t accumulation = gang.ShardCount(batch) / micro;
   const LrSchedule schedule(t, steps);
   const Evaluator evaluator(spec, data);
 
-  // Resume: the checkpoint restores model, optimizer and position; the old .partial gives
-  // the rows logged up to it.
+  // Resume: the checkpoint restores model, optimizer and position onto this rank's device;
+  // the old .partial gives the rows logged up to it.
   const ResultsDir& results = *context.results;
   const auto checkpoint_dir = results.CheckpointDir(run.id);
-  const auto resumed = LoadCheckpoint(checkpoint_dir, *model, optimizer, gang.CheckpointShard());
+  const auto resumed =
+      LoadCheckpoint(checkpoint_dir, *model, optimizer, gang.CheckpointShard(), device);
   gang.AgreeOnResume(resumed ? std::optional<int64_t>(resumed->step) : std::nullopt);
   const int64_t start_step = resumed ? resumed->step : 0;
   std::optional<RunFileWriter> writer;  // the gang leader's
   if (gang.leader()) {
-    writer.emplace(ReopenRunFile(results, run, MakeRunConfig(run, threads),
+    writer.emplace(ReopenRunFile(results, run, MakeRunConfig(run, threads, device),
                                  MakeLayout(data, evaluator), resumed ? start_step : -1));
   }
   auto flush = [&] {
@@ -194,20 +224,51 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     return table;
   };
 
+  // The input pipeline: this rank's data shard of each step's global batch, cut into its
+  // micro-batches, made ahead by context.data_threads background threads (in page-locked
+  // memory for a GPU, so the copies below overlap its work).
+  const bool pin = device.is_cuda();
+  BatchPipeline inputs(
+      [&](int64_t step) {
+        const int64_t first = step * batch + gang.ShardOffset(batch);
+        StepInputs micro_batches;
+        for (int64_t k = 0; k < accumulation; ++k) {
+          model::Batch b =
+              model::Collate(Examples(data, run.seed(), first + k * micro, micro), spec.data.image,
+                             spec.data.image_size, spec.model.patch_size);
+          micro_batches.push_back(pin ? model::Pinned(b) : std::move(b));
+        }
+        return micro_batches;
+      },
+      start_step, steps, context.data_threads);
+
   model->train();
   for (int64_t step = start_step; step < steps; ++step) {
-    const int64_t first = step * batch;
-    // This rank's data shard of the global batch.
-    const model::Batch inputs = model::Collate(
-        Examples(data, run.seed(), first + gang.ShardOffset(batch), gang.ShardCount(batch)),
-        spec.data.image, spec.data.image_size, spec.model.patch_size);
+    const StepInputs micro_batches = inputs.Next();
     const double lr = schedule.At(step);
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
+    // Forward and backward per micro-batch; gradients accumulate, and the data-parallel
+    // all-reduce starts only during the last backward (GangContext::SyncGradients).
     gang.ZeroGrad(params);
-    const torch::Tensor loss = model->SampleLoss(inputs).mean();
-    double loss_value = gang.MeanLoss(loss.item<double>());  // the global batch's mean
+    torch::Tensor step_loss;  // this rank's mean over its share of the batch
+    for (int64_t k = 0; k < accumulation; ++k) {
+      const model::Batch batch_k = model::ToDevice(micro_batches[k], device, /*non_blocking=*/pin);
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(t.precision, device);
+        loss = model->SampleLoss(batch_k).mean();
+      }
+      if (accumulation > 1) loss = loss / static_cast<double>(accumulation);
+      step_loss = k == 0 ? loss.detach() : step_loss + loss.detach();
+      gang.SyncGradients(k + 1 == accumulation);
+      loss.backward();
+    }
+    // Gradients averaged over dp first: the loss's all-reduce then never runs beside the
+    // buckets' (NCCL serves one communicator's collectives in one order on every rank).
+    gang.FinishBackward();
+    double loss_value = gang.MeanLoss(step_loss.item<double>());  // the global batch's mean
     const Fault fault = FaultAt(run.id, step + 1);
     if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
       if (fault.kind == FaultKind::kDiverge) loss_value = std::nan("");
@@ -218,8 +279,6 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
       reason << "diverged at step " << step + 1 << " (loss = " << loss_value << ")";
       throw RunError(reason.str());
     }
-    loss.backward();
-    gang.FinishBackward();  // gradients averaged over dp
     const double grad_norm =
         ClipGradNorm(clipped, t.grad_clip > 0 ? t.grad_clip : 1e30, gang.tensor_parallel());
     optimizer.step();
@@ -258,6 +317,9 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   outcome.final_metrics["evaluation_seconds"] = evaluation_seconds;
   outcome.final_metrics["training_seconds"] = seconds() - evaluation_seconds;
   outcome.evaluation_seconds = evaluation_seconds;
+  outcome.input_stall_seconds = inputs.stall_seconds();
+  outcome.gradient_allreduces = gang.GradientAllReduces();
+  outcome.gradient_buckets = gang.GradientBucketCount();
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   gang.Barrier();  // no rank still reads its checkpoint shard
@@ -268,7 +330,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
 std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
                                       const ResultsDir& results, const std::string& reason) {
   const Evaluator evaluator(run.spec, data);
-  RunFileWriter writer = ReopenRunFile(results, run, MakeRunConfig(run, ResolveThreadCount(0)),
+  RunFileWriter writer = ReopenRunFile(results, run,
+                                       MakeRunConfig(run, ResolveThreadCount(0), torch::kCPU),
                                        MakeLayout(data, evaluator), INT64_MAX);
   const auto file = writer.Finish(RunStatus::kFailed, reason, {});
   std::filesystem::remove_all(results.CheckpointDir(run.id));

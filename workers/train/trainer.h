@@ -40,6 +40,12 @@ struct RunContext {
   const ResultsDir* results = nullptr;
   // LibTorch intra-op threads (0 = the cores this process may use).
   int threads = 0;
+  // Where the run's tensors live: "cpu" or "cuda:<index>" (orchestrator/device_plan.h picks it).
+  // A gang on CUDA talks NCCL: its ProcessGroups must then be built with Backend::kNccl.
+  std::string device = "cpu";
+  // Background threads making the batches of the coming steps (batch_pipeline.h); 0 = made in
+  // the training thread.
+  int data_threads = 0;
   // Called on the gang leader (gang rank 0) every log interval.
   std::function<void(const TrainProgress&)> on_progress;
   // The gang of tp × dp ranks training this run (parallel/process_groups.h), not owned; null:
@@ -56,6 +62,11 @@ struct RunOutcome {
   std::map<std::string, double> final_metrics;
   double seconds = 0;             // wall-clock of this attempt, evaluation included
   double evaluation_seconds = 0;  // of which evaluation
+  double input_stall_seconds = 0;  // of which training waited for the input pipeline
+  // Data-parallel gradient all-reduces this rank started, and its buckets: one all-reduce per
+  // bucket and optimizer step, however many micro-batches a step has (0 and 0 at dp = 1).
+  int64_t gradient_allreduces = 0;
+  int gradient_buckets = 0;
   std::filesystem::path file;
 };
 

@@ -1,5 +1,5 @@
 // Training 20 steps at (tp, dp) ∈ {(1,1), (2,1), (1,2), (2,2)} under mpiexec -n 4 (and the
-// first three under -n 2): every layout's per-step losses equal the one-process run's within
+// first three under -n 2), and dp 2 with 4 micro-batches a step: every layout's per-step losses equal the one-process run's within
 // 1e-5 relative, and so does every parameter tensor at the end (L2-relative, each rank's shard
 // against the same slice of the one-process model). The full trainer runs: data shards, bucketed dp
 // gradient averaging, tensor-parallel layers, tp-aware clipping, checkpoint shards, the final
@@ -27,7 +27,7 @@ using Parameters = std::map<std::string, torch::Tensor>;
 
 constexpr int64_t kHeadDim = 4;  // d_model 16 / heads 4 in Grid()
 
-std::string Grid(int tp, int dp) {
+std::string Grid(int tp, int dp, int micro_batch = 0) {
   return "experiment: {name: layouts}\n"
          "data:\n"
          "  image: symbolic\n"
@@ -41,6 +41,9 @@ std::string Grid(int tp, int dp) {
          "training:\n"
          "  budgets: [320]\n"
          "  batch_size: 16\n"
+         "  micro_batch_size: " +
+         std::to_string(micro_batch) +
+         "\n"
          "  log_interval: 1\n"
          "  grad_clip: 0.5\n"
          "  optimizer: {learning_rate: 3.0e-3}\n"
@@ -65,12 +68,16 @@ int WorldSize() {
 
 struct Trained {
   std::vector<double> losses;  // per step, from the run file (gang leader only)
+  int64_t gradient_allreduces = 0;
+  int gradient_buckets = 0;
   Parameters parameters;       // this rank's shard
   std::map<std::string, double> final_metrics;
 };
 
-Trained Train(int tp, int dp, ProcessGroups* groups, const std::filesystem::path& out) {
-  const LoadedGrid grid = LoadGridFromString(Grid(tp, dp), "layouts.yaml", data::CheckDataSpec);
+Trained Train(int tp, int dp, ProcessGroups* groups, const std::filesystem::path& out,
+              int micro_batch = 0) {
+  const LoadedGrid grid =
+      LoadGridFromString(Grid(tp, dp, micro_batch), "layouts.yaml", data::CheckDataSpec);
   const data::DataGenerator data(grid.spec);
   if (!groups || groups->rank() == 0) std::filesystem::remove_all(out);
   if (groups) groups->gang().Barrier();
@@ -89,6 +96,8 @@ Trained Train(int tp, int dp, ProcessGroups* groups, const std::filesystem::path
   };
   const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
   trained.final_metrics = outcome.final_metrics;
+  trained.gradient_allreduces = outcome.gradient_allreduces;
+  trained.gradient_buckets = outcome.gradient_buckets;
   if (!groups || groups->rank() == 0) {
     trained.losses = RunFileReader::Open(outcome.file).ReadTrain().loss;
   }
@@ -137,17 +146,22 @@ class ParallelTrainingTest : public ::testing::Test {
     return std::filesystem::temp_directory_path() / "florenz_parallel_training" / name;
   }
 
-  // Trains at (tp, dp) on gangs of tp·dp consecutive world ranks and compares with the
-  // reference.
-  void ExpectLayoutMatchesOneProcess(int tp, int dp) {
+  // Trains at (tp, dp) on gangs of tp·dp consecutive world ranks, in micro-batches of
+  // `micro_batch` samples per rank (0: one per step), and compares with the reference.
+  void ExpectLayoutMatchesOneProcess(int tp, int dp, int micro_batch = 0) {
     const int gang_size = tp * dp;
     ASSERT_EQ(WorldSize() % gang_size, 0);
     const int gang = WorldRank() / gang_size;
     auto groups =
         ProcessGroups::Create(MpiComm::Borrow(MPI_COMM_WORLD).Split(gang, WorldRank()), tp, dp);
-    const std::string name =
-        "tp" + std::to_string(tp) + "dp" + std::to_string(dp) + "-gang" + std::to_string(gang);
-    const Trained trained = Train(tp, dp, groups.get(), Folder(name));
+    const std::string name = "tp" + std::to_string(tp) + "dp" + std::to_string(dp) + "mb" +
+                             std::to_string(micro_batch) + "-gang" + std::to_string(gang);
+    const Trained trained = Train(tp, dp, groups.get(), Folder(name), micro_batch);
+    if (dp > 1) {
+      // One all-reduce per bucket and step (20 steps), not per micro-batch.
+      EXPECT_GT(trained.gradient_buckets, 0);
+      EXPECT_EQ(trained.gradient_allreduces, 20 * trained.gradient_buckets) << name;
+    }
     if (groups->rank() == 0) {
       ASSERT_EQ(trained.losses.size(), 20u);
       ASSERT_EQ(reference_->losses.size(), 20u);
@@ -185,6 +199,12 @@ TEST_F(ParallelTrainingTest, TensorParallelTwoMatchesOneProcess) {
 
 TEST_F(ParallelTrainingTest, DataParallelTwoMatchesOneProcess) {
   ExpectLayoutMatchesOneProcess(1, 2);
+}
+
+// Gradient accumulation under dp 2: 8 samples per rank in 4 micro-batches of 2, the dp
+// all-reduce once per step, and still the one-process run's numbers.
+TEST_F(ParallelTrainingTest, DataParallelTwoWithFourMicroBatchesMatchesOneProcess) {
+  ExpectLayoutMatchesOneProcess(1, 2, /*micro_batch=*/2);
 }
 
 TEST_F(ParallelTrainingTest, TensorAndDataParallelTwoByTwoMatchOneProcess) {

@@ -1,0 +1,26 @@
+// Puts each training rank of `florenz run` on its device before any run starts: every rank
+// reports its node, the GPUs it sees and its CUDA_VISIBLE_DEVICES to rank 0, which plans
+// (device_plan.h) and sends each rank its device. The coordinator never opens a GPU.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "experiments/spec_enums.h"
+#include "orchestrator/mpi_session.h"
+
+namespace florenz {
+
+struct DeviceAssignment {
+  std::string device;  // this rank's: "cpu", "cuda:<index>"; "" on a coordinator that trains nothing
+  bool cuda = false;   // the job's training ranks use GPUs
+  std::string error;   // the same on every rank: why the job cannot start, or ""
+};
+
+// Collective over mpi.comm() when MPI is active. `visible_gpus` counts this process's GPUs
+// (train::VisibleGpus; a test passes a fake); it is not called where the answer cannot matter
+// (device cpu, the coordinator of a multi-rank job).
+DeviceAssignment AssignDevices(const MpiSession& mpi, DeviceKind kind,
+                               const std::function<int()>& visible_gpus);
+
+}  // namespace florenz
