@@ -6,16 +6,33 @@ find_package(MPI REQUIRED COMPONENTS C)
 # florenz uses MPI's C API only; keep Open MPI's deprecated C++ bindings out of C++ files.
 set_property(TARGET MPI::MPI_C APPEND PROPERTY
   INTERFACE_COMPILE_DEFINITIONS OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
+set(FLORENZ_HAVE_FITTING OFF)
 if(NOT FLORENZ_PARALLEL_ONLY)
   find_package(yaml-cpp REQUIRED)
   find_package(HDF5 REQUIRED COMPONENTS C)
-  find_package(Eigen3 3.3 REQUIRED NO_MODULE)
-  find_package(Ceres REQUIRED)
   find_package(CLI11 REQUIRED)
-  find_package(PkgConfig REQUIRED)
-  # PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export file,
-  # including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
-  pkg_check_modules(PLPLOT REQUIRED IMPORTED_TARGET plplot-c++)
+  # The fitting tool's own dependencies. A GPU node that only trains may lack them: with
+  # FLORENZ_WITH_FITTING=AUTO florenz then builds without fitting/ (`florenz fit` and `report`
+  # say so), and the results are fitted on any machine that has them.
+  if(NOT FLORENZ_WITH_FITTING STREQUAL "OFF")
+    find_package(Eigen3 3.3 QUIET NO_MODULE)
+    find_package(Ceres QUIET)
+    find_package(PkgConfig QUIET)
+    # PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export
+    # file, including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
+    if(PkgConfig_FOUND)
+      pkg_check_modules(PLPLOT QUIET IMPORTED_TARGET plplot-c++)
+    endif()
+    if(Eigen3_FOUND AND Ceres_FOUND AND PLPLOT_FOUND)
+      set(FLORENZ_HAVE_FITTING ON)
+    elseif(FLORENZ_WITH_FITTING STREQUAL "ON")
+      message(FATAL_ERROR "FLORENZ_WITH_FITTING=ON but Eigen3 (${Eigen3_FOUND}), Ceres "
+                          "(${Ceres_FOUND}) or PLplot (${PLPLOT_FOUND}) was not found")
+    else()
+      message(STATUS "florenz: fitting tool OFF (Eigen3 ${Eigen3_FOUND}, Ceres ${Ceres_FOUND}, "
+                     "PLplot ${PLPLOT_FOUND}): florenz fit and report are not built")
+    endif()
+  endif()
 endif()
 
 # LibTorch: Debian's 1.13 or an upstream 2.x (-DTorch_DIR=.../share/cmake/Torch).

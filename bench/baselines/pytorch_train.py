@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""PyTorch-eager baseline for bench/train_throughput_bench.cc.
+"""PyTorch baseline for bench/train_throughput_bench.cc.
 
 The same encoder-decoder as workers/model (pre-norm, fused per-head qkv, GELU MLP, tied LM head,
-sqrt(d)-scaled embeddings plus sinusoidal positions, token-mean cross-entropy per sample), fp32,
-the same batches (read from the raw files the C++ benchmark wrote), the same thread count.
-Prints one line: median_step_s=<s> peak_rss_kb=<kB>. Run with Debian's /usr/bin/python3
-(python3-torch 1.13, installed by `scripts/install-deps --bench`).
+sqrt(d)-scaled embeddings plus sinusoidal positions, token-mean cross-entropy per sample), the
+same batches (read from the raw files the C++ benchmark wrote), the same thread count, device
+and precision: on a GPU with --precision bf16, torch.autocast(bfloat16) around the forward pass
+(fp32 master weights, fp32 loss reduction), F.scaled_dot_product_attention where PyTorch has
+it, batches copied from pinned memory with non_blocking; --compile wraps the loss in
+torch.compile (PyTorch >= 2.0). Prints one line: median_step_s=<s> peak_rss_kb=<kB>. Run with
+Debian's /usr/bin/python3 (python3-torch 1.13, installed by `scripts/install-deps --bench`)
+on the CPU, or the GPU node's Python with a CUDA PyTorch.
 """
 import argparse
 import math
@@ -22,6 +26,9 @@ def main():
     p.add_argument("--dims", required=True, help="d,enc,dec,heads,ffn,vocab,features")
     p.add_argument("--steps", type=int, default=7)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--compile", action="store_true")
     a = p.parse_args()
     os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
     os.environ["OMP_NUM_THREADS"] = str(a.threads)
@@ -32,6 +39,13 @@ def main():
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    device = torch.device(a.device)
+    cuda = device.type == "cuda"
+    sdpa = cuda and hasattr(F, "scaled_dot_product_attention")
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize(device)
     d, enc, dec, heads, ffn, vocab, features = (int(x) for x in a.dims.split(","))
 
     def load(name, dtype, shape):
@@ -49,12 +63,18 @@ def main():
                 target=load(f"b{k}.target", np.int64, (b, t)),
             ))
 
+    if cuda:  # pinned, so the copies in the loop are asynchronous, as florenz's
+        batches = [{key: value.pin_memory() for key, value in b.items()} for b in batches]
+
     def sinusoid(positions):
-        inv = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+        inv = torch.exp(torch.arange(0, d, 2, dtype=torch.float64, device=positions.device) *
+                        (-math.log(10000.0) / d))
         angle = positions.to(torch.float64).unsqueeze(-1) * inv
         return torch.stack((angle.sin(), angle.cos()), -1).flatten(-2).to(torch.float32)
 
     def attend(q, k, v, bias):
+        if sdpa:
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
         scores = q @ k.transpose(-1, -2) / math.sqrt(q.size(-1)) + bias
         return scores.softmax(-1) @ v
 
@@ -129,34 +149,45 @@ def main():
             if batch["image"].size(1) > 0:
                 x = torch.cat((self.image(batch["image"]), x), 1)
             x = x + sinusoid(positions)
-            bias = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))[:, None, None, :]
+            bias = torch.zeros(mask.shape, device=mask.device).masked_fill(
+                ~mask, float("-inf"))[:, None, None, :]
             for layer in self.encoder:
                 x = layer(x, bias)
             memory = self.encoder_norm(x)
             t = batch["decoder_input"].size(1)
-            y = self.embedding(batch["decoder_input"]) * math.sqrt(d) + sinusoid(torch.arange(t))
-            causal = torch.full((t, t), float("-inf")).triu(1)
+            y = self.embedding(batch["decoder_input"]) * math.sqrt(d) + sinusoid(
+                torch.arange(t, device=mask.device))
+            causal = torch.full((t, t), float("-inf"), device=mask.device).triu(1)
             for layer in self.decoder:
                 y = layer(y, causal, memory, bias)
-            logits = self.decoder_norm(y) @ self.embedding.weight.t()
+            logits = (self.decoder_norm(y) @ self.embedding.weight.t()).float()  # fp32 loss
             loss = F.cross_entropy(logits.transpose(1, 2), batch["target"], ignore_index=0,
                                    reduction="none")
             tokens = (batch["target"] != 0).sum(1).clamp_min(1)
             return loss.sum(1) / tokens
 
-    model = Model()
+    model = Model().to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), eps=1e-8,
                                   weight_decay=0.01)
+    loss_of = model.sample_loss
+    warmup = 2
+    if a.compile:
+        loss_of = torch.compile(model.sample_loss, dynamic=True)
+        warmup = 6  # compilation, and recompilation for the other batch shapes
     times = []
-    for step in range(a.steps + 2):
+    for step in range(a.steps + warmup):
         batch = batches[step % len(batches)]
+        sync()
         start = time.perf_counter()
+        batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
         optimizer.zero_grad(set_to_none=True)  # as florenz's trainer: gradients reset, not zeroed
-        loss = model.sample_loss(batch).mean()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.precision == "bf16"):
+            loss = loss_of(batch).mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        if step >= 2:
+        sync()
+        if step >= warmup:
             times.append(time.perf_counter() - start)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"median_step_s={statistics.median(times):.6f} peak_rss_kb={rss}")

@@ -48,7 +48,7 @@ class StatusTest : public ::testing::Test {
     RunConfig config;
     config.run_id = id;
     config.spec_yaml = "{}";
-    config.strings = strings;
+    config.strings.assign(strings.begin(), strings.end());
     const RunSpec* run = Find(id);
     config.numbers = {{"samples", run ? static_cast<double>(run->samples()) : 1000.0},
                       {"batch_size", 64}};

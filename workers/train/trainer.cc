@@ -67,9 +67,9 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& de
                     {"precision", ToString(run.spec.training.precision)},
                     {"torch_version", d.torch_version}};
   if (device.is_cuda()) {
-    config.strings["gpu_name"] = d.gpu_name;
-    config.strings["cuda_version"] = d.cuda_version;
-    config.strings["nccl_version"] = d.nccl_version;
+    config.strings.push_back({"gpu_name", d.gpu_name});
+    config.strings.push_back({"cuda_version", d.cuda_version});
+    config.strings.push_back({"nccl_version", d.nccl_version});
   }
   return config;
 }
