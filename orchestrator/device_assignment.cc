@@ -54,18 +54,19 @@ Report Describe(bool trains, DeviceKind kind, const std::function<int()>& visibl
 
 }  // namespace
 
-DeviceAssignment AssignDevices(const MpiSession& mpi, DeviceKind kind,
+DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
                                const std::function<int()>& visible_gpus) {
   DeviceAssignment assignment;
-  if (!mpi.active()) {  // the embedded mode: this process trains
+  if (comm == MPI_COMM_NULL) {  // the embedded mode: this process trains
     const DevicePlan plan = PlanDevices(kind, {FromReport(Describe(true, kind, visible_gpus), 0)});
     assignment.device = plan.devices.front();
     assignment.cuda = plan.cuda;
     assignment.error = plan.error;
     return assignment;
   }
-  MPI_Comm comm = mpi.comm();
-  const int rank = mpi.rank(), size = mpi.size();
+  int rank = 0, size = 1;
+  MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  MPI_CHECK(MPI_Comm_size(comm, &size));
   // In a multi-rank job rank 0 coordinates and trains nothing.
   Report report = Describe(/*trains=*/size == 1 || rank != 0, kind, visible_gpus);
   // The node: the lowest world rank of this process's shared-memory domain.

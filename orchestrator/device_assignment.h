@@ -6,8 +6,9 @@
 #include <functional>
 #include <string>
 
+#include <mpi.h>
+
 #include "experiments/spec_enums.h"
-#include "orchestrator/mpi_session.h"
 
 namespace florenz {
 
@@ -17,10 +18,11 @@ struct DeviceAssignment {
   std::string error;   // the same on every rank: why the job cannot start, or ""
 };
 
-// Collective over mpi.comm() when MPI is active. `visible_gpus` counts this process's GPUs
-// (train::VisibleGpus; a test passes a fake); it is not called where the answer cannot matter
-// (device cpu, the coordinator of a multi-rank job).
-DeviceAssignment AssignDevices(const MpiSession& mpi, DeviceKind kind,
+// Collective over `comm` (the job's; MPI_COMM_NULL: the embedded mode, this process trains).
+// In a job of several ranks rank 0 coordinates and trains nothing. `visible_gpus` counts this
+// process's GPUs (train::VisibleGpus; tests pass a fake); it is not called where the answer
+// cannot matter (device cpu, the coordinator).
+DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
                                const std::function<int()>& visible_gpus);
 
 }  // namespace florenz

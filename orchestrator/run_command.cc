@@ -120,7 +120,7 @@ int RunRunCommand(const RunCommand& options) {
   // every rank with exit 2 (rank 0 says why).
   DeviceKind device_kind = grid.spec.execution.device;
   if (!options.device.empty()) FromString(options.device, &device_kind);
-  const DeviceAssignment devices = AssignDevices(mpi, device_kind, train::VisibleGpus);
+  const DeviceAssignment devices = AssignDevices(mpi.comm(), device_kind, train::VisibleGpus);
   if (!devices.error.empty()) {
     if (!coordinator) return kExitBadInput;
     throw ConfigError(SourceLocation{options.grid, 0, 0},

@@ -40,4 +40,12 @@ DeviceDescription DescribeDevice(const torch::Device& device) {
   return d;
 }
 
+void UseDeviceInThisThread(const torch::Device& device) {
+#ifdef FLORENZ_HAVE_NCCL
+  if (device.is_cuda()) cudaSetDevice(device.has_index() ? device.index() : 0);
+#else
+  (void)device;
+#endif
+}
+
 }  // namespace florenz::train

@@ -23,4 +23,9 @@ struct DeviceDescription {
 
 DeviceDescription DescribeDevice(const torch::Device& device);
 
+// Makes `device` the calling thread's current CUDA device (a no-op on the CPU), so that what
+// the thread does without naming a device — pinning host memory, CUDA's context — happens on
+// the rank's GPU, not on GPU 0 (the training thread and each input-pipeline thread call it).
+void UseDeviceInThisThread(const torch::Device& device);
+
 }  // namespace florenz::train

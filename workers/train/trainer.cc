@@ -150,6 +150,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   const int threads = ResolveThreadCount(context.threads);
   SetComputeThreads(threads);
   const torch::Device device(context.device.empty() ? std::string("cpu") : context.device);
+  UseDeviceInThisThread(device);
   GangContext gang(context.groups, device);
   gang.CheckLayout(run.id, run.tp, run.dp, t.batch_size, t.micro_batch_size);
 
@@ -230,6 +231,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   const bool pin = device.is_cuda();
   BatchPipeline inputs(
       [&](int64_t step) {
+        UseDeviceInThisThread(device);  // pinned memory belongs to the rank's GPU
         const int64_t first = step * batch + gang.ShardOffset(batch);
         StepInputs micro_batches;
         for (int64_t k = 0; k < accumulation; ++k) {
