@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -64,8 +65,11 @@ void SyncFile(const fs::path& file) { SyncPath(file, O_RDONLY); }
 void SyncDirectory(const fs::path& dir) { SyncPath(dir, O_RDONLY | O_DIRECTORY); }
 
 void WriteFileAtomically(const fs::path& file, const std::string& contents) {
+  // A name of this process's own: two processes writing the same file (two jobs adopting one
+  // results folder) never trip over each other's temporary file; the last rename wins.
+  static std::atomic<int> counter{0};
   fs::path tmp = file;
-  tmp += ".tmp";
+  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) ThrowErrno(tmp, "cannot create");
   size_t written = 0;
@@ -106,11 +110,21 @@ fs::path ResultsDir::RunFile(const std::string& run_id) const {
 fs::path ResultsDir::PartialFile(const std::string& run_id) const {
   return RunsDir() / (run_id + kPartialSuffix);
 }
+fs::path ResultsDir::LockFile(const std::string& run_id) const {
+  return root_ / "locks" / (run_id + ".lock");
+}
+fs::path ResultsDir::AsideFile(const std::string& run_id, const std::string& why) const {
+  for (int n = 1;; ++n) {
+    fs::path file = RunsDir() / (run_id + kFinishedSuffix + ("." + why + "-" + std::to_string(n)));
+    std::error_code error;
+    if (!fs::exists(file, error)) return file;
+  }
+}
 fs::path ResultsDir::ResultsH5() const { return root_ / "results.h5"; }
 fs::path ResultsDir::ResultsCsv() const { return root_ / "results.csv"; }
 
 void ResultsDir::Create() const {
-  for (const fs::path& dir : {RunsDir(), root_ / "checkpoints"}) {
+  for (const fs::path& dir : {RunsDir(), root_ / "checkpoints", root_ / "locks"}) {
     std::error_code error;
     fs::create_directories(dir, error);
     if (error) throw IoError(dir.string() + ": cannot create directory: " + error.message());

@@ -15,6 +15,7 @@ namespace florenz {
 //   OUT/runs/<run_id>.h5.partial   a run in progress (or killed): its latest snapshot
 //   OUT/runs/<run_id>.h5           a finished run (completed or failed): the rename committed it
 //   OUT/checkpoints/<run_id>/      model and optimizer state
+//   OUT/locks/<run_id>.lock        held (flock) by the process training the run (run_lock.h)
 //   OUT/results.h5, results.csv    written by CollectResults()
 // Paths are pure functions of the root; only Create(), WriteExperimentYaml() and the listing
 // touch the disk. All errors are IoError naming the path.
@@ -28,6 +29,10 @@ class ResultsDir {
   std::filesystem::path CheckpointDir(const std::string& run_id) const;
   std::filesystem::path RunFile(const std::string& run_id) const;      // runs/<id>.h5
   std::filesystem::path PartialFile(const std::string& run_id) const;  // runs/<id>.h5.partial
+  std::filesystem::path LockFile(const std::string& run_id) const;    // locks/<id>.lock
+  // Where a run file that is set aside goes (an unreadable one, a failed attempt being
+  // retried): runs/<id>.h5.<why>-<n>, the first n not taken. Listing ignores such files.
+  std::filesystem::path AsideFile(const std::string& run_id, const std::string& why) const;
   std::filesystem::path ResultsH5() const;
   std::filesystem::path ResultsCsv() const;
 

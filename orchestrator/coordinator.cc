@@ -13,6 +13,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "experiments/errors.h"
+#include "experiments/run_file_reader.h"
+#include "experiments/run_lock.h"
 #include "orchestrator/cluster_shape.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/run_cost.h"
@@ -28,10 +31,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 bool lost_ranks_in_last_job = false;
 
+// M:SS of an ETA; "-" for one that says nothing (not finite, or beyond a century: a budget
+// no run reaches at its rate), never a negative or overflowed number.
 std::string Clock2(double seconds) {
+  if (!std::isfinite(seconds) || seconds > 3.2e9) return "-";
   char buffer[32];
-  const int s = static_cast<int>(std::max(0.0, seconds) + 0.5);
-  std::snprintf(buffer, sizeof(buffer), "%d:%02d", s / 60, s % 60);
+  const auto s = static_cast<long long>(std::max(0.0, seconds) + 0.5);
+  std::snprintf(buffer, sizeof(buffer), "%lld:%02lld", s / 60, s % 60);
   return buffer;
 }
 
@@ -83,6 +89,15 @@ class Coordinator {
            job_.runs[run]->id;
   }
   void Submit();
+  // What an earlier command left for run `i`: false when the run is not to be trained (finished,
+  // failed, unreadable: reported), true when it is (its file set aside when asked to).
+  bool ShouldTrain(int i);
+  // Sets the run's committed file aside (--retry-failed, --retrain) under its lock; false when
+  // another process holds the lock.
+  bool SetAside(int i, const std::string& why);
+  // Under the run's lock: an unreadable .partial (or the previous attempt's) is set aside and
+  // the run restarts from step 0, so a damaged snapshot never blocks the grid.
+  void RepairPartial(int i);
   void Assign(const Placement& placement);
   void Handle(const Message& message);
   void CheckHeartbeats();
@@ -100,23 +115,109 @@ class Coordinator {
   std::map<int, double> last_heard_;      // running run → when its gang last spoke
   std::map<int, std::vector<int>> gang_;  // running run → its ranks
   std::map<int, Row> rows_;               // runs that reached an end
+  std::map<int, RunLock> locks_;          // runs this job trains: their one-writer locks
   std::set<int> lost_;                    // silent world ranks
-  int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0;
+  int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0, unreadable_ = 0, elsewhere_ = 0;
   bool stopping_ = false;
   double last_print_ = -1;
   bool line_open_ = false;
   int pause_ = 20;  // µs between polls when nothing arrived
 };
 
+bool Coordinator::SetAside(int i, const std::string& why) {
+  const std::string& id = job_.runs[i]->id;
+  std::string holder;
+  auto lock = RunLock::TryAcquire(*job_.results, id, &holder);
+  if (!lock) {
+    std::cout << Tag(i) << ": held by " << holder << ", skipped\n";
+    rows_[i] = {"elsewhere", holder};
+    ++elsewhere_;
+    return false;
+  }
+  const auto file = job_.results->RunFile(id);
+  if (!std::filesystem::exists(file)) return true;
+  const auto aside = job_.results->AsideFile(id, why);
+  std::error_code error;
+  std::filesystem::rename(file, aside, error);
+  if (error) throw IoError(file.string() + ": cannot move aside to " + aside.string() + ": " +
+                           error.message());
+  std::filesystem::remove_all(job_.results->CheckpointDir(id), error);
+  std::cout << Tag(i) << ": its file moved to " << aside.filename().string()
+            << "; trained again from step 0\n";
+  return true;
+}
+
+bool Coordinator::ShouldTrain(int i) {
+  const std::string& id = job_.runs[i]->id;
+  const bool retrain =
+      std::find(job_.retrain.begin(), job_.retrain.end(), id) != job_.retrain.end();
+  if (!job_.results->IsFinished(id)) return true;
+  if (retrain) return SetAside(i, "retrained");
+  const auto file = job_.results->RunFile(id);
+  RunStatus status = RunStatus::kUnfinished;
+  std::string reason;
+  try {
+    const RunFileReader reader = RunFileReader::Open(file);
+    status = reader.status();
+    reason = reader.reason();
+    reader.ReadTrain();  // a file cut short fails here rather than in `florenz collect`
+  } catch (const IoError& e) {
+    std::cout << Tag(i) << ": its file cannot be read (" << e.what()
+              << "); nothing of it is used. `--retrain " << id
+              << "` trains it again, moving the file aside (not deleting it)\n";
+    rows_[i] = {"unreadable", file.filename().string()};
+    ++unreadable_;
+    return false;
+  }
+  if (status == RunStatus::kFailed) {
+    if (job_.retry_failed) return SetAside(i, "failed");
+    std::cout << Tag(i) << ": failed earlier: " << reason
+              << " (--retry-failed trains it again)\n";
+    rows_[i] = {"failed", reason};
+    ++failed_;
+    return false;
+  }
+  std::cout << Tag(i) << ": finished earlier, skipped\n";
+  rows_[i] = {"skipped", ""};
+  return false;
+}
+
+void Coordinator::RepairPartial(int i) {
+  const std::string& id = job_.runs[i]->id;
+  const ResultsDir& results = *job_.results;
+  for (const auto& file : {results.PartialFile(id),
+                           results.CheckpointDir(id) / "previous-attempt.h5.partial"}) {
+    if (!std::filesystem::exists(file)) continue;
+    try {
+      RunFileReader::Open(file).ReadTrain();
+      for (const auto& pair : RunFileReader::Open(file).eval_pairs()) {
+        RunFileReader::Open(file).ReadEval(pair);
+      }
+    } catch (const IoError& e) {
+      const auto aside = results.AsideFile(id, "unreadable-partial");
+      std::error_code error;
+      std::filesystem::rename(file, aside, error);
+      if (error) {
+        throw IoError(file.string() + ": cannot move aside to " + aside.string() + ": " +
+                      error.message());
+      }
+      // Its rows before the checkpoint are gone: restart, so the run file holds a whole curve.
+      std::filesystem::remove_all(results.CheckpointDir(id), error);
+      std::filesystem::remove(results.PartialFile(id), error);
+      ClearLine();
+      std::cout << Tag(i) << ": " << file.filename().string() << " cannot be read (" << e.what()
+                << "); moved to " << aside.filename().string()
+                << ", the run restarts from step 0\n";
+      return;
+    }
+  }
+}
+
 void Coordinator::Submit() {
   for (size_t i = 0; i < job_.runs.size(); ++i) {
     const RunSpec& run = *job_.runs[i];
     index_[run.id] = static_cast<int>(i);
-    if (job_.results->IsFinished(run.id)) {
-      std::cout << Tag(i) << ": finished earlier, skipped\n";
-      rows_[i] = {"skipped", ""};
-      continue;
-    }
+    if (!ShouldTrain(static_cast<int>(i))) continue;
     try {
       scheduler_.Submit(PendingRun{run.id, run.tp, run.dp, EstimateRunFlops(run)});
     } catch (const std::invalid_argument& e) {  // a gang this job cannot hold
@@ -127,6 +228,25 @@ void Coordinator::Submit() {
 
 void Coordinator::Assign(const Placement& placement) {
   const int run = index_.at(placement.run_id);
+  // One writer per run: this job trains it only while it holds the run's lock (a retry keeps it).
+  if (!locks_.count(run)) {
+    std::string holder;
+    auto lock = RunLock::TryAcquire(*job_.results, placement.run_id, &holder);
+    if (!lock || job_.results->IsFinished(placement.run_id)) {
+      ClearLine();
+      const bool finished = lock.has_value();
+      std::cout << Tag(run) << ": "
+                << (finished ? "finished meanwhile by another process"
+                             : "trained by another florenz process (" + holder + ")")
+                << ", skipped\n";
+      rows_[run] = {finished ? "skipped" : "elsewhere", finished ? "" : holder};
+      if (!finished) ++elsewhere_;
+      scheduler_.OnFailed(placement.run_id);  // leaves this job's schedule
+      return;
+    }
+    locks_.emplace(run, std::move(*lock));
+    RepairPartial(run);
+  }
   gang_[run] = placement.ranks;
   last_heard_[run] = Now();
   if (embedded()) {  // this process is the one worker: train now, then handle the outcome
@@ -174,6 +294,7 @@ void Coordinator::Handle(const Message& message) {
       scheduler_.OnFinished(id, message.values[0]);
       rows_[run] = {"completed", metric};
       ++done_;
+      locks_.erase(run);
       break;
     }
     case MessageKind::kInterrupted:
@@ -183,6 +304,7 @@ void Coordinator::Handle(const Message& message) {
       rows_[run] = {"interrupted",
                     "step " + std::to_string(static_cast<int64_t>(message.values[0]))};
       ++interrupted_;
+      locks_.erase(run);
       break;
     case MessageKind::kFailed: {
       ClearLine();
@@ -229,9 +351,21 @@ void Coordinator::CheckHeartbeats() {
 }
 
 void Coordinator::RecordFailed(int run, const std::string& reason) {
+  // Only the holder of the run's lock writes its file.
+  if (!locks_.count(run)) {
+    std::string holder;
+    auto lock = RunLock::TryAcquire(*job_.results, job_.runs[run]->id, &holder);
+    if (!lock) {
+      rows_[run] = {"elsewhere", holder};
+      ++elsewhere_;
+      return;
+    }
+    locks_.emplace(run, std::move(*lock));
+  }
   train::CommitFailedRun(*job_.runs[run], *job_.data, *job_.results, reason);
   rows_[run] = {"failed", reason};
   ++failed_;
+  locks_.erase(run);
 }
 
 void Coordinator::ClearLine() {
@@ -306,18 +440,32 @@ int Coordinator::Finish() {
                 CpuSeconds(), Now(), scheduler_.shape().worker_count(), lost_.size());
   }
   lost_ranks_in_last_job = !lost_.empty();
+  if (elsewhere_ > 0) {
+    std::cout << "florenz run: " << elsewhere_
+              << " run(s) are held by another florenz process on this folder (florenz status "
+                 "shows which); that process trains them\n";
+  }
   if (stopping_ || interrupted_ > 0) {
     std::cout << "florenz run: stopped by signal " << train::StopSignal()
               << " after a checkpoint; the same command resumes (exit code " << kExitRequeue
               << ")\n";
     return kExitRequeue;
   }
+  if (unreadable_ > 0) {
+    std::cout << unreadable_ << " run file(s) cannot be read:";
+    for (const auto& [run, row] : rows_) {
+      if (row.status == "unreadable") std::cout << " " << job_.runs[run]->id;
+    }
+    std::cout << "\n(florenz run … --retrain ID[,ID…] trains them again, setting the files "
+                 "aside)\n";
+    return kExitFailure;
+  }
   if (failed_ > 0) {
     std::cout << failed_ << " run(s) failed:";
     for (const auto& [run, row] : rows_) {
       if (row.status == "failed") std::cout << " " << job_.runs[run]->id;
     }
-    std::cout << "\n";
+    std::cout << "\n(florenz run … --retry-failed trains them again)\n";
     return kExitRunsFailed;
   }
   return kExitOk;

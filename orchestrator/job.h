@@ -26,6 +26,11 @@ struct Job {
   // input-pipeline threads (orchestrator/device_assignment.h, workers/train/batch_pipeline.h).
   std::string device = "cpu";
   int data_threads = 0;
+  // Runs whose file says failed are trained again (their failed file set aside) instead of
+  // being reported as failed (`florenz run --retry-failed`).
+  bool retry_failed = false;
+  // Runs trained again from scratch whatever their file says, it set aside (`--retrain`).
+  std::vector<std::string> retrain;
   MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
   int rank = 0;                   // world rank
   // What a worker does with an Assign: ExecuteRun (below) unless replaced, e.g. by

@@ -89,13 +89,26 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
       "run",
       "Train every run of a grid into a results folder. Without mpirun the runs go one after "
       "another in this process. Finished runs are skipped: the same command again resumes. "
-      "Exit code 3 when some runs failed (after execution.retries); 4 when SIGTERM or SIGUSR2 "
-      "stopped it after a checkpoint (run it again to resume).");
+      "Exit code 3 when some runs failed (after execution.retries, or in an earlier command: "
+      "--retry-failed trains them again); 1 when a run file cannot be read (--retrain); 4 when "
+      "SIGTERM, SIGINT or SIGUSR2 stopped it after a checkpoint (run it again to resume). Runs "
+      "that another florenz process on the same folder trains are skipped.");
   command->add_option("grid", options->grid, "Grid YAML file")->required();
   command->add_option("--out", options->out, "Results folder (docs/results-format.md)")->required();
-  command->add_option("--only", options->only,
-                      "Train only these runs: one run id, or several separated by commas "
-                      "(id1,id2,...)");
+  command
+      ->add_option("--only", options->only,
+                   "Train only these runs: one run id, or several separated by commas "
+                   "(id1,id2,...)")
+      ->each([options](const std::string&) { options->only_given = true; });
+  command->add_flag("--retry-failed", options->retry_failed,
+                    "Train again the runs whose files say failed (each failed file is moved "
+                    "aside to runs/<id>.h5.failed-<n>); without it they are reported as failed "
+                    "and the command exits 3");
+  command
+      ->add_option("--retrain", options->retrain,
+                   "Train these runs again from step 0 (id1,id2,...), moving their files "
+                   "aside to runs/<id>.h5.retrained-<n>: for a run file that cannot be read")
+      ->each([options](const std::string&) { options->retrain_given = true; });
   command
       ->add_option("--device", options->device,
                    "Where training ranks run, overriding execution.device: auto (a GPU per "
@@ -109,6 +122,36 @@ CLI::App* AddRunCommand(CLI::App& app, RunCommand* options) {
                    "training ranks of its node under mpirun)")
       ->check(CLI::Range(0, 1024));
   return command;
+}
+
+// The run ids of a flag's comma-separated list (each once), every one checked against the
+// grid; `given` says the flag was on the command line (an empty list is then an error).
+static std::vector<std::string> RunIds(const LoadedGrid& grid, const std::string& list,
+                                       const std::string& flag, const std::string& grid_file,
+                                       bool given) {
+  std::vector<std::string> ids;
+  for (size_t start = 0; !list.empty() && start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string id = list.substr(start, comma - start);
+    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    start = comma + 1;
+  }
+  std::vector<std::string> missing = ids;
+  for (const auto& run : grid.runs) {
+    missing.erase(std::remove(missing.begin(), missing.end(), run.id), missing.end());
+  }
+  if (given && (ids.empty() || !missing.empty())) {
+    std::string names;
+    for (const auto& id : missing) names += (names.empty() ? "" : ", ") + id;
+    throw ConfigError(SourceLocation{grid_file, 0, 0},
+                      flag + " '" + list + "': " +
+                          (ids.empty() ? std::string("names no run id")
+                                       : (missing.size() == 1 ? "no such run in the grid: "
+                                                              : "no such runs in the grid: ") +
+                                             names) +
+                          " (florenz validate lists the ids)");
+  }
+  return ids;
 }
 
 int RunRunCommand(const RunCommand& options) {
@@ -131,30 +174,15 @@ int RunRunCommand(const RunCommand& options) {
   job.device = devices.device;
   job.grid = &grid;
   // --only id1,id2,...: the runs keep the grid's order; every id must name a run.
-  std::vector<std::string> only;
-  for (size_t start = 0; !options.only.empty() && start <= options.only.size();) {
-    const size_t comma = std::min(options.only.find(',', start), options.only.size());
-    const std::string id = options.only.substr(start, comma - start);
-    if (!id.empty() && std::find(only.begin(), only.end(), id) == only.end()) only.push_back(id);
-    start = comma + 1;
-  }
-  std::vector<std::string> missing = only;
+  const std::vector<std::string> only =
+      RunIds(grid, options.only, "--only", options.grid, options.only_given);
   for (const auto& run : grid.runs) {
-    const auto named = std::find(only.begin(), only.end(), run.id);
-    if (options.only.empty() || named != only.end()) job.runs.push_back(&run);
-    missing.erase(std::remove(missing.begin(), missing.end(), run.id), missing.end());
+    if (!options.only_given || std::find(only.begin(), only.end(), run.id) != only.end()) {
+      job.runs.push_back(&run);
+    }
   }
-  if (!options.only.empty() && (only.empty() || !missing.empty())) {
-    std::string names;
-    for (const auto& id : missing) names += (names.empty() ? "" : ", ") + id;
-    throw ConfigError(SourceLocation{options.grid, 0, 0},
-                      "--only " + options.only + ": " +
-                          (only.empty() ? std::string("names no run id")
-                                        : (missing.size() == 1 ? "no such run in the grid: "
-                                                               : "no such runs in the grid: ") +
-                                              names) +
-                          " (florenz validate lists the ids)");
-  }
+  job.retry_failed = options.retry_failed;
+  job.retrain = RunIds(grid, options.retrain, "--retrain", options.grid, options.retrain_given);
   if (job.runs.empty()) {
     throw ConfigError(SourceLocation{options.grid, 0, 0}, "the grid has no runs");
   }

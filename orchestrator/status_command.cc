@@ -18,6 +18,7 @@
 #include "experiments/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
+#include "experiments/run_lock.h"
 #include "experiments/run_file_reader.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/run_table.h"
@@ -119,8 +120,16 @@ RunStatusRow ReadRun(const ResultsDir& results, const ResultsDir::RunEntry& entr
       row.note = reader->reason();
       break;
     default: {
+      // A run's lock is held exactly while a live process trains it (run_lock.h); folders
+      // written before florenz took locks fall back on the file's age.
       const double stale = std::max(options.stale_after_seconds, 3 * longest_gap);
-      row.state = row.age_seconds > stale ? RunState::kInterrupted : RunState::kRunning;
+      std::error_code error;
+      if (fs::exists(results.LockFile(entry.run_id), error)) {
+        row.holder = RunLock::Holder(results, entry.run_id);
+        row.state = row.holder.empty() ? RunState::kInterrupted : RunState::kRunning;
+      } else {
+        row.state = row.age_seconds > stale ? RunState::kInterrupted : RunState::kRunning;
+      }
       if (row.state == RunState::kRunning && row.samples_per_second > 0 && row.budget >= 0 &&
           row.samples >= 0) {
         row.eta_seconds = std::max<double>(0, row.budget - row.samples) / row.samples_per_second;
@@ -131,7 +140,8 @@ RunStatusRow ReadRun(const ResultsDir& results, const ResultsDir::RunEntry& entr
 }
 
 std::string Clock(double seconds) {
-  if (!std::isfinite(seconds)) return "-";
+  // Beyond a century (a budget no run will reach at its rate) an ETA says nothing.
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > 3.2e9) return "-";
   char text[32];
   const auto s = static_cast<int64_t>(seconds + 0.5);
   if (s >= 3600) {
@@ -263,6 +273,8 @@ std::string StatusText(const StatusReport& report) {
   for (const RunStatusRow& r : report.rows) {
     any_outside |= !r.in_grid;
     if (!r.note.empty()) out << "\n" << r.id << " (" << ToString(r.state) << "): " << r.note;
+    if (!r.holder.empty()) out << "\n" << r.id << " (" << ToString(r.state) << "): trained by "
+                               << r.holder;
   }
   if (any_outside) out << "\n* not in the stored grid (a file left from an earlier grid)";
   out << "\n";

@@ -14,8 +14,9 @@ namespace florenz {
 enum class RunState {
   kFinished,     // runs/<id>.h5 with status completed
   kFailed,       // runs/<id>.h5 with status failed (after its retries); the reason is kept
-  kRunning,      // runs/<id>.h5.partial written recently (see StatusOptions)
-  kInterrupted,  // runs/<id>.h5.partial not written for longer: its writer died or was stopped
+  kRunning,      // runs/<id>.h5.partial whose lock a live process holds (without a lock file:
+                 // written recently, see StatusOptions)
+  kInterrupted,  // runs/<id>.h5.partial with its lock free: its writer died or was stopped
   kQueued,       // in the grid, no file yet
   kUnreadable,   // a run file that cannot be read (the note says why)
 };
@@ -41,6 +42,8 @@ struct RunStatusRow {
   double age_seconds = 0;         // seconds since the file was last written (NaN when queued)
   bool in_grid = true;            // false: a file of a run that the stored grid no longer has
   std::string note;               // why a run failed, or why its file cannot be read
+  std::string holder;             // the process holding the run's lock ("pid 42 on node3 since
+                                  // …"): it trains the run now; "" when none does
   std::string device;             // where it trains or trained: "cpu", "cuda:0 (NVIDIA H200)";
                                   // "" for files written before florenz recorded it
 };

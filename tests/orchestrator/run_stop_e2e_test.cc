@@ -140,5 +140,23 @@ TEST_F(RunStopE2eTest, SigtermAlsoStopsForRequeueAndIsNotAFailure) {
   EXPECT_TRUE(ResultsDir(out).ListRuns()[0].finished);
 }
 
+// Ctrl-C is a stop like SIGTERM (checkpoint, exit 4), not an abort; `florenz status` then reads
+// the stopped run as interrupted at once (its lock is free), not as running with an ETA.
+TEST_F(RunStopE2eTest, SigintCheckpointsLikeSigtermAndStatusSaysInterrupted) {
+  const fs::path out = root_ / "out";
+  const Result interrupted = RunAndSignal(out, SIGINT);
+  ASSERT_EQ(interrupted.code, 4) << interrupted.output;
+  EXPECT_THAT(interrupted.output, HasSubstr("stopped by SIGINT"));
+  ASSERT_EQ(ResultsDir(out).ListRuns().size(), 1u);
+  const std::string run_id = ResultsDir(out).ListRuns()[0].run_id;
+  EXPECT_TRUE(fs::exists(ResultsDir(out).CheckpointDir(run_id) / "checkpoint.pt"));
+  const Result status = Florenz("status " + out.string());
+  EXPECT_EQ(status.code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("0 running, 1 interrupted"));
+  const Result resumed = Florenz("run " + grid_.string() + " --out " + out.string());
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_TRUE(ResultsDir(out).ListRuns()[0].finished);
+}
+
 }  // namespace
 }  // namespace florenz

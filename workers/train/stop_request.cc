@@ -12,7 +12,15 @@ namespace {
 std::atomic<int> stop_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void OnStopSignal(int signal) { stop_signal.store(signal, std::memory_order_relaxed); }
+extern "C" void OnStopSignal(int signal) {
+  // Ctrl-C twice: the second one ends the process at once, as a terminal user expects.
+  if (signal == SIGINT && stop_signal.load(std::memory_order_relaxed) == SIGINT) {
+    ::signal(SIGINT, SIG_DFL);
+    ::raise(SIGINT);
+    return;
+  }
+  stop_signal.store(signal, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -23,6 +31,7 @@ void InstallStopHandlers() {
   action.sa_flags = SA_RESTART;  // interrupted reads and writes resume; the step loop polls
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGUSR2, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);  // Ctrl-C checkpoints like SIGTERM (twice: at once)
 }
 
 bool StopRequested() { return stop_signal.load(std::memory_order_relaxed) != 0; }
@@ -37,6 +46,7 @@ RunInterrupted::RunInterrupted(const std::string& run_id, int64_t step, int sign
     : std::runtime_error(run_id + ": stopped by " +
                          (signal == SIGUSR2   ? std::string("SIGUSR2")
                           : signal == SIGTERM ? std::string("SIGTERM")
+                          : signal == SIGINT  ? std::string("SIGINT")
                                               : "signal " + std::to_string(signal)) +
                          " after step " + std::to_string(step) + ", checkpointed"),
       step_(step),

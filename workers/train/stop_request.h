@@ -1,5 +1,6 @@
-// A graceful stop asked for by a signal: SIGTERM (scancel, a preempting scheduler) or SIGUSR2
-// (Slurm's warning before the time limit). The handler only sets a flag; the trainer checks it
+// A graceful stop asked for by a signal: SIGTERM (scancel, a preempting scheduler), SIGUSR2
+// (Slurm's warning before the time limit) or SIGINT (Ctrl-C; a second Ctrl-C ends the process
+// at once). The handler only sets a flag; the trainer checks it
 // once per step, checkpoints at that step and throws RunInterrupted, so the job can exit for
 // requeue and the same command resumes exactly where it stopped.
 #pragma once
@@ -10,14 +11,14 @@
 
 namespace florenz::train {
 
-// Installs the SIGTERM and SIGUSR2 handlers (idempotent). Without it, the signals keep their
+// Installs the SIGTERM, SIGUSR2 and SIGINT handlers (idempotent). Without it, the signals keep their
 // default action (the process ends without a checkpoint).
 void InstallStopHandlers();
 
 // True once one of the signals has arrived (or RequestStop was called).
 bool StopRequested();
 
-// The signal that asked for the stop (SIGTERM, SIGUSR2), 0 when none has.
+// The signal that asked for the stop (SIGTERM, SIGUSR2, SIGINT), 0 when none has.
 int StopSignal();
 
 // As if `signal` had arrived; for tests and for callers that stop for other reasons.
