@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <vector>
 
 #include "orchestrator/device_plan.h"
@@ -58,7 +59,9 @@ DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
                                const std::function<int()>& visible_gpus) {
   DeviceAssignment assignment;
   if (comm == MPI_COMM_NULL) {  // the embedded mode: this process trains
-    const DevicePlan plan = PlanDevices(kind, {FromReport(Describe(true, kind, visible_gpus), 0)});
+    Report report = Describe(true, kind, visible_gpus);
+    gethostname(report.node_name, sizeof(report.node_name) - 1);
+    const DevicePlan plan = PlanDevices(kind, {FromReport(report, 0)});
     assignment.device = plan.devices.front();
     assignment.cuda = plan.cuda;
     assignment.error = plan.error;
