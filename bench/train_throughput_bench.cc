@@ -357,6 +357,6 @@ int main(int argc, char** argv) {
       "step (--compile); %% mm = model FLOP/s / torch::mm peak (%s; on a GPU this is MFU); "
       "stall = share of step time waiting for the input pipeline (GPU only); log ovh = one "
       "append+flush per 10 steps (a run file of 1,000 rows)\n",
-      gpu ? "8192x8192 in the run's precision" : "512x512 float32");
+      gpu ? "8192x8192 in the run's precision" : "512x512 in the run's precision");
   return 0;
 }

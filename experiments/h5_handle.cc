@@ -54,7 +54,13 @@ void ThrowH5Error(const char* call, const char* source_file, int line) {
 
 void SilenceHdf5ErrorPrinting() {
   static std::once_flag once;
-  std::call_once(once, [] { H5_CHECK(H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr)); });
+  std::call_once(once, [] {
+    // No library clean-up at exit: after a failed write (a full disk) a file's close can fail
+    // and leave it open, and HDF5's own atexit close of it then crashed the process (SIGSEGV in
+    // H5F__close_cb). Every file florenz writes is closed (or given up) before exit anyway.
+    H5dont_atexit();
+    H5_CHECK(H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr));
+  });
 }
 
 // ---- H5Handle ---------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ class Coordinator {
   std::map<int, RunLock> locks_;          // runs this job trains: their one-writer locks
   std::set<int> lost_;                    // silent world ranks
   int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0, unreadable_ = 0, elsewhere_ = 0;
+  std::string storage_error_;  // the first write the results store could not make
   bool stopping_ = false;
   double last_print_ = -1;
   bool line_open_ = false;
@@ -306,6 +307,17 @@ void Coordinator::Handle(const Message& message) {
       ++interrupted_;
       locks_.erase(run);
       break;
+    case MessageKind::kStorageFailed:
+      ClearLine();
+      std::printf("%s: %s\n%s: not a failure of the run: it keeps its last checkpoint and "
+                  "resumes when the same command runs again; no new run starts\n",
+                  Tag(run).c_str(), message.text.c_str(), Tag(run).c_str());
+      scheduler_.OnFailed(id);
+      rows_[run] = {"stopped", "storage error"};
+      if (storage_error_.empty()) storage_error_ = message.text;
+      stopping_ = true;
+      locks_.erase(run);
+      break;
     case MessageKind::kFailed: {
       ClearLine();
       const int attempt = ++failures_[run];
@@ -444,6 +456,13 @@ int Coordinator::Finish() {
     std::cout << "florenz run: " << elsewhere_
               << " run(s) are held by another florenz process on this folder (florenz status "
                  "shows which); that process trains them\n";
+  }
+  if (!storage_error_.empty()) {
+    std::cout << "florenz run: stopped: " << storage_error_
+              << "\nNothing finished was lost; free the space (or fix the folder) and run the "
+                 "same command again to resume (exit code "
+              << kExitFailure << ")\n";
+    return kExitFailure;
   }
   if (stopping_ || interrupted_ > 0) {
     std::cout << "florenz run: stopped by signal " << train::StopSignal()

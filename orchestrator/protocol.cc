@@ -24,6 +24,8 @@ const char* ToString(MessageKind kind) {
       return "Interrupted";
     case MessageKind::kShutdown:
       return "Shutdown";
+    case MessageKind::kStorageFailed:
+      return "StorageFailed";
   }
   return "?";
 }

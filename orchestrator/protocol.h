@@ -7,6 +7,7 @@
 //   leader → coordinator   Progress{run, step, samples, loss, samples/s}   also the heartbeat
 //   leader → coordinator   Done{run, seconds, unseen CE} | Failed{run, reason}
 //                          | Interrupted{run, step}  (checkpointed after SIGTERM / SIGUSR2)
+//                          | StorageFailed{run, error}  (the store could not be written)
 //   coordinator → worker   Shutdown                     leave the worker loop
 #pragma once
 
@@ -25,6 +26,9 @@ enum class MessageKind : int {
   kFailed = 4,
   kInterrupted = 5,
   kShutdown = 6,
+  // The results folder or a checkpoint could not be written (a full disk, a vanished folder):
+  // not a verdict on the run, which keeps its last checkpoint; the job stops with exit 1.
+  kStorageFailed = 7,
 };
 const char* ToString(MessageKind kind);
 

@@ -46,6 +46,10 @@ Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int t
     result.kind = MessageKind::kDone;
     result.values = {outcome.seconds, outcome.evaluation_seconds,
                      unseen == outcome.final_metrics.end() ? std::nan("") : unseen->second};
+  } catch (const IoError& e) {
+    // The store failed, not the run: its last checkpoint and .partial stay for the rerun.
+    result.kind = MessageKind::kStorageFailed;
+    result.text = e.what();
   } catch (const train::RunInterrupted& e) {
     result.kind = MessageKind::kInterrupted;
     result.values = {static_cast<double>(e.step())};

@@ -1,6 +1,12 @@
 // Checkpoint files (see checkpoint.h).
 #include "workers/train/checkpoint.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "experiments/errors.h"
 #include "experiments/results_dir.h"
 
@@ -11,12 +17,56 @@ std::string FileName(const std::string& shard) { return "checkpoint" + shard + "
 
 }  // namespace
 
+namespace {
+
+// The checkpoint's bytes go to `fd` through LibTorch's writer callback. LibTorch must never see
+// a failed write: its zip writer would throw from its destructor and end the process (a full
+// disk once did: rc 134). So a failure is remembered, the rest of the bytes are dropped, and
+// the caller throws IoError with the OS error once LibTorch is done.
+class CheckpointSink {
+ public:
+  explicit CheckpointSink(int fd) : fd_(fd) {}
+  size_t Write(const void* data, size_t size) {
+    const char* bytes = static_cast<const char*>(data);
+    for (size_t done = 0; errno_ == 0 && done < size;) {
+      const ssize_t n = ::write(fd_, bytes + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        errno_ = errno;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return size;
+  }
+  int error() const { return errno_; }
+
+ private:
+  int fd_;
+  int errno_ = 0;
+};
+
+[[noreturn]] void Fail(const std::filesystem::path& tmp, int fd, const std::string& what,
+                       int error) {
+  if (fd >= 0) ::close(fd);
+  ::unlink(tmp.c_str());  // the previous checkpoint stays whole
+  throw IoError(tmp.string() + ": cannot write the checkpoint: " + what +
+                (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
+}
+
+}  // namespace
+
 void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard) {
-  std::filesystem::create_directories(dir);
+  std::error_code made;
+  std::filesystem::create_directories(dir, made);
+  if (made) throw IoError(dir.string() + ": cannot create the checkpoint folder: " + made.message());
   const auto file = dir / FileName(shard);
   const auto tmp = dir / (FileName(shard) + ".tmp");
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) Fail(tmp, -1, "cannot create", errno);
+  CheckpointSink sink(fd);
   try {
     torch::serialize::OutputArchive archive;
     model.save(archive);
@@ -25,12 +75,14 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
     archive.write("florenz_optimizer", optimizer_archive);
     archive.write("florenz_step", torch::tensor(position.step, torch::kInt64));
     archive.write("florenz_samples", torch::tensor(position.samples, torch::kInt64));
-    archive.save_to(tmp.string());
+    archive.save_to([&sink](const void* data, size_t size) { return sink.Write(data, size); });
   } catch (const c10::Error& e) {
-    throw IoError(tmp.string() + ": cannot write the checkpoint: " + e.what_without_backtrace());
+    Fail(tmp, fd, e.what_without_backtrace(), 0);
   }
-  SyncFile(tmp);
-  std::filesystem::rename(tmp, file);
+  if (sink.error() != 0) Fail(tmp, fd, "write failed", sink.error());
+  if (::fsync(fd) != 0) Fail(tmp, fd, "fsync failed", errno);
+  if (::close(fd) != 0) Fail(tmp, -1, "close failed", errno);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) Fail(tmp, -1, "cannot rename to " + file.string(), errno);
   SyncDirectory(dir);
 }
 

@@ -1,0 +1,120 @@
+// A full disk under the results folder (a real tmpfs, sized to fail at a checkpoint or at a
+// flush of the run file): `florenz run` stops cleanly with exit 1 and a message naming the path
+// and "No space left on device" — no crash, no temporary file left, the run not recorded as
+// failed, its last checkpoint whole — and once there is space again the same command finishes
+// the run with the final metrics of an undisturbed one. Needs root (mount); skips without it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "experiments/results_dir.h"
+#include "experiments/run_file_reader.h"
+#include "tests/orchestrator/e2e_util.h"
+
+namespace florenz {
+namespace {
+
+using e2e::Florenz;
+using e2e::Result;
+using e2e::WithoutTimes;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+std::string Grid(int checkpoint_interval) {
+  return "experiment: {name: full-disk}\n"
+         "data:\n"
+         "  image: symbolic\n"
+         "  max_caption_tokens: 24\n"
+         "  languages: [en, de, es]\n"
+         "  coverage:\n"
+         "    caption: {en: train, de: train, es: eval}\n"
+         "    translate: {de: train, es: train}\n"
+         "model:\n"
+         "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
+         "training:\n"
+         "  budgets: [6400]\n"
+         "  batch_size: 32\n"
+         "  log_interval: 5\n"
+         "evaluation: {interval: 1600, samples_per_pair: 16}\n"
+         "execution: {checkpoint_interval: " +
+         std::to_string(checkpoint_interval) + ", threads: 1}\n";
+}
+
+class FullDiskE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("florenz_full_disk_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    disk_ = root_ / "disk";
+    fs::create_directories(disk_);
+  }
+  void TearDown() override {
+    if (mounted_) umount(disk_.c_str());
+    fs::remove_all(root_);
+  }
+
+  // A tmpfs of `kilobytes` at disk_ (remounted at that size when already mounted).
+  bool Mount(int kilobytes) {
+    const std::string options = "size=" + std::to_string(kilobytes) + "k";
+    const unsigned long flags = mounted_ ? MS_REMOUNT : 0;
+    if (mount("tmpfs", disk_.c_str(), "tmpfs", flags, options.c_str()) != 0) return false;
+    mounted_ = true;
+    return true;
+  }
+
+  // Trains the grid into a full tmpfs of `kilobytes`, expects the clean stop naming
+  // `expected_path_part`, then frees space and finishes; compares with an undisturbed run.
+  void FailThenFinish(int checkpoint_interval, int kilobytes, const std::string& expected) {
+    if (geteuid() != 0 || !Mount(kilobytes)) GTEST_SKIP() << "needs root to mount a tmpfs";
+    const fs::path grid = root_ / "grid.yaml";
+    std::ofstream(grid) << Grid(checkpoint_interval);
+    const fs::path out = disk_ / "out";
+    const std::string command = "run " + grid.string() + " --out " + out.string();
+
+    const Result full = Florenz(command);
+    EXPECT_EQ(full.code, 1) << full.output;  // not 134 (abort) or 139 (SIGSEGV)
+    EXPECT_THAT(full.output, HasSubstr(expected));
+    EXPECT_THAT(full.output, HasSubstr("No space left on device"));
+    EXPECT_THAT(full.output, HasSubstr("not a failure of the run"));
+    ResultsDir results(out);
+    ASSERT_EQ(results.ListRuns().size(), 1u);
+    EXPECT_FALSE(results.ListRuns()[0].finished) << "a full disk is no verdict on the run";
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+      EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+    }
+
+    ASSERT_TRUE(Mount(64 * 1024));  // space again
+    const Result resumed = Florenz(command);
+    ASSERT_EQ(resumed.code, 0) << resumed.output;
+    const Result straight = Florenz("run " + grid.string() + " --out " + (root_ / "ref").string());
+    ASSERT_EQ(straight.code, 0) << straight.output;
+    const RunFileReader a = RunFileReader::Open(ResultsDir(root_ / "ref").ListRuns().at(0).file);
+    const RunFileReader b = RunFileReader::Open(results.ListRuns().at(0).file);
+    EXPECT_EQ(b.status(), RunStatus::kCompleted);
+    EXPECT_EQ(WithoutTimes(a.final_metrics()), WithoutTimes(b.final_metrics()));
+    EXPECT_EQ(a.ReadTrain().loss, b.ReadTrain().loss);
+  }
+
+  fs::path root_, disk_;
+  bool mounted_ = false;
+};
+
+// The run file fits, the first checkpoint (≈ 260 kB) does not.
+TEST_F(FullDiskE2eTest, ACheckpointOnAFullDiskStopsCleanlyAndResumes) {
+  FailThenFinish(/*checkpoint_interval=*/640, /*kilobytes=*/400, "checkpoint.pt.tmp: cannot write");
+}
+
+// No checkpoints; a flush of the growing run file is what fills the disk.
+TEST_F(FullDiskE2eTest, AFlushOnAFullDiskStopsCleanlyAndResumes) {
+  FailThenFinish(/*checkpoint_interval=*/0, /*kilobytes=*/60, ".h5.partial.tmp");
+}
+
+}  // namespace
+}  // namespace florenz
