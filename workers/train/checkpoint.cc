@@ -13,7 +13,9 @@
 namespace florenz::train {
 namespace {
 
-std::string FileName(const std::string& shard) { return "checkpoint" + shard + ".pt"; }
+std::string FileName(const std::string& shard, Generation which = Generation::kNewest) {
+  return "checkpoint" + shard + (which == Generation::kPrevious ? ".previous.pt" : ".pt");
+}
 
 }  // namespace
 
@@ -82,8 +84,52 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
   if (sink.error() != 0) Fail(tmp, fd, "write failed", sink.error());
   if (::fsync(fd) != 0) Fail(tmp, fd, "fsync failed", errno);
   if (::close(fd) != 0) Fail(tmp, -1, "close failed", errno);
-  if (::rename(tmp.c_str(), file.c_str()) != 0) Fail(tmp, -1, "cannot rename to " + file.string(), errno);
+  // The newest becomes the previous generation, then the new file the newest. A kill between
+  // the two renames leaves the previous generation (and a complete .tmp) to resume from.
+  const auto previous = dir / FileName(shard, Generation::kPrevious);
+  if (std::filesystem::exists(file) && ::rename(file.c_str(), previous.c_str()) != 0) {
+    Fail(tmp, -1, "cannot rename " + file.string() + " to " + previous.string(), errno);
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    Fail(tmp, -1, "cannot rename to " + file.string(), errno);
+  }
   SyncDirectory(dir);
+}
+
+std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
+                                             const std::string& shard, Generation which,
+                                             const torch::Device& device, std::string* problem) {
+  const auto file = dir / FileName(shard, which);
+  if (!std::filesystem::exists(file)) return std::nullopt;
+  try {
+    CheckpointFile checkpoint;
+    checkpoint.file = file;
+    checkpoint.archive = std::make_shared<torch::serialize::InputArchive>();
+    // Onto the model's device: InputArchive::read would otherwise move a parameter to the
+    // device the checkpoint was written from (set_data).
+    checkpoint.archive->load_from(file.string(), device);
+    torch::Tensor step, samples;
+    checkpoint.archive->read("florenz_step", step);
+    checkpoint.archive->read("florenz_samples", samples);
+    checkpoint.position = {step.cpu().item<int64_t>(), samples.cpu().item<int64_t>()};
+    return checkpoint;
+  } catch (const c10::Error& e) {
+    if (problem) *problem = file.string() + ": cannot read the checkpoint: " + e.what_without_backtrace();
+    return std::nullopt;
+  }
+}
+
+void RestoreCheckpoint(const CheckpointFile& checkpoint, torch::nn::Module& model,
+                       torch::optim::Optimizer& optimizer) {
+  try {
+    model.load(*checkpoint.archive);
+    torch::serialize::InputArchive optimizer_archive;
+    checkpoint.archive->read("florenz_optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+  } catch (const c10::Error& e) {
+    throw IoError(checkpoint.file.string() +
+                  ": cannot restore the checkpoint: " + e.what_without_backtrace());
+  }
 }
 
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
@@ -91,24 +137,12 @@ std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& di
                                                  torch::optim::Optimizer& optimizer,
                                                  const std::string& shard,
                                                  const torch::Device& device) {
-  const auto file = dir / FileName(shard);
-  if (!std::filesystem::exists(file)) return std::nullopt;
-  try {
-    torch::serialize::InputArchive archive;
-    // Onto the model's device: InputArchive::read would otherwise move a parameter to the
-    // device the checkpoint was written from (set_data).
-    archive.load_from(file.string(), device);
-    model.load(archive);
-    torch::serialize::InputArchive optimizer_archive;
-    archive.read("florenz_optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
-    torch::Tensor step, samples;
-    archive.read("florenz_step", step);
-    archive.read("florenz_samples", samples);
-    return CheckpointPosition{step.cpu().item<int64_t>(), samples.cpu().item<int64_t>()};
-  } catch (const c10::Error& e) {
-    throw IoError(file.string() + ": cannot read the checkpoint: " + e.what_without_backtrace());
-  }
+  std::string problem;
+  auto checkpoint = ReadCheckpoint(dir, shard, Generation::kNewest, device, &problem);
+  if (!checkpoint) checkpoint = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
+  if (!checkpoint) return std::nullopt;
+  RestoreCheckpoint(*checkpoint, model, optimizer);
+  return checkpoint->position;
 }
 
 }  // namespace florenz::train

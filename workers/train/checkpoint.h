@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,15 +21,43 @@ struct CheckpointPosition {
   int64_t samples = 0;  // samples seen
 };
 
-// Writes checkpoint<shard>.pt in `dir` (created), replacing the previous one only when
-// complete. `shard` names a tensor-parallel rank's file ("-tp1of2"); "" for a whole model.
+// Writes checkpoint<shard>.pt in `dir` (created) once it is complete, the one it replaces kept
+// as checkpoint<shard>.previous.pt. `shard` names a tensor-parallel rank's file ("-tp1of2");
+// "" for a whole model. Throws IoError (path and OS error) when the disk refuses; the
+// generations already there stay whole.
 void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard = "");
 
-// Restores the checkpoint in `dir` into `model` and `optimizer`, every tensor onto `device`
-// (the model's: a checkpoint written on a GPU resumes on a CPU and the other way round);
-// nullopt when there is none. Throws IoError naming the file when it exists but cannot be read.
+// Two generations are kept per file: checkpoint<shard>.pt (the newest) and
+// checkpoint<shard>.previous.pt (the one before), so that a save cut short, a newest file
+// that cannot be read, or tp shards of which only some reached the newest step still leave a
+// complete checkpoint to resume from.
+enum class Generation { kNewest, kPrevious };
+
+// A generation read from disk (its tensors already on the device asked for) but not yet
+// restored into a model.
+struct CheckpointFile {
+  std::filesystem::path file;
+  CheckpointPosition position;
+  std::shared_ptr<torch::serialize::InputArchive> archive;
+};
+
+// Reads generation `which` of `dir`'s checkpoint for `shard` onto `device` (the model's: a
+// checkpoint written on a GPU resumes on a CPU and the other way round). nullopt when the file
+// does not exist, or when it cannot be read — then `problem` says why (file and error).
+std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
+                                             const std::string& shard, Generation which,
+                                             const torch::Device& device, std::string* problem);
+
+// Restores `checkpoint` into `model` and `optimizer`. Throws IoError naming the file when its
+// contents do not fit them.
+void RestoreCheckpoint(const CheckpointFile& checkpoint, torch::nn::Module& model,
+                       torch::optim::Optimizer& optimizer);
+
+// The newest readable generation restored into `model` and `optimizer` (the previous one when
+// the newest is missing or unreadable); nullopt when there is none. For a process alone; a gang
+// agrees on a generation first (trainer.cc).
 std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
                                                  torch::nn::Module& model,
                                                  torch::optim::Optimizer& optimizer,

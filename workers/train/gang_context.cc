@@ -74,19 +74,11 @@ std::string GangContext::CheckpointShard() const {
   return "-tp" + std::to_string(groups_->tp_rank()) + "of" + std::to_string(tp_size());
 }
 
-void GangContext::AgreeOnResume(std::optional<int64_t> step) const {
-  if (size() == 1) return;
-  // min and max of the resumed step (−1: none) in one all-reduce: max of (s, −s).
-  const int64_t s = step.value_or(-1);
-  torch::Tensor bounds = Scalar(torch::tensor({s, -s}, torch::kInt64));
-  groups_->gang().AllReduce(bounds, ReduceOp::kMax);
-  bounds = bounds.cpu();
-  const int64_t highest = bounds[0].item<int64_t>(), lowest = -bounds[1].item<int64_t>();
-  if (highest != lowest) {
-    throw RunError("the gang's checkpoint shards disagree: resumed at step " +
-                   std::to_string(lowest) + " on one rank and " + std::to_string(highest) +
-                   " on another (a kill while the shards were being written)");
-  }
+std::vector<int64_t> GangContext::AllGather(const std::vector<int64_t>& values) const {
+  if (size() == 1) return values;
+  const torch::Tensor mine = Scalar(torch::tensor(values, torch::kInt64));
+  const torch::Tensor all = groups_->gang().AllGather(mine, 0).cpu();  // [size · n]
+  return std::vector<int64_t>(all.data_ptr<int64_t>(), all.data_ptr<int64_t>() + all.numel());
 }
 
 }  // namespace florenz::train

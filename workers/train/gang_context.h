@@ -65,8 +65,9 @@ class GangContext {
   std::string CheckpointShard() const;
   // Dp rank 0 of each tp rank saves its shard.
   bool SavesCheckpoint() const { return dp_rank() == 0; }
-  // Throws RunError unless every rank resumed from the same step (or none resumed).
-  void AgreeOnResume(std::optional<int64_t> step) const;
+  // Every rank's `values` (the same count on each), rank after rank: values of rank r at
+  // [r · n, (r + 1) · n). Just `values` for a gang of one.
+  std::vector<int64_t> AllGather(const std::vector<int64_t>& values) const;
 
  private:
   // A small tensor for the gang's scalar collectives, where its communicators want it.

@@ -4,7 +4,9 @@
 // finally evaluate and commit.
 #include "workers/train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <cmath>
 #include <sstream>
 
@@ -141,6 +143,69 @@ std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t see
 }
 
 
+// The checkpoint generation every rank of the gang has (checkpoint.h), restored into `model`
+// and `optimizer`; nullopt when there is none (the run starts at step 0). The common case, every
+// rank's newest file at one step, reads one file; after a kill while shards were written, or
+// with a newest file that cannot be read, the ranks fall back together to the newest step all of
+// them hold, and the leader says so.
+std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::path& dir,
+                                                       const GangContext& gang,
+                                                       const torch::Device& device,
+                                                       torch::nn::Module& model,
+                                                       torch::optim::Optimizer& optimizer) {
+  const std::string shard = gang.CheckpointShard();
+  std::string problem;
+  std::optional<CheckpointFile> newest =
+      ReadCheckpoint(dir, shard, Generation::kNewest, device, &problem);
+  std::optional<CheckpointFile> previous;
+  bool read_previous = false;
+  auto read_previous_once = [&] {
+    if (!read_previous) previous = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
+    read_previous = true;
+  };
+  if (!newest) read_previous_once();
+  auto step = [](const std::optional<CheckpointFile>& c) { return c ? c->position.step : -1; };
+  const int64_t mine = newest ? step(newest) : step(previous);
+  const std::vector<int64_t> best = gang.AllGather({mine});
+  const bool agree = std::all_of(best.begin(), best.end(), [&](int64_t s) { return s == best[0]; });
+  std::optional<CheckpointFile> chosen = newest ? newest : previous;
+  if (!agree) {  // the same answer on every rank: all take this branch or none
+    // Every rank offers both generations; the newest step all of them have wins.
+    read_previous_once();
+    const std::vector<int64_t> offers = gang.AllGather({step(newest), step(previous)});
+    int64_t target = -1;
+    for (int64_t candidate : offers) {
+      if (candidate <= target) continue;
+      bool everyone = true;
+      for (int r = 0; r < gang.size() && everyone; ++r) {
+        everyone = offers[2 * r] == candidate || offers[2 * r + 1] == candidate;
+      }
+      if (everyone) target = candidate;
+    }
+    chosen = step(newest) == target && target >= 0     ? newest
+             : step(previous) == target && target >= 0 ? previous
+                                                       : std::nullopt;
+    if (gang.leader()) {
+      std::cerr << "checkpoints of " << dir.filename().string() << " disagree or cannot be read ("
+                << (problem.empty() ? "a kill while the tp shards were written" : problem)
+                << "): "
+                << (chosen ? "resuming from step " + std::to_string(target) +
+                                 ", the newest every shard has"
+                           : std::string("no step every shard has; the run restarts from step 0"))
+                << "\n";
+    }
+  } else if (!problem.empty() && gang.leader()) {
+    std::cerr << problem << "; "
+              << (chosen ? "resuming from the previous checkpoint, step " +
+                               std::to_string(step(chosen))
+                         : std::string("the run restarts from step 0"))
+              << "\n";
+  }
+  if (!chosen) return std::nullopt;
+  RestoreCheckpoint(*chosen, model, optimizer);
+  return chosen->position;
+}
+
 }  // namespace
 
 RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
@@ -179,9 +244,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   // the old .partial gives the rows logged up to it.
   const ResultsDir& results = *context.results;
   const auto checkpoint_dir = results.CheckpointDir(run.id);
-  const auto resumed =
-      LoadCheckpoint(checkpoint_dir, *model, optimizer, gang.CheckpointShard(), device);
-  gang.AgreeOnResume(resumed ? std::optional<int64_t>(resumed->step) : std::nullopt);
+  const auto resumed = ResumeFromCheckpoint(checkpoint_dir, gang, device, *model, optimizer);
   const int64_t start_step = resumed ? resumed->step : 0;
   std::optional<RunFileWriter> writer;  // the gang leader's
   if (gang.leader()) {

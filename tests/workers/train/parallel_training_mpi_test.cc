@@ -9,6 +9,7 @@
 #include <mpi.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -205,6 +206,55 @@ TEST_F(ParallelTrainingTest, DataParallelTwoMatchesOneProcess) {
 // all-reduce once per step, and still the one-process run's numbers.
 TEST_F(ParallelTrainingTest, DataParallelTwoWithFourMicroBatchesMatchesOneProcess) {
   ExpectLayoutMatchesOneProcess(1, 2, /*micro_batch=*/2);
+}
+
+// A kill while the tp shards of a checkpoint were written: rank 1 never got its newest shard
+// (step 15) while rank 0 did. The gang falls back together to step 10, the newest step every
+// shard has, instead of failing the run, and still ends with the one-process numbers.
+TEST_F(ParallelTrainingTest, AnIncompleteShardSetFallsBackToTheLastCompleteGeneration) {
+  const int tp = 2;
+  const int gang = WorldRank() / tp;
+  auto groups =
+      ProcessGroups::Create(MpiComm::Borrow(MPI_COMM_WORLD).Split(gang, WorldRank()), tp, 1);
+  std::string text = Grid(tp, 1);
+  text.replace(text.find("checkpoint_interval: 160"), 24, "checkpoint_interval: 80");
+  const LoadedGrid grid = LoadGridFromString(text, "layouts.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  const auto out = Folder("shards-gang" + std::to_string(gang));
+  if (groups->rank() == 0) std::filesystem::remove_all(out);
+  groups->gang().Barrier();
+  ResultsDir results(out);
+  if (groups->rank() == 0) results.Create();
+  groups->gang().Barrier();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  context.groups = groups.get();
+  // Checkpoints at steps 5, 10 and 15; every rank throws at step 17.
+  setenv("FLORENZ_FAULT", "tiny-320:throw@17", 1);
+  EXPECT_ANY_THROW(TrainRun(grid.runs[0], data, context));
+  unsetenv("FLORENZ_FAULT");
+  const auto dir = results.CheckpointDir(grid.runs[0].id);
+  groups->gang().Barrier();
+  if (groups->rank() == 1) {
+    ASSERT_TRUE(std::filesystem::exists(dir / "checkpoint-tp1of2.previous.pt"));
+    std::filesystem::remove(dir / "checkpoint-tp1of2.pt");
+  }
+  groups->gang().Barrier();
+  const RunOutcome resumed = TrainRun(grid.runs[0], data, context);
+  EXPECT_EQ(resumed.status, RunStatus::kCompleted);
+  for (const char* metric : {"unseen_caption", "seen_caption", "seen_translate"}) {
+    EXPECT_NEAR(resumed.final_metrics.at(metric), reference_->final_metrics.at(metric),
+                1e-5 * reference_->final_metrics.at(metric))
+        << metric;
+  }
+  if (groups->rank() == 0) {
+    const auto losses = RunFileReader::Open(resumed.file).ReadTrain().loss;
+    ASSERT_EQ(losses.size(), 20u);
+    for (size_t s = 0; s < 20; ++s) {
+      EXPECT_NEAR(losses[s], reference_->losses[s], 1e-5 * reference_->losses[s]) << s + 1;
+    }
+  }
 }
 
 TEST_F(ParallelTrainingTest, TensorAndDataParallelTwoByTwoMatchOneProcess) {

@@ -124,6 +124,37 @@ TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
             RunFileReader::Open(resumed.file).ReadEval("caption_es").metrics);
 }
 
+// Two checkpoint generations: a newest checkpoint that cannot be read (cut short) is set aside
+// for the one before it, and the run still ends with the uninterrupted run's numbers.
+TEST(TrainerTest, AnUnreadableNewestCheckpointFallsBackToThePreviousGeneration) {
+  torch::set_num_threads(1);
+  const LoadedGrid grid = LoadGridFromString(TinyGrid(320), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  const RunSpec& run = grid.runs[0];
+  ResultsDir straight(FreshDir("florenz_trainer_generations_straight"));
+  straight.Create();
+  RunContext context;
+  context.results = &straight;
+  context.threads = 1;
+  const RunOutcome reference = TrainRun(run, data, context);
+
+  ResultsDir interrupted(FreshDir("florenz_trainer_generations"));
+  interrupted.Create();
+  context.results = &interrupted;
+  context.on_progress = [&](const TrainProgress& p) {
+    if (p.step == 25) throw std::runtime_error("killed");  // after checkpoints at 10 and 20
+  };
+  EXPECT_THROW(TrainRun(run, data, context), std::runtime_error);
+  const auto dir = interrupted.CheckpointDir(run.id);
+  ASSERT_TRUE(std::filesystem::exists(dir / "checkpoint.previous.pt"));
+  std::filesystem::resize_file(dir / "checkpoint.pt", 1000);
+  context.on_progress = nullptr;
+  const RunOutcome resumed = TrainRun(run, data, context);
+  EXPECT_EQ(WithoutTimes(resumed.final_metrics), WithoutTimes(reference.final_metrics));
+  EXPECT_EQ(RunFileReader::Open(resumed.file).ReadTrain().loss,
+            RunFileReader::Open(reference.file).ReadTrain().loss);
+}
+
 TEST(TrainerTest, AFailedRunIsCommittedWithItsReasonAndCurve) {
   const LoadedGrid grid = LoadGridFromString(TinyGrid(0), "tiny.yaml", data::CheckDataSpec);
   const data::DataGenerator data(grid.spec);
