@@ -21,7 +21,7 @@ if(NOT FLORENZ_PARALLEL_ONLY)
     # PLplot through pkg-config: Debian's plplotConfig.cmake names every binding's export
     # file, including ones (Tcl, Qt, wx) whose packages are not installed, and so fails to load.
     if(PkgConfig_FOUND)
-      pkg_check_modules(PLPLOT QUIET IMPORTED_TARGET plplot-c++)
+      pkg_check_modules(PLPLOT QUIET IMPORTED_TARGET plplot-c++ plplot)  # plplot: plsexit
     endif()
     if(Eigen3_FOUND AND Ceres_FOUND AND PLPLOT_FOUND)
       set(FLORENZ_HAVE_FITTING ON)

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 #include <system_error>
@@ -163,6 +164,29 @@ std::string CollectSummary::BriefReport() const {
   return report;
 }
 
+namespace {
+
+// True when `file` is absent or was written by CollectResults (results.h5 with its format
+// attribute, results.csv with its header): collect replaces only its own files.
+bool OursOrAbsent(const fs::path& file, bool h5) {
+  std::error_code error;
+  if (!fs::exists(file, error)) return true;
+  if (!h5) {
+    std::ifstream in(file);
+    std::string header;
+    std::getline(in, header);
+    return header.rfind("run_id,status,reason", 0) == 0;
+  }
+  try {
+    const H5Handle h5_file = OpenFileReadOnly(file);
+    return AttributeExists(h5_file.get(), "florenz_results_format");
+  } catch (const IoError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 CollectSummary CollectResults(const fs::path& out_dir) {
   std::error_code error;
   if (!fs::is_directory(out_dir, error)) {
@@ -172,6 +196,14 @@ CollectSummary CollectResults(const fs::path& out_dir) {
   CollectSummary summary;
   summary.results_h5 = dir.ResultsH5();
   summary.results_csv = dir.ResultsCsv();
+  for (const auto& [file, h5] : {std::pair{summary.results_h5, true},
+                                 std::pair{summary.results_csv, false}}) {
+    if (!OursOrAbsent(file, h5)) {
+      throw IoError(file.string() +
+                    ": exists and was not written by florenz collect; it is left as it is "
+                    "(move it away to collect into this folder)");
+    }
+  }
 
   std::vector<Row> rows;
   for (const ResultsDir::RunEntry& entry : dir.ListRuns()) {

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "experiments/errors.h"
+#include "fitting/plot_output.h"
 
 namespace florenz {
 namespace {
@@ -181,6 +182,7 @@ void DrawChart(const Chart& chart, const std::string& file) {
   x.Pad();
   y.Pad();
 
+  PreparePlotOutput(file);  // a clear error for an unwritable path; PLplot never exits
   auto pls = std::make_unique<plstream>();
   pls->sdev(device);
   pls->sfnam(file.c_str());

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "experiments/errors.h"
+#include "fitting/plot_output.h"
 
 namespace florenz {
 namespace {
@@ -142,6 +143,7 @@ void PlotFit(const FitData& data, const FitReport& report, const std::string& fi
       std::any_of(curve_x.begin(), curve_x.end(), [](const auto& c) { return !c.empty(); });
   const double pad = 0.05 * std::max(0.02, std::log10(y_hi) - std::log10(y_lo));
 
+  PreparePlotOutput(file);  // a clear error for an unwritable path; PLplot never exits
   auto pls = std::make_unique<plstream>();
   pls->sdev(device);
   pls->sfnam(file.c_str());

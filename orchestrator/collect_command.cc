@@ -6,6 +6,7 @@
 
 #include "experiments/collect.h"
 #include "experiments/errors.h"
+#include "experiments/results_dir.h"
 #include "orchestrator/exit_codes.h"
 
 namespace florenz {
@@ -25,6 +26,15 @@ int RunCollectCommand(const CollectCommand& options) {
   if (!std::filesystem::is_directory(options.out)) {
     throw ConfigError(SourceLocation{options.out, 0, 0},
                       "not a results folder (no such directory)");
+  }
+  // A results folder has the experiment.yaml `florenz run` writes first; anything else gets no
+  // results.h5 of its own.
+  const ResultsDir results(options.out);
+  if (!std::filesystem::exists(results.ExperimentYaml()) &&
+      !std::filesystem::is_directory(results.RunsDir())) {
+    throw ConfigError(SourceLocation{options.out, 0, 0},
+                      "not a results folder (no experiment.yaml, no runs/): give the --out of "
+                      "a `florenz run`");
   }
   const CollectSummary summary = CollectResults(options.out);
   for (const auto& problem : summary.problems) std::cerr << "florenz collect: " << problem << "\n";

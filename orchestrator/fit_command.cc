@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -131,6 +132,18 @@ int RunFitCommand(const FitCommand& command) {
       at[pair.substr(0, eq)] = ParsePositive(pair.substr(eq + 1), "--predict");
     }
     options.predict.push_back(at);
+  }
+
+  // Output paths are checked before any work: a missing folder is bad input (exit 2), never
+  // PLplot's "IMMEDIATE EXIT" after the fit has run.
+  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"--plot", command.plot},
+                                   {"--json", command.json}}) {
+    if (path.empty()) continue;
+    const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+      throw ConfigError(SourceLocation{flag, 0, 0},
+                        path + ": no such folder '" + folder.string() + "'");
+    }
   }
 
   FitInputOptions input;

@@ -81,6 +81,24 @@ TEST(ChartTest, SkipsValuesALogAxisCannotShow) {
   EXPECT_TRUE(fs::exists(file));
 }
 
+// A file that cannot be created is an IoError naming it, before PLplot starts: PLplot never
+// ends the process ("*** PLPLOT ERROR, IMMEDIATE EXIT ***"), and the next drawing still works.
+TEST(ChartTest, AnUnwritablePathIsAnErrorNotAnExit) {
+  const fs::path inside_a_file = Out("plain_file") / "chart.png";  // parent is a regular file
+  std::ofstream(inside_a_file.parent_path()) << "x";
+  try {
+    DrawChart(Sample(true), inside_a_file.string());
+    FAIL() << "expected an IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(inside_a_file.string() + ": cannot write the plot"),
+              std::string::npos)
+        << e.what();
+  }
+  const fs::path good = Out("after_error.png");
+  DrawChart(Sample(true), good.string());
+  EXPECT_EQ(Head(good, 4).substr(1, 3), "PNG");
+}
+
 TEST(ChartTest, RefusesNothingToDrawAndBadExtensions) {
   Chart chart;
   chart.log_x = true;

@@ -122,6 +122,28 @@ TEST(CliTest, CollectOfAMissingFolderExitsTwo) {
   EXPECT_THAT(r.output, HasSubstr("/nonexistent/results"));
 }
 
+// `collect` writes only into results folders, and replaces only files it wrote.
+TEST(CliTest, CollectRefusesOtherFoldersAndFilesItDidNotWrite) {
+  const auto dir = std::filesystem::temp_directory_path() / "florenz_cli_collect_guard";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "plain");
+  const Result plain = Florenz("collect " + (dir / "plain").string());
+  EXPECT_EQ(plain.code, 2) << plain.output;
+  EXPECT_THAT(plain.output, HasSubstr("not a results folder (no experiment.yaml, no runs/)"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "plain" / "results.h5"));
+
+  florenz::ResultsDir results(dir / "out");
+  results.Create();
+  std::ofstream(results.ResultsCsv()) << "my,own,table\n1,2,3\n";
+  const Result mine = Florenz("collect " + (dir / "out").string());
+  EXPECT_EQ(mine.code, 1) << mine.output;
+  EXPECT_THAT(mine.output, HasSubstr("results.csv: exists and was not written by florenz collect"));
+  std::ifstream in(results.ResultsCsv());
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, "my,own,table");
+}
+
 TEST(CliTest, VersionFlag) {
   const Result r = Florenz("--version");
   EXPECT_EQ(r.code, 0);
@@ -266,6 +288,16 @@ TEST(CliFitTest, PlotWritesAPng) {
   char magic[4] = {};
   in.read(magic, 4);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+}
+
+// A --plot into a folder that does not exist is bad input, found before the fit runs; PLplot
+// never gets to print "IMMEDIATE EXIT" and end the process.
+TEST(CliFitTest, PlotIntoAMissingFolderExitsTwoBeforeFitting) {
+  const auto csv = FitCsv("grid4.csv");
+  const Result r = Florenz("fit " + csv.string() + " --plot /no/such/dir/p.png");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--plot: /no/such/dir/p.png: no such folder '/no/such/dir'"));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("PLPLOT")));
 }
 
 }  // namespace

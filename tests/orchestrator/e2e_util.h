@@ -31,6 +31,20 @@ inline Result RunShell(const std::string& command) {
   return result;
 }
 
+// The experiment and data sections of the e2e tests' tiny grids: symbolic images, three
+// languages, Spanish captioning evaluation-only. Tests add model, training and execution.
+inline std::string TinyGridHead(const std::string& name) {
+  return "experiment: {name: " + name +
+         "}\n"
+         "data:\n"
+         "  image: symbolic\n"
+         "  max_caption_tokens: 24\n"
+         "  languages: [en, de, es]\n"
+         "  coverage:\n"
+         "    caption: {en: train, de: train, es: eval}\n"
+         "    translate: {de: train, es: train}\n";
+}
+
 // `florenz ARGUMENTS` (FLORENZ_BIN, defined by the test's CMake target).
 inline Result Florenz(const std::string& arguments) {
   return RunShell(std::string(FLORENZ_BIN) + " " + arguments);

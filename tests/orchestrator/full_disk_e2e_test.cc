@@ -26,14 +26,7 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 std::string Grid(int checkpoint_interval) {
-  return "experiment: {name: full-disk}\n"
-         "data:\n"
-         "  image: symbolic\n"
-         "  max_caption_tokens: 24\n"
-         "  languages: [en, de, es]\n"
-         "  coverage:\n"
-         "    caption: {en: train, de: train, es: eval}\n"
-         "    translate: {de: train, es: train}\n"
+  return e2e::TinyGridHead("full-disk") +
          "model:\n"
          "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
          "training:\n"

@@ -31,15 +31,8 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 // Four tiny runs of a few seconds each, checkpointed every 20 steps.
-const char* kGrid =
-    "experiment: {name: safety}\n"
-    "data:\n"
-    "  image: symbolic\n"
-    "  max_caption_tokens: 24\n"
-    "  languages: [en, de, es]\n"
-    "  coverage:\n"
-    "    caption: {en: train, de: train, es: eval}\n"
-    "    translate: {de: train, es: train}\n"
+const std::string kGrid =
+    e2e::TinyGridHead("safety") +
     "model:\n"
     "  sizes: [{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32},\n"
     "          {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]\n"

@@ -49,14 +49,30 @@ struct Trained {
   std::filesystem::path file;
 };
 
-inline Trained Train(const std::string& grid_text, const std::string& name, RunContext context = {}) {
-  torch::set_num_threads(1);
-  const LoadedGrid grid = LoadGridFromString(grid_text, name + ".yaml", data::CheckDataSpec);
-  const data::DataGenerator data(grid.spec);
+// A fresh results folder for the test run `name`.
+inline ResultsDir FreshResults(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("florenz_device_" + name);
   std::filesystem::remove_all(dir);
   ResultsDir results(dir);
   results.Create();
+  return results;
+}
+
+// What a finished run left: its losses and final metrics (wall-clock ones left out).
+inline void ReadOutcome(const RunOutcome& outcome, Trained* trained) {
+  trained->final_metrics = outcome.final_metrics;
+  trained->final_metrics.erase("evaluation_seconds");
+  trained->final_metrics.erase("training_seconds");
+  trained->file = outcome.file;
+  trained->losses = RunFileReader::Open(outcome.file).ReadTrain().loss;
+}
+
+inline Trained Train(const std::string& grid_text, const std::string& name,
+                     RunContext context = {}) {
+  torch::set_num_threads(1);
+  const LoadedGrid grid = LoadGridFromString(grid_text, name + ".yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  const ResultsDir results = FreshResults(name);
   context.results = &results;
   context.threads = 1;
   Trained trained;
@@ -65,12 +81,7 @@ inline Trained Train(const std::string& grid_text, const std::string& name, RunC
       trained.parameters[p.key()] = p.value().detach().cpu().clone();
     }
   };
-  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
-  trained.final_metrics = outcome.final_metrics;
-  trained.final_metrics.erase("evaluation_seconds");
-  trained.final_metrics.erase("training_seconds");
-  trained.file = outcome.file;
-  trained.losses = RunFileReader::Open(outcome.file).ReadTrain().loss;
+  ReadOutcome(TrainRun(grid.runs[0], data, context), &trained);
   return trained;
 }
 
@@ -83,10 +94,7 @@ inline Trained TrainInterrupted(const std::string& grid_text, const std::string&
   torch::set_num_threads(1);
   const LoadedGrid grid = LoadGridFromString(grid_text, name + ".yaml", data::CheckDataSpec);
   const data::DataGenerator data(grid.spec);
-  const auto dir = std::filesystem::temp_directory_path() / ("florenz_device_" + name);
-  std::filesystem::remove_all(dir);
-  ResultsDir results(dir);
-  results.Create();
+  const ResultsDir results = FreshResults(name);
   RunContext context;
   context.results = &results;
   context.threads = 1;
@@ -100,13 +108,8 @@ inline Trained TrainInterrupted(const std::string& grid_text, const std::string&
   }
   context.device = second;
   context.on_progress = nullptr;
-  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
   Trained trained;
-  trained.final_metrics = outcome.final_metrics;
-  trained.final_metrics.erase("evaluation_seconds");
-  trained.final_metrics.erase("training_seconds");
-  trained.file = outcome.file;
-  trained.losses = RunFileReader::Open(outcome.file).ReadTrain().loss;
+  ReadOutcome(TrainRun(grid.runs[0], data, context), &trained);
   return trained;
 }
 
