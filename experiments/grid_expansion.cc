@@ -2,6 +2,7 @@
 #include "experiments/grid_expansion.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "experiments/run_id.h"
@@ -20,29 +21,64 @@ bool Excluded(const ExperimentSpec& spec, const ModelSize& size, int64_t budget,
                      [&](const RunSelector& s) { return Matches(s, size, budget, seed); });
 }
 
-}  // namespace
+// The grid's spec with its axes cleared: what every one-run spec starts from (cheap to copy,
+// however many seeds, sizes or budgets the grid lists).
+ExperimentSpec WithoutAxes(const ExperimentSpec& spec) {
+  ExperimentSpec base = spec;
+  base.model.sizes.clear();
+  base.training.budgets.clear();
+  base.experiment.seeds.clear();
+  base.include.clear();
+  base.exclude.clear();
+  return base;
+}
 
-RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed) {
+ExperimentSpec OneRun(ExperimentSpec base, const ModelSize& size, int64_t budget, int64_t seed) {
+  base.model.sizes = {size};
+  base.training.budgets = {budget};
+  base.experiment.seeds = {seed};
+  return base;
+}
+
+RunSpec MakeRun(const std::shared_ptr<const ExperimentSpec>& grid, const ExperimentSpec& base,
+                const ModelSize& size, int64_t budget, int64_t seed) {
   RunSpec run;
-  run.spec = spec;
-  run.spec.model.sizes = {size};
-  run.spec.training.budgets = {budget};
-  run.spec.experiment.seeds = {seed};
-  run.spec.include.clear();
-  run.spec.exclude.clear();
+  run.grid = grid;
+  run.model_size = size;
+  run.budget = budget;
+  run.seed_value = seed;
   run.tp = size.tensor_parallel;
   run.dp = size.data_parallel;
-  run.id = MakeRunId(run.spec);
-  run.cost = ComputeModelCost(size, spec.model, EstimateSequenceShape(spec.data, spec.model));
+  run.id = MakeRunId(OneRun(base, size, budget, seed));
+  run.cost = ComputeModelCost(size, grid->model, EstimateSequenceShape(grid->data, grid->model));
   run.training_flops = TrainingFlops(run.cost, budget);
   return run;
 }
 
+}  // namespace
+
+ExperimentSpec RunSpec::Spec() const { return OneRun(WithoutAxes(*grid), model_size, budget, seed_value); }
+
+RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed) {
+  return MakeRun(std::make_shared<const ExperimentSpec>(spec), WithoutAxes(spec), size, budget,
+                 seed);
+}
+
+int64_t GridRunCount(const ExperimentSpec& spec) {
+  return static_cast<int64_t>(spec.model.sizes.size()) *
+             static_cast<int64_t>(spec.training.budgets.size()) *
+             static_cast<int64_t>(spec.experiment.seeds.size()) +
+         static_cast<int64_t>(spec.include.size() * spec.model.sizes.size());
+}
+
 std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
+  const auto grid = std::make_shared<const ExperimentSpec>(spec);
+  const ExperimentSpec base = WithoutAxes(spec);
   std::vector<RunSpec> runs;
+  runs.reserve(static_cast<size_t>(std::max<int64_t>(0, GridRunCount(spec))));
   std::set<std::string> ids;
   auto add = [&](const ModelSize& size, int64_t budget, int64_t seed) {
-    RunSpec run = MakeRun(spec, size, budget, seed);
+    RunSpec run = MakeRun(grid, base, size, budget, seed);
     if (ids.insert(run.id).second) runs.push_back(std::move(run));
   };
   std::vector<int64_t> budgets = spec.training.budgets;

@@ -2,6 +2,7 @@
 // minus `exclude`, each run resolved into a RunSpec with a stable id and its cost.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "experiments/experiment_spec.h"
@@ -14,7 +15,16 @@ namespace florenz {
 // ResolveAndValidate.
 std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec);
 
-// The run of `spec` with this size, budget and seed, resolved.
+// The run of `spec` with this size, budget and seed, resolved (with a copy of `spec` of its own;
+// ExpandGrid shares one among all runs).
 RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed);
+
+// Runs sizes × budgets × seeds plus the includes would give, before exclusions and duplicates:
+// what expansion would hold, known without expanding.
+int64_t GridRunCount(const ExperimentSpec& spec);
+
+// The most runs one grid may expand to (grid-spec.md). A larger grid is refused at loading:
+// its run table alone would take gigabytes, and no cluster runs that many in one study.
+constexpr int64_t kMaxGridRuns = 1000000;
 
 }  // namespace florenz

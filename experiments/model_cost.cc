@@ -64,4 +64,18 @@ double TrainingFlops(const ModelCost& cost, int64_t samples) {
   return 3.0 * cost.forward_flops * static_cast<double>(samples);
 }
 
+double ActivationBytesPerSample(const ModelSize& size, const ModelOptions& model,
+                                const SequenceShape& shape) {
+  const double d = size.d_model, f = size.ffn, h = size.heads;
+  const double e = static_cast<double>(shape.image_tokens + shape.prompt_tokens);
+  const double t = static_cast<double>(shape.target_tokens);
+  // Per token and layer: the residual input, two norms, q k v and the attention output (≈ 8·d),
+  // the MLP's hidden state before and after GELU (2·f); per layer the attention probabilities.
+  const double encoder = size.encoder_layers * (e * (8 * d + 2 * f) + h * e * e);
+  const double decoder =
+      size.decoder_layers * (t * (12 * d + 2 * f) + h * (t * t + t * e) + e * 2 * d);
+  const double logits = 2.0 * t * static_cast<double>(model.vocab_size);
+  return 4.0 * (encoder + decoder + logits);
+}
+
 }  // namespace florenz

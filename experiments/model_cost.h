@@ -47,6 +47,16 @@ constexpr int64_t kSymbolicFeatures = 22;
 // pairs' tasks (translation adds the English source to the prompt).
 SequenceShape EstimateSequenceShape(const DataOptions& data, const ModelOptions& model);
 
+// Bytes of activations that one sample keeps for backward (float32): every layer's inputs,
+// projections, MLP hidden states and attention probabilities, and the logits. A coarse upper
+// estimate (it ignores recomputation and bf16), for refusing batches no machine can hold.
+double ActivationBytesPerSample(const ModelSize& size, const ModelOptions& model,
+                                const SequenceShape& shape);
+
+// The most activation memory one rank's micro-batch may need (1 TiB): a batch above it cannot
+// be trained on any machine florenz targets, and is refused at validation.
+constexpr double kMaxActivationBytes = 1024.0 * 1024 * 1024 * 1024;
+
 // Training FLOPs of a run: forward + backward ≈ 3 × forward, per seen sample (≈ 6·N·D).
 double TrainingFlops(const ModelCost& cost, int64_t samples);
 

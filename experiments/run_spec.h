@@ -1,9 +1,12 @@
 // RunSpec: one run of the grid (a size × a budget × a seed), fully resolved, with its stable
-// id and its cost. Its `spec` is itself a grid of exactly this one run, so a run's /config in
-// the results store can be loaded back with the same code as any grid.
+// id and its cost. The grid's resolved spec is shared by all its runs (one copy, however many
+// runs: a grid of 100,000 runs stays small); Spec() makes the spec of this run alone — a grid
+// of exactly this one run — for its /config in the results store, which loads back with the
+// same code as any grid.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "experiments/experiment_spec.h"
@@ -15,9 +18,14 @@ struct RunSpec {
   // "<size>-<budget>-s<seed>-<hash>", e.g. "m-80k-s0-3fa2c1d9"; the hash covers everything
   // that changes what the run computes (see run_id.h).
   std::string id;
-  // This run only: model.sizes, training.budgets and experiment.seeds hold one entry each;
-  // the size is resolved (no preset lookups left) and carries its parallel layout.
-  ExperimentSpec spec;
+  // The grid's resolved spec, shared with the grid's other runs. Everything but the axes
+  // (model.sizes, training.budgets, experiment.seeds, include, exclude) is this run's.
+  std::shared_ptr<const ExperimentSpec> grid;
+  // This run's point on the axes. The size is resolved (no preset lookups left) and carries
+  // its parallel layout.
+  ModelSize model_size;
+  int64_t budget = 0;
+  int64_t seed_value = 0;
   // Tensor- and data-parallel degrees; the run needs a gang of tp × dp ranks.
   int tp = 1;
   int dp = 1;
@@ -26,10 +34,15 @@ struct RunSpec {
   // Estimated training FLOPs: ≈ 3 × forward × samples.
   double training_flops = 0;
 
-  const ModelSize& size() const { return spec.model.sizes.front(); }
-  int64_t samples() const { return spec.training.budgets.front(); }
-  int64_t seed() const { return spec.experiment.seeds.front(); }
+  // The grid's settings (data, model options, training, evaluation, execution).
+  const ExperimentSpec& spec() const { return *grid; }
+  const ModelSize& size() const { return model_size; }
+  int64_t samples() const { return budget; }
+  int64_t seed() const { return seed_value; }
   int ranks() const { return tp * dp; }
+  // The spec of this run alone: model.sizes, training.budgets and experiment.seeds hold its
+  // one entry each, include and exclude are empty.
+  ExperimentSpec Spec() const;
 };
 
 }  // namespace florenz

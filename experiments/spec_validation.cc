@@ -7,6 +7,7 @@
 #include <set>
 
 #include "experiments/did_you_mean.h"
+#include "experiments/model_cost.h"
 
 namespace florenz {
 namespace {
@@ -220,6 +221,25 @@ void ValidateSize(const ExperimentSpec& spec, const ModelSize& s, Checker& c) {
                  std::to_string(spec.training.batch_size));
   // The global batch = micro batch × accumulation steps × data_parallel.
   const int64_t micro = spec.training.micro_batch_size, batch = spec.training.batch_size;
+  if (batch >= 1 && batch % dp == 0) {
+    // What one rank's forward/backward keeps: refused when no machine could hold it (rather
+    // than a bare std::bad_alloc at run time).
+    const int64_t per_pass = micro > 0 ? micro : batch / dp;
+    const double bytes = static_cast<double>(per_pass) *
+                         ActivationBytesPerSample(s, m, EstimateSequenceShape(spec.data, m));
+    if (bytes > kMaxActivationBytes) {
+      const std::string message =
+          at + std::to_string(per_pass) + " samples per forward/backward on one rank need about " +
+          std::to_string(static_cast<int64_t>(bytes / (1024.0 * 1024 * 1024))) +
+          " GiB of activations (more than 1 TiB); lower training.batch_size, or set "
+          "training.micro_batch_size";
+      if (micro > 0) {
+        c.Fail(spec.training.micro_batch_size, spec.training, message);
+      } else {
+        c.Fail(spec.training.batch_size, spec.training, message);
+      }
+    }
+  }
   if (micro > 0 && batch % dp == 0) {
     const int64_t per_rank = batch / dp;
     c.Require(per_rank % micro == 0, spec.training.micro_batch_size, spec.training,

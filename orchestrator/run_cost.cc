@@ -7,7 +7,7 @@
 namespace florenz {
 
 double EstimateRunFlops(const RunSpec& run) {
-  const ExperimentSpec& spec = run.spec;
+  const ExperimentSpec& spec = run.spec();
   const EvaluationOptions& evaluation = spec.evaluation;
   int pairs = 0, eval_only_pairs = 0;
   for (const auto& [task, languages] : spec.data.coverage) {

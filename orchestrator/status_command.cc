@@ -206,7 +206,7 @@ StatusReport ReadStatus(const fs::path& dir, const StatusOptions& options, doubl
     row.id = run.id;
     row.state = RunState::kQueued;
     row.samples = 0;
-    const int64_t batch = run.spec.training.batch_size;
+    const int64_t batch = run.spec().training.batch_size;
     row.budget = std::max<int64_t>(1, run.samples() / batch) * batch;
     row.loss = row.samples_per_second = row.eta_seconds = row.age_seconds = kNaN;
     report.rows.push_back(std::move(row));

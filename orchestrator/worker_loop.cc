@@ -1,6 +1,7 @@
 // The worker side of the protocol: ExecuteRun (shared with the embedded mode) and the loop of
 // worker ranks. A run's exception is caught here, at the run boundary, and reported as Failed.
 #include <cmath>
+#include <new>
 
 #include "experiments/errors.h"
 #include "orchestrator/job.h"
@@ -50,6 +51,11 @@ Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int t
     // The store failed, not the run: its last checkpoint and .partial stay for the rerun.
     result.kind = MessageKind::kStorageFailed;
     result.text = e.what();
+  } catch (const std::bad_alloc&) {
+    result.kind = MessageKind::kFailed;
+    result.text = "out of memory (std::bad_alloc) while training: lower "
+                  "training.micro_batch_size (activations grow with the samples of one "
+                  "forward/backward) or train the size on more tensor-parallel ranks";
   } catch (const train::RunInterrupted& e) {
     result.kind = MessageKind::kInterrupted;
     result.values = {static_cast<double>(e.step())};

@@ -58,6 +58,14 @@ TEST(BadGridTest, MicroBatchThatDoesNotDivideARanksShare) {
             "");
 }
 
+// A batch no machine can hold is refused at validation, not met as std::bad_alloc at run time.
+TEST(BadGridTest, ABatchTooLargeForAnyMachine) {
+  const std::string error = LoadError(SmallGridWith("batch_size: 64", "batch_size: 2000000000"));
+  EXPECT_THAT(error, HasSubstr("bad.yaml:15:15: model.sizes.xs: 2000000000 samples per "
+                               "forward/backward on one rank need about"));
+  EXPECT_THAT(error, HasSubstr("GiB of activations (more than 1 TiB)"));
+}
+
 TEST(BadGridTest, UnknownDeviceAndPrecision) {
   EXPECT_THAT(LoadError(std::string(kSmallGrid) + "execution: {device: gpu}\n"),
               HasSubstr("bad.yaml:17:21: execution.device: unknown device 'gpu'"));

@@ -1,7 +1,10 @@
 // Loading and expanding valid grids, including the grids shipped in experiments/grids/.
 #include "experiments/grid_loader.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "tests/experiments/grid_test_util.h"
 
@@ -140,6 +143,59 @@ TEST(GridLoaderTest, MissingFileIsAConfigErrorNamingIt) {
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/grid.yaml"), std::string::npos);
+  }
+}
+
+// A grid's runs share its spec: 100,000 runs (4 sizes × 25,000 seeds) add far less than the
+// 1 GB the issue allows (before: each run carried its own copy, 3.3 GB for 20,000 seeds).
+TEST(GridLoaderTest, AHundredThousandRunsShareOneSpec) {
+  std::string seeds;
+  for (int i = 0; i < 25000; ++i) seeds += (i ? "," : "") + std::to_string(i);
+  const std::string text =
+      "experiment: {name: many, seeds: [" + seeds +
+      "]}\n"
+      "data: {languages: [en, de], coverage: {caption: {en: train, de: eval}, translate: {de: "
+      "train}}}\n"
+      "model: {sizes: [xs, s, m, l]}\n"
+      "training: {budgets: [10k]}\n";
+  auto resident_kb = [] {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
+  const long before = resident_kb();
+  const LoadedGrid grid = LoadGridFromString(text, "many.yaml");
+  ASSERT_EQ(grid.runs.size(), 100000u);
+  EXPECT_LT(resident_kb() - before, 1024L * 1024) << "kB added by 100,000 runs";
+  EXPECT_EQ(grid.runs[0].grid.get(), grid.runs[99999].grid.get());
+  // The one-run spec is still there when asked for, and is the run's own.
+  const ExperimentSpec one = grid.runs[12345].Spec();
+  ASSERT_EQ(one.experiment.seeds.size(), 1u);
+  EXPECT_EQ(one.experiment.seeds[0], grid.runs[12345].seed());
+  EXPECT_EQ(one.model.sizes.at(0).name, grid.runs[12345].size().name);
+}
+
+// More runs than one grid may hold (1,000,000) are refused before expanding, with the counts.
+TEST(GridLoaderTest, AGridPastTheRunLimitIsRefused) {
+  std::string seeds;
+  for (int i = 0; i < 62501; ++i) seeds += (i ? "," : "") + std::to_string(i);
+  const std::string text =
+      "experiment: {name: too-many, seeds: [" + seeds +
+      "]}\n"
+      "data: {languages: [en, de], coverage: {caption: {en: train, de: eval}, translate: {de: "
+      "train}}}\n"
+      "model: {sizes: [xs, s, m, l]}\n"
+      "training: {budgets: [10k, 20k, 40k, 80k]}\n";
+  try {
+    LoadGridFromString(text, "too_many.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("too_many.yaml:1:"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(
+                              "the grid expands to 1000016 runs (4 sizes × 4 budgets × 62501 "
+                              "seeds + includes); one grid holds at most 1000000 runs"));
   }
 }
 

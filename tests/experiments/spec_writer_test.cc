@@ -36,7 +36,7 @@ TEST(SpecWriterTest, ResolvedSpecLoadsBackToTheSameRuns) {
 TEST(SpecWriterTest, ARunsSpecIsAGridOfThatOneRun) {
   const LoadedGrid grid = LoadGridFromString(testing::kSmallGrid, "small.yaml");
   for (const auto& run : grid.runs) {
-    const LoadedGrid single = LoadGridFromString(SpecToYaml(run.spec), "run.yaml");
+    const LoadedGrid single = LoadGridFromString(SpecToYaml(run.Spec()), "run.yaml");
     ASSERT_EQ(single.runs.size(), 1u);
     EXPECT_EQ(single.runs[0].id, run.id);
   }

@@ -33,8 +33,8 @@ using Clock = std::chrono::steady_clock;
 
 // Samples per forward/backward on one rank (training.micro_batch_size; 0 = the rank's share).
 int64_t MicroBatch(const RunSpec& run) {
-  const int64_t per_rank = run.spec.training.batch_size / std::max(1, run.dp);
-  const int64_t micro = run.spec.training.micro_batch_size;
+  const int64_t per_rank = run.spec().training.batch_size / std::max(1, run.dp);
+  const int64_t micro = run.spec().training.micro_batch_size;
   return micro > 0 ? micro : per_rank;
 }
 
@@ -42,7 +42,7 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& de
   const ModelSize& s = run.size();
   RunConfig config;
   config.run_id = run.id;
-  config.spec_yaml = SpecToYaml(run.spec);
+  config.spec_yaml = SpecToYaml(run.Spec());
   config.numbers = {
       {"params", static_cast<double>(run.cost.params)},
       {"non_embedding_params", static_cast<double>(run.cost.non_embedding_params)},
@@ -51,7 +51,7 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& de
       {"seed", static_cast<double>(run.seed())},
       {"flops_per_sample", run.cost.forward_flops},
       {"training_flops", run.training_flops},
-      {"batch_size", static_cast<double>(run.spec.training.batch_size)},
+      {"batch_size", static_cast<double>(run.spec().training.batch_size)},
       {"d_model", static_cast<double>(s.d_model)},
       {"encoder_layers", static_cast<double>(s.encoder_layers)},
       {"decoder_layers", static_cast<double>(s.decoder_layers)},
@@ -64,9 +64,9 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& de
   };
   const DeviceDescription d = DescribeDevice(device);
   config.strings = {{"size", s.name},
-                    {"experiment", run.spec.experiment.name},
+                    {"experiment", run.spec().experiment.name},
                     {"device", d.device},
-                    {"precision", ToString(run.spec.training.precision)},
+                    {"precision", ToString(run.spec().training.precision)},
                     {"torch_version", d.torch_version}};
   if (device.is_cuda()) {
     config.strings.push_back({"gpu_name", d.gpu_name});
@@ -210,7 +210,7 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::pa
 
 RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
                     const RunContext& context) {
-  const ExperimentSpec& spec = run.spec;
+  const ExperimentSpec& spec = run.spec();
   const TrainingOptions& t = spec.training;
   const int threads = ResolveThreadCount(context.threads);
   SetComputeThreads(threads);
@@ -394,7 +394,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
 
 std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
                                       const ResultsDir& results, const std::string& reason) {
-  const Evaluator evaluator(run.spec, data);
+  const Evaluator evaluator(run.spec(), data);
   RunFileWriter writer = ReopenRunFile(results, run,
                                        MakeRunConfig(run, ResolveThreadCount(0), torch::kCPU),
                                        MakeLayout(data, evaluator), INT64_MAX);

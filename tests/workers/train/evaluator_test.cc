@@ -52,7 +52,7 @@ double ReferenceCrossEntropy(model::EncoderDecoder& model, const ExperimentSpec&
 TEST(EvaluatorTest, CrossEntropyExcludingThePrefixSkipsTheLanguagesPhrase) {
   torch::set_num_threads(1);
   const LoadedGrid grid = LoadGridFromString(kGrid, "tiny.yaml", data::CheckDataSpec);
-  const ExperimentSpec& spec = grid.runs[0].spec;
+  const ExperimentSpec& spec = grid.runs[0].spec();
   const data::DataGenerator data(spec);
   model::EncoderDecoder model(spec.model.sizes[0], spec.model,
                               model::ImageFeatures(spec.data.image, spec.model.patch_size), 7);
