@@ -189,20 +189,23 @@ int RunRunCommand(const RunCommand& options) {
   ResultsDir results(options.out);
   // Rank 0 prepares the folder (refusing one that holds another experiment); the others
   // learn whether it could, so a refusal ends every rank instead of leaving them waiting.
-  std::string refusal;
+  // Another experiment in the folder is bad input (exit 2); a folder that cannot be created or
+  // written is an I/O failure (exit 1), as the README says.
+  std::string refusal, io_failure;
   if (coordinator) {
     try {
       results.Create();
       refusal = AdoptExperiment(results, grid);
     } catch (const IoError& e) {
-      refusal = e.what();
+      io_failure = e.what();
     }
   }
   if (mpi.active()) {
-    int refused = refusal.empty() ? 0 : 1;
+    int refused = !refusal.empty() ? kExitBadInput : !io_failure.empty() ? kExitFailure : 0;
     MPI_CHECK(MPI_Bcast(&refused, 1, MPI_INT, 0, mpi.comm()));
-    if (refused && !coordinator) return kExitBadInput;  // rank 0 says why
+    if (refused != 0 && !coordinator) return refused;  // rank 0 says why
   }
+  if (!io_failure.empty()) throw IoError(io_failure);
   if (!refusal.empty()) {
     throw ConfigError(SourceLocation{results.ExperimentYaml().string(), 0, 0}, refusal);
   }

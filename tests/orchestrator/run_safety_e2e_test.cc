@@ -2,8 +2,8 @@
 // processes: two processes on one results folder, started together and staggered, train every
 // run exactly once into files equal to one process's; a failed run is reported (exit 3) on
 // every rerun until --retry-failed; an unreadable run file is reported (exit 1) until --retrain
-// sets it aside and trains it again; an unreadable .partial never blocks its run; --only ''
-// is an error.
+// sets it aside and trains it again; an unreadable .partial (or previous attempt) never blocks
+// its run; a folder that cannot be created exits 1; --only '' is an error.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -198,6 +198,40 @@ TEST_F(RunSafetyE2eTest, AnUnreadablePartialRestartsItsRunInsteadOfBlockingTheGr
   EXPECT_THAT(resumed.output, HasSubstr("cannot be read"));
   EXPECT_THAT(resumed.output, HasSubstr("the run restarts from step 0"));
   EXPECT_EQ(Finals(out), reference);
+}
+
+// The previous attempt's rows, kept under checkpoints/ while a resumed attempt starts, cut short:
+// set aside like an unreadable .partial, and the run restarts.
+TEST_F(RunSafetyE2eTest, AnUnreadablePreviousAttemptRestartsItsRun) {
+  const auto& reference = Reference();
+  const fs::path out = root_ / "out";
+  const Result killed =
+      RunShell("FLORENZ_FAULT='b-1920:kill@50' " + std::string(FLORENZ_BIN) + " " + Run(out));
+  ASSERT_NE(killed.code, 0) << killed.output;
+  ResultsDir results(out);
+  std::string id;
+  for (const auto& entry : results.ListRuns()) {
+    if (!entry.finished) id = entry.run_id;
+  }
+  ASSERT_FALSE(id.empty());
+  // A kill right after the resumed attempt moved the .partial aside, then a cut-short copy.
+  const fs::path previous = results.CheckpointDir(id) / "previous-attempt.h5.partial";
+  fs::rename(results.PartialFile(id), previous);
+  fs::resize_file(previous, fs::file_size(previous) / 2);
+  const Result resumed = Florenz(Run(out));
+  EXPECT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("previous-attempt.h5.partial cannot be read"));
+  EXPECT_THAT(resumed.output, HasSubstr("the run restarts from step 0"));
+  EXPECT_EQ(Finals(out), reference);
+}
+
+// A results folder that cannot be created is an I/O failure (exit 1), not bad input.
+TEST_F(RunSafetyE2eTest, AnUncreatableFolderIsAnIoFailure) {
+  const fs::path file = root_ / "a_file";
+  std::ofstream(file) << "x";
+  const Result r = Florenz(Run(file / "out"));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr((file / "out").string()));
 }
 
 TEST_F(RunSafetyE2eTest, AnEmptyOnlyListIsAnError) {
