@@ -1,5 +1,5 @@
-// A full disk under the results folder (a real tmpfs, sized to fail at a checkpoint or at a
-// flush of the run file): `florenz run` stops cleanly with exit 1 and a message naming the path
+// A full disk under the results folder (a real tmpfs, sized to fail at a checkpoint, at a flush
+// of the run file, or at the final commit): `florenz run` stops cleanly with exit 1 and a message naming the path
 // and "No space left on device" — no crash, no temporary file left, the run not recorded as
 // failed, its last checkpoint whole — and once there is space again the same command finishes
 // the run with the final metrics of an undisturbed one. Needs root (mount); skips without it.
@@ -25,7 +25,10 @@ using e2e::WithoutTimes;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-std::string Grid(int checkpoint_interval) {
+// `metrics` and `evaluation_interval` shape the run file: with a final evaluation only, the
+// finished file (its generation metrics' datasets) is much larger than the last snapshot.
+std::string Grid(int checkpoint_interval, const std::string& metrics = "[cross_entropy]",
+                 int evaluation_interval = 1600) {
   return e2e::TinyGridHead("full-disk") +
          "model:\n"
          "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
@@ -33,7 +36,10 @@ std::string Grid(int checkpoint_interval) {
          "  budgets: [6400]\n"
          "  batch_size: 32\n"
          "  log_interval: 5\n"
-         "evaluation: {interval: 1600, samples_per_pair: 16}\n"
+         "evaluation: {interval: " +
+         std::to_string(evaluation_interval) + ", samples_per_pair: 16, metrics: " +
+         metrics +
+         "}\n"
          "execution: {checkpoint_interval: " +
          std::to_string(checkpoint_interval) + ", threads: 1}\n";
 }
@@ -63,11 +69,11 @@ class FullDiskE2eTest : public ::testing::Test {
   }
 
   // Trains the grid into a full tmpfs of `kilobytes`, expects the clean stop naming
-  // `expected_path_part`, then frees space and finishes; compares with an undisturbed run.
-  void FailThenFinish(int checkpoint_interval, int kilobytes, const std::string& expected) {
+  // `expected`, then frees space and finishes; compares with an undisturbed run.
+  void FailThenFinish(int kilobytes, const std::string& expected, const std::string& grid_text) {
     if (geteuid() != 0 || !Mount(kilobytes)) GTEST_SKIP() << "needs root to mount a tmpfs";
     const fs::path grid = root_ / "grid.yaml";
-    std::ofstream(grid) << Grid(checkpoint_interval);
+    std::ofstream(grid) << grid_text;
     const fs::path out = disk_ / "out";
     const std::string command = "run " + grid.string() + " --out " + out.string();
 
@@ -101,12 +107,33 @@ class FullDiskE2eTest : public ::testing::Test {
 
 // The run file fits, the first checkpoint (≈ 260 kB) does not.
 TEST_F(FullDiskE2eTest, ACheckpointOnAFullDiskStopsCleanlyAndResumes) {
-  FailThenFinish(/*checkpoint_interval=*/640, /*kilobytes=*/400, "checkpoint.pt.tmp: cannot write");
+  FailThenFinish(/*kilobytes=*/400, "checkpoint.pt.tmp: cannot write", Grid(640));
 }
 
 // No checkpoints; a flush of the growing run file is what fills the disk.
 TEST_F(FullDiskE2eTest, AFlushOnAFullDiskStopsCleanlyAndResumes) {
-  FailThenFinish(/*checkpoint_interval=*/0, /*kilobytes=*/60, ".h5.partial.tmp");
+  FailThenFinish(/*kilobytes=*/60, ".h5.partial.tmp", Grid(0));
+}
+
+// The final commit: every flush fits, the finished file (with its final evaluation, much larger
+// than the last snapshot) does not. The disk is sized from two runs on an ordinary folder: the
+// last snapshot P (a run killed at its last step) and the finished file F. Each flush needs
+// about 2·P, the commit P + F; the tmpfs gets the middle, 2·P + (F − P) / 2.
+TEST_F(FullDiskE2eTest, TheFinalCommitOnAFullDiskStopsCleanlyAndResumes) {
+  const std::string text =
+      Grid(0, "[cross_entropy, bleu, language_accuracy, exact_match]", /*evaluation_interval=*/0);
+  const fs::path grid = root_ / "sizing.yaml";
+  std::ofstream(grid) << text;
+  const fs::path killed = root_ / "killed", clean = root_ / "clean";
+  e2e::RunShell("FLORENZ_FAULT='tiny-6400:kill@200' " + std::string(FLORENZ_BIN) + " run " +
+                grid.string() + " --out " + killed.string());
+  ASSERT_EQ(Florenz("run " + grid.string() + " --out " + clean.string()).code, 0);
+  ASSERT_EQ(ResultsDir(killed).ListRuns().size(), 1u);
+  const double p = static_cast<double>(fs::file_size(ResultsDir(killed).ListRuns()[0].file));
+  const double f = static_cast<double>(fs::file_size(ResultsDir(clean).ListRuns()[0].file));
+  ASSERT_GT(f - p, 64 * 1024) << "the finished file must outgrow the snapshot by pages";
+  const int kilobytes = static_cast<int>((2 * p + (f - p) / 2) / 1024);
+  FailThenFinish(kilobytes, ".h5.tmp", text);  // the finished file, not a .partial
 }
 
 }  // namespace

@@ -189,6 +189,27 @@ TEST_F(StatusTest, ReadingChangesNothing) {
   EXPECT_EQ(snapshot(), before);
 }
 
+// An ETA beyond any run's reach (a huge budget at a slow rate) prints "-", never an overflowed,
+// negative clock (it once printed "ETA -35791394:-8").
+TEST(StatusTextTest, AnEtaBeyondReachIsADashNotANegativeClock) {
+  StatusReport report;
+  report.experiment = "huge";
+  RunStatusRow row;
+  row.id = "xs-2G-s0-00000000";
+  row.state = RunState::kRunning;
+  row.samples = 64;
+  row.budget = int64_t{2000000000} * 1000;
+  row.loss = 5;
+  row.samples_per_second = 0.5;
+  row.eta_seconds = (row.budget - row.samples) / row.samples_per_second;
+  row.age_seconds = 1;
+  report.rows.push_back(row);
+  const std::string text = StatusText(report);
+  EXPECT_EQ(text.find(":-"), std::string::npos) << text;
+  EXPECT_EQ(text.find(" -3"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("  -  "));
+}
+
 TEST(StatusErrorsTest, AFolderWithoutExperimentIsAnIoError) {
   EXPECT_THROW(
       ReadStatus(fs::temp_directory_path() / "florenz_no_such_results", StatusOptions{}, Now()),
