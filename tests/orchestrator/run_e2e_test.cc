@@ -29,15 +29,8 @@ using e2e::WithoutTimes;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-const char* kGrid =
-    "experiment: {name: e2e}\n"
-    "data:\n"
-    "  image: symbolic\n"
-    "  max_caption_tokens: 24\n"
-    "  languages: [en, de, es]\n"
-    "  coverage:\n"
-    "    caption: {en: train, de: train, es: eval}\n"
-    "    translate: {de: train, es: train}\n"
+const std::string kGrid =
+    e2e::TinyGridHead("e2e") +
     "model:\n"
     "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
     "training:\n"

@@ -79,6 +79,19 @@ class RunSafetyE2eTest : public ::testing::Test {
     return ids;
   }
 
+  // Trains the grid into `out` until run b-1920 is killed at step 50, after its checkpoint at
+  // step 40; returns that run's id (its .partial and checkpoint stay).
+  std::string KilledAtStep50(const fs::path& out) {
+    const Result killed =
+        RunShell("FLORENZ_FAULT='b-1920:kill@50' " + std::string(FLORENZ_BIN) + " " + Run(out));
+    EXPECT_NE(killed.code, 0) << killed.output;
+    std::string id;
+    for (const auto& entry : ResultsDir(out).ListRuns()) {
+      if (!entry.finished) id = entry.run_id;
+    }
+    return id;
+  }
+
   // The reference: the grid trained by one process.
   const std::map<std::string, std::map<std::string, double>>& Reference() {
     if (reference_.empty()) {
@@ -180,16 +193,9 @@ TEST_F(RunSafetyE2eTest, AnUnreadableRunFileIsReportedUntilRetrained) {
 TEST_F(RunSafetyE2eTest, AnUnreadablePartialRestartsItsRunInsteadOfBlockingTheGrid) {
   const auto& reference = Reference();
   const fs::path out = root_ / "out";
-  // Killed at step 50, after its checkpoint at step 40 (20 steps = 640 samples).
-  const Result killed =
-      RunShell("FLORENZ_FAULT='b-1920:kill@50' " + std::string(FLORENZ_BIN) + " " + Run(out));
-  ASSERT_NE(killed.code, 0) << killed.output;
-  ResultsDir results(out);
-  std::string id;
-  for (const auto& entry : results.ListRuns()) {
-    if (!entry.finished) id = entry.run_id;
-  }
+  const std::string id = KilledAtStep50(out);
   ASSERT_FALSE(id.empty());
+  ResultsDir results(out);
   ASSERT_TRUE(fs::exists(results.CheckpointDir(id) / "checkpoint.pt"));
   std::ofstream(results.PartialFile(id), std::ios::binary | std::ios::trunc) << "not HDF5";
 
@@ -205,15 +211,9 @@ TEST_F(RunSafetyE2eTest, AnUnreadablePartialRestartsItsRunInsteadOfBlockingTheGr
 TEST_F(RunSafetyE2eTest, AnUnreadablePreviousAttemptRestartsItsRun) {
   const auto& reference = Reference();
   const fs::path out = root_ / "out";
-  const Result killed =
-      RunShell("FLORENZ_FAULT='b-1920:kill@50' " + std::string(FLORENZ_BIN) + " " + Run(out));
-  ASSERT_NE(killed.code, 0) << killed.output;
-  ResultsDir results(out);
-  std::string id;
-  for (const auto& entry : results.ListRuns()) {
-    if (!entry.finished) id = entry.run_id;
-  }
+  const std::string id = KilledAtStep50(out);
   ASSERT_FALSE(id.empty());
+  ResultsDir results(out);
   // A kill right after the resumed attempt moved the .partial aside, then a cut-short copy.
   const fs::path previous = results.CheckpointDir(id) / "previous-attempt.h5.partial";
   fs::rename(results.PartialFile(id), previous);

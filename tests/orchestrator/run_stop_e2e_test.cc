@@ -32,15 +32,8 @@ using ::testing::HasSubstr;
 
 // 250 steps of a tiny model (a few seconds), checkpoints only every 100 steps: a stop lands
 // between two interval checkpoints, so resuming needs the one the signal wrote.
-const char* kGrid =
-    "experiment: {name: stop}\n"
-    "data:\n"
-    "  image: symbolic\n"
-    "  max_caption_tokens: 24\n"
-    "  languages: [en, de, es]\n"
-    "  coverage:\n"
-    "    caption: {en: train, de: train, es: eval}\n"
-    "    translate: {de: train, es: train}\n"
+const std::string kGrid =
+    e2e::TinyGridHead("stop") +
     "model:\n"
     "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
     "training:\n"
