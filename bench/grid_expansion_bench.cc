@@ -3,14 +3,13 @@
 // Baseline in the same run: parsing the same YAML with yaml-cpp alone (no mapping, no checks).
 // Then the memory side (issue 20): a grid of 100,000 runs (4 sizes × 25,000 seeds), its time
 // and the resident memory it adds (the runs share the grid's spec).
-#include <yaml-cpp/yaml.h>
-
 #include <sys/resource.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 

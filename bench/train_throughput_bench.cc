@@ -78,8 +78,8 @@ struct Options {
 
 struct Measured {
   double step_s = 0, macs = 0, mm_gflops = 0, flush_s = 0;
-  double tokens = 0;        // non-padding tokens a batch (image, prompt, target)
-  double stall_share = 0;   // of the timed steps, the share spent waiting for the input pipeline
+  double tokens = 0;       // non-padding tokens a batch (image, prompt, target)
+  double stall_share = 0;  // of the timed steps, the share spent waiting for the input pipeline
   long rss_kb = 0;
 };
 
@@ -288,8 +288,8 @@ int main(int argc, char** argv) {
       o.device.c_str(), florenz::ToString(o.precision).c_str(), o.batch, image.c_str(), o.threads,
       gpu ? (", " + std::to_string(o.data_threads) + " input threads").c_str() : "", o.steps);
   std::printf("%-8s %10s %10s %7s %9s %10s %10s %9s %8s %9s %8s %9s %9s\n", "size", "florenz s",
-              "python s", "ratio", "compile s", "samples/s", "tokens/s", "TFLOP/s", "% mm",
-              "stall", "log ovh", "RSS MB", "py RSS MB");
+              "python s", "ratio", "compile s", "samples/s", "tokens/s", "TFLOP/s", "% mm", "stall",
+              "log ovh", "RSS MB", "py RSS MB");
   for (const auto& name : presets) {
     int preset = -1;
     for (size_t i = 0; i < grid.spec.model.sizes.size(); ++i) {
@@ -345,12 +345,12 @@ int main(int argc, char** argv) {
     const double flops = 3 * 2 * m.macs / m.step_s;  // forward + backward ≈ 3 × forward
     char compiled_text[32] = "-";
     if (py_compiled > 0) std::snprintf(compiled_text, sizeof(compiled_text), "%.4f", py_compiled);
-    std::printf("%-8s %10.4f %10.4f %7.2f %9s %10.0f %10.0f %9.3f %7.1f%% %8.2f%% %7.2f%% %9.0f "
-                "%9.0f\n",
-                name.c_str(), m.step_s, py_step, py_step > 0 ? py_step / m.step_s : 0.0,
-                compiled_text, o.batch / m.step_s, m.tokens / m.step_s, flops / 1e12,
-                100 * flops / 1e9 / m.mm_gflops, 100 * m.stall_share,
-                100 * m.flush_s / (10 * m.step_s), m.rss_kb / 1024.0, py_rss / 1024.0);
+    std::printf(
+        "%-8s %10.4f %10.4f %7.2f %9s %10.0f %10.0f %9.3f %7.1f%% %8.2f%% %7.2f%% %9.0f "
+        "%9.0f\n",
+        name.c_str(), m.step_s, py_step, py_step > 0 ? py_step / m.step_s : 0.0, compiled_text,
+        o.batch / m.step_s, m.tokens / m.step_s, flops / 1e12, 100 * flops / 1e9 / m.mm_gflops,
+        100 * m.stall_share, 100 * m.flush_s / (10 * m.step_s), m.rss_kb / 1024.0, py_rss / 1024.0);
   }
   std::printf(
       "ratio = python step / florenz step (> 1: florenz faster); compile s = torch.compile's "

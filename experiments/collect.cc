@@ -196,8 +196,8 @@ CollectSummary CollectResults(const fs::path& out_dir) {
   CollectSummary summary;
   summary.results_h5 = dir.ResultsH5();
   summary.results_csv = dir.ResultsCsv();
-  for (const auto& [file, h5] : {std::pair{summary.results_h5, true},
-                                 std::pair{summary.results_csv, false}}) {
+  for (const auto& [file, h5] :
+       {std::pair{summary.results_h5, true}, std::pair{summary.results_csv, false}}) {
     if (!OursOrAbsent(file, h5)) {
       throw IoError(file.string() +
                     ": exists and was not written by florenz collect; it is left as it is "

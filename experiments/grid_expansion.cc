@@ -57,7 +57,9 @@ RunSpec MakeRun(const std::shared_ptr<const ExperimentSpec>& grid, const Experim
 
 }  // namespace
 
-ExperimentSpec RunSpec::Spec() const { return OneRun(WithoutAxes(*grid), model_size, budget, seed_value); }
+ExperimentSpec RunSpec::Spec() const {
+  return OneRun(WithoutAxes(*grid), model_size, budget, seed_value);
+}
 
 RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed) {
   return MakeRun(std::make_shared<const ExperimentSpec>(spec), WithoutAxes(spec), size, budget,

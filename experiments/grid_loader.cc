@@ -82,12 +82,14 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
   if (count > kMaxGridRuns) {
     const ExperimentSpec& g = grid.spec;
     throw ConfigError(where.Of(g.experiment.seeds).line > 0 ? where.Of(g.experiment.seeds)
-                                                             : SourceLocation{name, 0, 0},
+                                                            : SourceLocation{name, 0, 0},
                       "the grid expands to " + std::to_string(count) + " runs (" +
                           std::to_string(g.model.sizes.size()) + " sizes × " +
                           std::to_string(g.training.budgets.size()) + " budgets × " +
-                          std::to_string(g.experiment.seeds.size()) + " seeds + includes); one "
-                          "grid holds at most " + std::to_string(kMaxGridRuns) +
+                          std::to_string(g.experiment.seeds.size()) +
+                          " seeds + includes); one "
+                          "grid holds at most " +
+                          std::to_string(kMaxGridRuns) +
                           " runs: split it into several grids and results folders");
   }
   grid.runs = ExpandGrid(grid.spec);

@@ -29,7 +29,7 @@ class ResultsDir {
   std::filesystem::path CheckpointDir(const std::string& run_id) const;
   std::filesystem::path RunFile(const std::string& run_id) const;      // runs/<id>.h5
   std::filesystem::path PartialFile(const std::string& run_id) const;  // runs/<id>.h5.partial
-  std::filesystem::path LockFile(const std::string& run_id) const;    // locks/<id>.lock
+  std::filesystem::path LockFile(const std::string& run_id) const;     // locks/<id>.lock
   // Where a run file that is set aside goes (an unreadable one, a failed attempt being
   // retried): runs/<id>.h5.<why>-<n>, the first n not taken. Listing ignores such files.
   std::filesystem::path AsideFile(const std::string& run_id, const std::string& why) const;

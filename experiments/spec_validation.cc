@@ -245,8 +245,8 @@ void ValidateSize(const ExperimentSpec& spec, const ModelSize& s, Checker& c) {
     c.Require(per_rank % micro == 0, spec.training.micro_batch_size, spec.training,
               "training.micro_batch_size: " + std::to_string(micro) + " does not divide the " +
                   std::to_string(per_rank) + " samples per rank of size '" + s.name +
-                  "' (training.batch_size " +
-                  std::to_string(batch) + " / data_parallel " + std::to_string(dp) +
+                  "' (training.batch_size " + std::to_string(batch) + " / data_parallel " +
+                  std::to_string(dp) +
                   "); the global batch is micro_batch_size × accumulation steps × data_parallel");
   }
 }

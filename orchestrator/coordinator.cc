@@ -140,8 +140,9 @@ bool Coordinator::SetAside(int i, const std::string& why) {
   const auto aside = job_.results->AsideFile(id, why);
   std::error_code error;
   std::filesystem::rename(file, aside, error);
-  if (error) throw IoError(file.string() + ": cannot move aside to " + aside.string() + ": " +
-                           error.message());
+  if (error)
+    throw IoError(file.string() + ": cannot move aside to " + aside.string() + ": " +
+                  error.message());
   std::filesystem::remove_all(job_.results->CheckpointDir(id), error);
   std::cout << Tag(i) << ": its file moved to " << aside.filename().string()
             << "; trained again from step 0\n";
@@ -172,8 +173,7 @@ bool Coordinator::ShouldTrain(int i) {
   }
   if (status == RunStatus::kFailed) {
     if (job_.retry_failed) return SetAside(i, "failed");
-    std::cout << Tag(i) << ": failed earlier: " << reason
-              << " (--retry-failed trains it again)\n";
+    std::cout << Tag(i) << ": failed earlier: " << reason << " (--retry-failed trains it again)\n";
     rows_[i] = {"failed", reason};
     ++failed_;
     return false;
@@ -186,14 +186,13 @@ bool Coordinator::ShouldTrain(int i) {
 void Coordinator::RepairPartial(int i) {
   const std::string& id = job_.runs[i]->id;
   const ResultsDir& results = *job_.results;
-  for (const auto& file : {results.PartialFile(id),
-                           results.CheckpointDir(id) / "previous-attempt.h5.partial"}) {
+  for (const auto& file :
+       {results.PartialFile(id), results.CheckpointDir(id) / "previous-attempt.h5.partial"}) {
     if (!std::filesystem::exists(file)) continue;
     try {
-      RunFileReader::Open(file).ReadTrain();
-      for (const auto& pair : RunFileReader::Open(file).eval_pairs()) {
-        RunFileReader::Open(file).ReadEval(pair);
-      }
+      const RunFileReader reader = RunFileReader::Open(file);
+      reader.ReadTrain();
+      for (const auto& pair : reader.eval_pairs()) reader.ReadEval(pair);
     } catch (const IoError& e) {
       const auto aside = results.AsideFile(id, "unreadable-partial");
       std::error_code error;
@@ -309,9 +308,10 @@ void Coordinator::Handle(const Message& message) {
       break;
     case MessageKind::kStorageFailed:
       ClearLine();
-      std::printf("%s: %s\n%s: not a failure of the run: it keeps its last checkpoint and "
-                  "resumes when the same command runs again; no new run starts\n",
-                  Tag(run).c_str(), message.text.c_str(), Tag(run).c_str());
+      std::printf(
+          "%s: %s\n%s: not a failure of the run: it keeps its last checkpoint and "
+          "resumes when the same command runs again; no new run starts\n",
+          Tag(run).c_str(), message.text.c_str(), Tag(run).c_str());
       scheduler_.OnFailed(id);
       rows_[run] = {"stopped", "storage error"};
       if (storage_error_.empty()) storage_error_ = message.text;

@@ -2,9 +2,10 @@
 // plan there, one broadcast of the verdict and one scatter of the devices.
 #include "orchestrator/device_assignment.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 #include <vector>
 
 #include "orchestrator/device_plan.h"
@@ -82,8 +83,8 @@ DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
   MPI_CHECK(MPI_Get_processor_name(report.node_name, &length));
 
   std::vector<Report> reports(rank == 0 ? size : 0);
-  MPI_CHECK(MPI_Gather(&report, sizeof(Report), MPI_BYTE, reports.data(), sizeof(Report),
-                       MPI_BYTE, 0, comm));
+  MPI_CHECK(MPI_Gather(&report, sizeof(Report), MPI_BYTE, reports.data(), sizeof(Report), MPI_BYTE,
+                       0, comm));
   std::vector<char> devices(rank == 0 ? static_cast<size_t>(size) * kDeviceText : 0);
   std::string error;
   int cuda = 0;
@@ -94,8 +95,7 @@ DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
     error = plan.error;
     cuda = plan.cuda ? 1 : 0;
     for (int r = 0; r < size; ++r) {
-      CopyText(plan.devices[r], devices.data() + static_cast<size_t>(r) * kDeviceText,
-               kDeviceText);
+      CopyText(plan.devices[r], devices.data() + static_cast<size_t>(r) * kDeviceText, kDeviceText);
     }
   }
   int header[2] = {static_cast<int>(error.size()), cuda};
@@ -103,8 +103,8 @@ DeviceAssignment AssignDevices(MPI_Comm comm, DeviceKind kind,
   error.resize(header[0]);
   if (header[0] > 0) MPI_CHECK(MPI_Bcast(error.data(), header[0], MPI_CHAR, 0, comm));
   char mine[kDeviceText] = {};
-  MPI_CHECK(MPI_Scatter(devices.data(), kDeviceText, MPI_CHAR, mine, kDeviceText, MPI_CHAR, 0,
-                        comm));
+  MPI_CHECK(
+      MPI_Scatter(devices.data(), kDeviceText, MPI_CHAR, mine, kDeviceText, MPI_CHAR, 0, comm));
   assignment.device = mine;
   assignment.cuda = header[1] != 0;
   assignment.error = error;

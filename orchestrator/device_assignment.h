@@ -3,19 +3,20 @@
 // (device_plan.h) and sends each rank its device. The coordinator never opens a GPU.
 #pragma once
 
+#include <mpi.h>
+
 #include <functional>
 #include <string>
-
-#include <mpi.h>
 
 #include "experiments/spec_enums.h"
 
 namespace florenz {
 
 struct DeviceAssignment {
-  std::string device;  // this rank's: "cpu", "cuda:<index>"; "" on a coordinator that trains nothing
-  bool cuda = false;   // the job's training ranks use GPUs
-  std::string error;   // the same on every rank: why the job cannot start, or ""
+  std::string
+      device;         // this rank's: "cpu", "cuda:<index>"; "" on a coordinator that trains nothing
+  bool cuda = false;  // the job's training ranks use GPUs
+  std::string error;  // the same on every rank: why the job cannot start, or ""
 };
 
 // Collective over `comm` (the job's; MPI_COMM_NULL: the embedded mode, this process trains).

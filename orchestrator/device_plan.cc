@@ -40,8 +40,7 @@ DevicePlan PlanDevices(DeviceKind kind, const std::vector<RankDevices>& ranks) {
     case DeviceKind::kCuda:
       if (without_gpu) {
         plan.error = "execution.device is cuda, but " + Where(*without_gpu) +
-                     " sees no GPU (LibTorch counts 0 CUDA devices; " +
-                     VisibleText(*without_gpu) +
+                     " sees no GPU (LibTorch counts 0 CUDA devices; " + VisibleText(*without_gpu) +
                      "): run on a GPU node with a CUDA build of LibTorch, or set "
                      "execution.device (or --device) to cpu";
         return plan;
@@ -79,14 +78,13 @@ DevicePlan PlanDevices(DeviceKind kind, const std::vector<RankDevices>& ranks) {
     const int count = static_cast<int>(members.size());
     if (count > gpus) {
       const RankDevices& first = ranks[members.front()];
-      plan.error = (first.node_name.empty() ? "node " + std::to_string(first.node)
-                                            : first.node_name) +
-                   " has " + std::to_string(count) + " training ranks that see " + Gpus(gpus) +
-                   " (" + VisibleText(first) +
-                   "): each training rank needs a GPU of its own; start at most " +
-                   std::to_string(gpus) +
-                   " training ranks per node (the coordinator, rank 0, needs none) or give each "
-                   "task its GPU (Slurm: --gpus-per-task=1)";
+      plan.error =
+          (first.node_name.empty() ? "node " + std::to_string(first.node) : first.node_name) +
+          " has " + std::to_string(count) + " training ranks that see " + Gpus(gpus) + " (" +
+          VisibleText(first) + "): each training rank needs a GPU of its own; start at most " +
+          std::to_string(gpus) +
+          " training ranks per node (the coordinator, rank 0, needs none) or give each "
+          "task its GPU (Slurm: --gpus-per-task=1)";
       plan.devices.assign(ranks.size(), "");
       plan.cuda = false;
       return plan;

@@ -136,8 +136,8 @@ int RunFitCommand(const FitCommand& command) {
 
   // Output paths are checked before any work: a missing folder is bad input (exit 2), never
   // PLplot's "IMMEDIATE EXIT" after the fit has run.
-  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"--plot", command.plot},
-                                   {"--json", command.json}}) {
+  for (const auto& [flag, path] :
+       {std::pair<const char*, std::string>{"--plot", command.plot}, {"--json", command.json}}) {
     if (path.empty()) continue;
     const std::filesystem::path folder = std::filesystem::path(path).parent_path();
     if (!folder.empty() && !std::filesystem::is_directory(folder)) {

@@ -166,9 +166,9 @@ int RunRunCommand(const RunCommand& options) {
   const DeviceAssignment devices = AssignDevices(mpi.comm(), device_kind, train::VisibleGpus);
   if (!devices.error.empty()) {
     if (!coordinator) return kExitBadInput;
-    throw ConfigError(SourceLocation{options.grid, 0, 0},
-                      devices.error + (options.device.empty() ? "" : " (--device " +
-                                                                         options.device + ")"));
+    throw ConfigError(
+        SourceLocation{options.grid, 0, 0},
+        devices.error + (options.device.empty() ? "" : " (--device " + options.device + ")"));
   }
   Job job;
   job.device = devices.device;
@@ -227,8 +227,8 @@ int RunRunCommand(const RunCommand& options) {
     return kExitOk;
   }
   std::cout << "florenz run: " << job.runs.size() << " runs of '" << grid.spec.experiment.name
-            << "' -> " << options.out << " (" << (devices.cuda ? "CUDA, " : "")
-            << job.threads << " threads"
+            << "' -> " << options.out << " (" << (devices.cuda ? "CUDA, " : "") << job.threads
+            << " threads"
             << (mpi.active() ? ", " + std::to_string(mpi.size() - 1) + " worker ranks" : "")
             << ")\n";
   const int code = RunCoordinator(job, mpi.size(), shape);

@@ -18,8 +18,8 @@
 #include "experiments/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
-#include "experiments/run_lock.h"
 #include "experiments/run_file_reader.h"
+#include "experiments/run_lock.h"
 #include "orchestrator/exit_codes.h"
 #include "orchestrator/run_table.h"
 
@@ -273,8 +273,8 @@ std::string StatusText(const StatusReport& report) {
   for (const RunStatusRow& r : report.rows) {
     any_outside |= !r.in_grid;
     if (!r.note.empty()) out << "\n" << r.id << " (" << ToString(r.state) << "): " << r.note;
-    if (!r.holder.empty()) out << "\n" << r.id << " (" << ToString(r.state) << "): trained by "
-                               << r.holder;
+    if (!r.holder.empty())
+      out << "\n" << r.id << " (" << ToString(r.state) << "): trained by " << r.holder;
   }
   if (any_outside) out << "\n* not in the stored grid (a file left from an earlier grid)";
   out << "\n";

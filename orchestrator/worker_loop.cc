@@ -53,9 +53,10 @@ Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int t
     result.text = e.what();
   } catch (const std::bad_alloc&) {
     result.kind = MessageKind::kFailed;
-    result.text = "out of memory (std::bad_alloc) while training: lower "
-                  "training.micro_batch_size (activations grow with the samples of one "
-                  "forward/backward) or train the size on more tensor-parallel ranks";
+    result.text =
+        "out of memory (std::bad_alloc) while training: lower "
+        "training.micro_batch_size (activations grow with the samples of one "
+        "forward/backward) or train the size on more tensor-parallel ranks";
   } catch (const train::RunInterrupted& e) {
     result.kind = MessageKind::kInterrupted;
     result.values = {static_cast<double>(e.step())};

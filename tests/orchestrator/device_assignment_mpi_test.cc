@@ -2,15 +2,15 @@
 // faked GPU count and per-rank CUDA_VISIBLE_DEVICES, every rank learns its device, or every
 // rank gets the same error (too many training ranks for the GPUs, cuda without a GPU) before
 // anything starts; the coordinator is never asked how many GPUs it sees.
-#include "orchestrator/device_assignment.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
 
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <string>
+
+#include "orchestrator/device_assignment.h"
 
 namespace florenz {
 namespace {

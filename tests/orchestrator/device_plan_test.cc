@@ -39,8 +39,9 @@ TEST(DevicePlanTest, TheEmbeddedProcessTrainsOnItsOnlyGpuOrTheCpu) {
 
 TEST(DevicePlanTest, TrainingRanksOfANodeTakeItsGpusInRankOrderAndTheCoordinatorNone) {
   // mpirun -np 5 on one 4-GPU node, every rank seeing all four GPUs.
-  const DevicePlan plan = PlanDevices(
-      DeviceKind::kAuto, {Coordinator(), Rank(1, 0, 4), Rank(2, 0, 4), Rank(3, 0, 4), Rank(4, 0, 4)});
+  const DevicePlan plan =
+      PlanDevices(DeviceKind::kAuto,
+                  {Coordinator(), Rank(1, 0, 4), Rank(2, 0, 4), Rank(3, 0, 4), Rank(4, 0, 4)});
   ASSERT_TRUE(plan.ok()) << plan.error;
   EXPECT_TRUE(plan.cuda);
   EXPECT_THAT(plan.devices, ElementsAre("", "cuda:0", "cuda:1", "cuda:2", "cuda:3"));
@@ -66,8 +67,8 @@ TEST(DevicePlanTest, RanksBoundToTheirOwnGpuEachTakeDeviceZero) {
 
 TEST(DevicePlanTest, MoreTrainingRanksThanVisibleGpusIsAnErrorNamingBothCounts) {
   const DevicePlan plan = PlanDevices(
-      DeviceKind::kAuto, {Coordinator(), Rank(1, 0, 2, "0,1"), Rank(2, 0, 2, "0,1"),
-                          Rank(3, 0, 2, "0,1")});
+      DeviceKind::kAuto,
+      {Coordinator(), Rank(1, 0, 2, "0,1"), Rank(2, 0, 2, "0,1"), Rank(3, 0, 2, "0,1")});
   EXPECT_FALSE(plan.ok());
   EXPECT_THAT(plan.error, HasSubstr("gpu0 has 3 training ranks that see 2 GPUs"));
   EXPECT_THAT(plan.error, HasSubstr("CUDA_VISIBLE_DEVICES=0,1"));

@@ -1,8 +1,9 @@
 // A full disk under the results folder (a real tmpfs, sized to fail at a checkpoint, at a flush
-// of the run file, or at the final commit): `florenz run` stops cleanly with exit 1 and a message naming the path
-// and "No space left on device" — no crash, no temporary file left, the run not recorded as
-// failed, its last checkpoint whole — and once there is space again the same command finishes
-// the run with the final metrics of an undisturbed one. Needs root (mount); skips without it.
+// of the run file, or at the final commit): `florenz run` stops cleanly with exit 1 and a message
+// naming the path and "No space left on device" — no crash, no temporary file left, the run not
+// recorded as failed, its last checkpoint whole — and once there is space again the same command
+// finishes the run with the final metrics of an undisturbed one. Needs root (mount); skips without
+// it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -37,8 +38,7 @@ std::string Grid(int checkpoint_interval, const std::string& metrics = "[cross_e
          "  batch_size: 32\n"
          "  log_interval: 5\n"
          "evaluation: {interval: " +
-         std::to_string(evaluation_interval) + ", samples_per_pair: 16, metrics: " +
-         metrics +
+         std::to_string(evaluation_interval) + ", samples_per_pair: 16, metrics: " + metrics +
          "}\n"
          "execution: {checkpoint_interval: " +
          std::to_string(checkpoint_interval) + ", threads: 1}\n";

@@ -29,16 +29,15 @@ using e2e::WithoutTimes;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-const std::string kGrid =
-    e2e::TinyGridHead("e2e") +
-    "model:\n"
-    "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
-    "training:\n"
-    "  budgets: [8000]\n"
-    "  batch_size: 32\n"
-    "  log_interval: 10\n"
-    "evaluation: {interval: 4000, samples_per_pair: 16}\n"
-    "execution: {checkpoint_interval: 640, threads: 1}\n";
+const std::string kGrid = e2e::TinyGridHead("e2e") +
+                          "model:\n"
+                          "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
+                          "training:\n"
+                          "  budgets: [8000]\n"
+                          "  batch_size: 32\n"
+                          "  log_interval: 10\n"
+                          "evaluation: {interval: 4000, samples_per_pair: 16}\n"
+                          "execution: {checkpoint_interval: 640, threads: 1}\n";
 
 class RunE2eTest : public ::testing::Test {
  protected:

@@ -31,17 +31,16 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 // Four tiny runs of a few seconds each, checkpointed every 20 steps.
-const std::string kGrid =
-    e2e::TinyGridHead("safety") +
-    "model:\n"
-    "  sizes: [{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32},\n"
-    "          {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]\n"
-    "training:\n"
-    "  budgets: [1920, 3200]\n"
-    "  batch_size: 32\n"
-    "  log_interval: 10\n"
-    "evaluation: {interval: 0, samples_per_pair: 16}\n"
-    "execution: {checkpoint_interval: 640, threads: 1, retries: 0}\n";
+const std::string kGrid = e2e::TinyGridHead("safety") +
+                          "model:\n"
+                          "  sizes: [{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32},\n"
+                          "          {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48}]\n"
+                          "training:\n"
+                          "  budgets: [1920, 3200]\n"
+                          "  batch_size: 32\n"
+                          "  log_interval: 10\n"
+                          "evaluation: {interval: 0, samples_per_pair: 16}\n"
+                          "execution: {checkpoint_interval: 640, threads: 1, retries: 0}\n";
 
 class RunSafetyE2eTest : public ::testing::Test {
  protected:
@@ -112,10 +111,10 @@ TEST_F(RunSafetyE2eTest, TwoProcessesOnOneFolderTrainEveryRunExactlyOnce) {
   for (const char* offset : {"0", "0.3", "1.5"}) {
     const fs::path out = root_ / (std::string("shared-") + offset);
     const std::string a = root_.string() + "/a.txt", b = root_.string() + "/b.txt";
-    const Result both = RunShell("(" + std::string(FLORENZ_BIN) + " " + Run(out) + " > " + a +
-                                 " 2>&1; echo $? >> " + a + ".code) & sleep " + offset + "; " +
-                                 FLORENZ_BIN + " " + Run(out) + " > " + b + " 2>&1; echo $? >> " +
-                                 b + ".code; wait");
+    const Result both =
+        RunShell("(" + std::string(FLORENZ_BIN) + " " + Run(out) + " > " + a +
+                 " 2>&1; echo $? >> " + a + ".code) & sleep " + offset + "; " + FLORENZ_BIN + " " +
+                 Run(out) + " > " + b + " 2>&1; echo $? >> " + b + ".code; wait");
     const std::string out_a = ReadBytes(a), out_b = ReadBytes(b);
     EXPECT_EQ(ReadBytes(a + ".code"), "0\n") << "offset " << offset << "\n" << out_a;
     EXPECT_EQ(ReadBytes(b + ".code"), "0\n") << "offset " << offset << "\n" << out_b;
@@ -145,8 +144,8 @@ TEST_F(RunSafetyE2eTest, TwoProcessesOnOneFolderTrainEveryRunExactlyOnce) {
 TEST_F(RunSafetyE2eTest, AFailedRunIsReportedOnEveryRerunUntilRetried) {
   const auto& reference = Reference();
   const fs::path out2 = root_ / "out";
-  const Result first = RunShell("FLORENZ_FAULT='a-1920:throw@3' " + std::string(FLORENZ_BIN) +
-                                " " + Run(out2));
+  const Result first =
+      RunShell("FLORENZ_FAULT='a-1920:throw@3' " + std::string(FLORENZ_BIN) + " " + Run(out2));
   ASSERT_EQ(first.code, 3) << first.output;
   const Result again = Florenz(Run(out2));
   EXPECT_EQ(again.code, 3) << again.output;

@@ -32,16 +32,15 @@ using ::testing::HasSubstr;
 
 // 250 steps of a tiny model (a few seconds), checkpoints only every 100 steps: a stop lands
 // between two interval checkpoints, so resuming needs the one the signal wrote.
-const std::string kGrid =
-    e2e::TinyGridHead("stop") +
-    "model:\n"
-    "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
-    "training:\n"
-    "  budgets: [8000]\n"
-    "  batch_size: 32\n"
-    "  log_interval: 10\n"
-    "evaluation: {interval: 4000, samples_per_pair: 16}\n"
-    "execution: {checkpoint_interval: 3200, threads: 1}\n";
+const std::string kGrid = e2e::TinyGridHead("stop") +
+                          "model:\n"
+                          "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
+                          "training:\n"
+                          "  budgets: [8000]\n"
+                          "  batch_size: 32\n"
+                          "  log_interval: 10\n"
+                          "evaluation: {interval: 4000, samples_per_pair: 16}\n"
+                          "execution: {checkpoint_interval: 3200, threads: 1}\n";
 
 class RunStopE2eTest : public ::testing::Test {
  protected:

@@ -117,9 +117,7 @@ TEST_F(StatusTest, RunsOnAGpuShowTheirDevice) {
   { RunFileWriter live = Write(cpu, 2, 0, {{"device", "cpu"}}); }
   const std::string without = StatusText(ReadStatus(dir_, StatusOptions{}, Now()));
   EXPECT_THAT(without, ::testing::Not(HasSubstr("device")));
-  {
-    RunFileWriter live = Write(gpu, 2, 0, {{"device", "cuda:1"}, {"gpu_name", "NVIDIA H200"}});
-  }
+  { RunFileWriter live = Write(gpu, 2, 0, {{"device", "cuda:1"}, {"gpu_name", "NVIDIA H200"}}); }
   const StatusReport report = ReadStatus(dir_, StatusOptions{}, Now());
   std::map<std::string, RunStatusRow> rows;
   for (const auto& row : report.rows) rows[row.id] = row;

@@ -21,7 +21,8 @@ torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool
   torch::Tensor allowed;  // [B|1, 1, Tq|1, Tk]
   if (key_mask.defined()) {
     allowed = key_mask.view({key_mask.size(0), 1, 1, key_mask.size(1)});
-    if (causal) allowed = allowed & torch::ones({queries, key_mask.size(1)}, on.dtype(torch::kBool)).tril();
+    if (causal)
+      allowed = allowed & torch::ones({queries, key_mask.size(1)}, on.dtype(torch::kBool)).tril();
   } else {
     allowed = torch::ones({1, 1, queries, queries}, on.dtype(torch::kBool)).tril();
   }

@@ -231,7 +231,7 @@ torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_inp
   const int64_t t = decoder_input.size(1);
   torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
                     Positions(torch::arange(t, decoder_input.options()));  // [B, T, C]
-  torch::Tensor causal = CausalBias(t, decoder_input.device());                // [1, 1, T, T]
+  torch::Tensor causal = CausalBias(t, decoder_input.device());            // [1, 1, T, T]
   torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
   for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
   return decoder_norm_(x);
@@ -284,9 +284,8 @@ torch::Tensor EncoderDecoderImpl::SampleLoss(const Batch& batch) {
   const torch::Tensor target = batch.target.reshape({-1});                             // [B·T]
   const torch::Tensor rows = (target != data::Vocabulary::kPad).nonzero().squeeze(1);  // [N]
   // In float32 whatever the matmuls ran in (bf16 autocast): the loss is reduced in fp32.
-  const torch::Tensor logits =
-      LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows))
-          .to(torch::kFloat32);  // [N, V/p]
+  const torch::Tensor logits = LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows))
+                                   .to(torch::kFloat32);  // [N, V/p]
   const torch::Tensor real = VocabParallelCrossEntropy(logits, target.index_select(0, rows), tp_,
                                                        data::Vocabulary::kPad);  // [N]
   const torch::Tensor loss = torch::zeros({target.size(0)}, real.options())

@@ -35,8 +35,7 @@ void BatchPipeline::Work() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       space_.wait(lock, [&] {
-        return stopping_ || next_to_make_ >= end_step_ ||
-               next_to_make_ < next_to_consume_ + depth_;
+        return stopping_ || next_to_make_ >= end_step_ || next_to_make_ < next_to_consume_ + depth_;
       });
       if (stopping_ || next_to_make_ >= end_step_) return;
       step = next_to_make_++;

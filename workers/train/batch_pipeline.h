@@ -28,8 +28,7 @@ class BatchPipeline {
   // Steps [first_step, end_step). With threads = 0 every Next() calls make in the caller's
   // thread (the synchronous path); otherwise `threads` workers keep up to `depth` steps made
   // ahead of the one the loop consumes. `make` must be safe to call from several threads.
-  BatchPipeline(MakeInputs make, int64_t first_step, int64_t end_step, int threads,
-                int depth = 4);
+  BatchPipeline(MakeInputs make, int64_t first_step, int64_t end_step, int threads, int depth = 4);
   // Stops the workers (the steps they are making are finished and dropped).
   ~BatchPipeline();
   BatchPipeline(const BatchPipeline&) = delete;

@@ -63,7 +63,8 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
                     const std::string& shard) {
   std::error_code made;
   std::filesystem::create_directories(dir, made);
-  if (made) throw IoError(dir.string() + ": cannot create the checkpoint folder: " + made.message());
+  if (made)
+    throw IoError(dir.string() + ": cannot create the checkpoint folder: " + made.message());
   const auto file = dir / FileName(shard);
   const auto tmp = dir / (FileName(shard) + ".tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -114,7 +115,8 @@ std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
     checkpoint.position = {step.cpu().item<int64_t>(), samples.cpu().item<int64_t>()};
     return checkpoint;
   } catch (const c10::Error& e) {
-    if (problem) *problem = file.string() + ": cannot read the checkpoint: " + e.what_without_backtrace();
+    if (problem)
+      *problem = file.string() + ": cannot read the checkpoint: " + e.what_without_backtrace();
     return std::nullopt;
   }
 }
@@ -130,19 +132,6 @@ void RestoreCheckpoint(const CheckpointFile& checkpoint, torch::nn::Module& mode
     throw IoError(checkpoint.file.string() +
                   ": cannot restore the checkpoint: " + e.what_without_backtrace());
   }
-}
-
-std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
-                                                 torch::nn::Module& model,
-                                                 torch::optim::Optimizer& optimizer,
-                                                 const std::string& shard,
-                                                 const torch::Device& device) {
-  std::string problem;
-  auto checkpoint = ReadCheckpoint(dir, shard, Generation::kNewest, device, &problem);
-  if (!checkpoint) checkpoint = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
-  if (!checkpoint) return std::nullopt;
-  RestoreCheckpoint(*checkpoint, model, optimizer);
-  return checkpoint->position;
 }
 
 }  // namespace florenz::train

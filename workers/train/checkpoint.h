@@ -55,13 +55,4 @@ std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
 void RestoreCheckpoint(const CheckpointFile& checkpoint, torch::nn::Module& model,
                        torch::optim::Optimizer& optimizer);
 
-// The newest readable generation restored into `model` and `optimizer` (the previous one when
-// the newest is missing or unreadable); nullopt when there is none. For a process alone; a gang
-// agrees on a generation first (trainer.cc).
-std::optional<CheckpointPosition> LoadCheckpoint(const std::filesystem::path& dir,
-                                                 torch::nn::Module& model,
-                                                 torch::optim::Optimizer& optimizer,
-                                                 const std::string& shard = "",
-                                                 const torch::Device& device = torch::kCPU);
-
 }  // namespace florenz::train

@@ -33,8 +33,8 @@ DeviceDescription DescribeDevice(const torch::Device& device) {
   int nccl = 0;
   if (ncclGetVersion(&nccl) == ncclSuccess) {
     // NCCL ≥ 2.9 encodes major·10000 + minor·100 + patch.
-    d.nccl_version = std::to_string(nccl / 10000) + "." + std::to_string(nccl % 10000 / 100) +
-                     "." + std::to_string(nccl % 100);
+    d.nccl_version = std::to_string(nccl / 10000) + "." + std::to_string(nccl % 10000 / 100) + "." +
+                     std::to_string(nccl % 100);
   }
 #endif
   return d;

@@ -11,8 +11,8 @@
 
 namespace florenz::train {
 
-// Installs the SIGTERM, SIGUSR2 and SIGINT handlers (idempotent). Without it, the signals keep their
-// default action (the process ends without a checkpoint).
+// Installs the SIGTERM, SIGUSR2 and SIGINT handlers (idempotent). Without it, the signals keep
+// their default action (the process ends without a checkpoint).
 void InstallStopHandlers();
 
 // True once one of the signals has arrived (or RequestStop was called).

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <cmath>
+#include <iostream>
 #include <sstream>
 
 #include "experiments/errors.h"
@@ -142,7 +142,6 @@ std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t see
   return examples;
 }
 
-
 // The checkpoint generation every rank of the gang has (checkpoint.h), restored into `model`
 // and `optimizer`; nullopt when there is none (the run starts at step 0). The common case, every
 // rank's newest file at one step, reads one file; after a kill while shards were written, or
@@ -160,7 +159,8 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::pa
   std::optional<CheckpointFile> previous;
   bool read_previous = false;
   auto read_previous_once = [&] {
-    if (!read_previous) previous = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
+    if (!read_previous)
+      previous = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
     read_previous = true;
   };
   if (!newest) read_previous_once();
@@ -187,8 +187,7 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::pa
                                                        : std::nullopt;
     if (gang.leader()) {
       std::cerr << "checkpoints of " << dir.filename().string() << " disagree or cannot be read ("
-                << (problem.empty() ? "a kill while the tp shards were written" : problem)
-                << "): "
+                << (problem.empty() ? "a kill while the tp shards were written" : problem) << "): "
                 << (chosen ? "resuming from step " + std::to_string(target) +
                                  ", the newest every shard has"
                            : std::string("no step every shard has; the run restarts from step 0"))
@@ -395,9 +394,9 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
 std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
                                       const ResultsDir& results, const std::string& reason) {
   const Evaluator evaluator(run.spec(), data);
-  RunFileWriter writer = ReopenRunFile(results, run,
-                                       MakeRunConfig(run, ResolveThreadCount(0), torch::kCPU),
-                                       MakeLayout(data, evaluator), INT64_MAX);
+  RunFileWriter writer =
+      ReopenRunFile(results, run, MakeRunConfig(run, ResolveThreadCount(0), torch::kCPU),
+                    MakeLayout(data, evaluator), INT64_MAX);
   const auto file = writer.Finish(RunStatus::kFailed, reason, {});
   std::filesystem::remove_all(results.CheckpointDir(run.id));
   return file;

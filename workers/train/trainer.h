@@ -60,8 +60,8 @@ struct RunOutcome {
   RunStatus status = RunStatus::kFailed;
   std::string reason;
   std::map<std::string, double> final_metrics;
-  double seconds = 0;             // wall-clock of this attempt, evaluation included
-  double evaluation_seconds = 0;  // of which evaluation
+  double seconds = 0;              // wall-clock of this attempt, evaluation included
+  double evaluation_seconds = 0;   // of which evaluation
   double input_stall_seconds = 0;  // of which training waited for the input pipeline
   // Data-parallel gradient all-reduces this rank started, and its buckets: one all-reduce per
   // bucket and optimizer step, however many micro-batches a step has (0 and 0 at dp = 1).

@@ -23,16 +23,16 @@ using Parameters = std::map<std::string, torch::Tensor>;
 // `budget` samples at batch 32.
 // `metrics` is evaluation.metrics (bleu adds the KV-cached beam search to the final evaluation).
 inline std::string Grid(int64_t budget, int micro_batch, const char* precision,
-                        int64_t checkpoint_interval = 0,
-                        const char* metrics = "[cross_entropy]") {
+                        int64_t checkpoint_interval = 0, const char* metrics = "[cross_entropy]") {
   return "experiment: {name: device}\n"
          "data: {image: rendered, image_size: 16, max_caption_tokens: 20, languages: [en, de],\n"
          "       coverage: {caption: {en: train, de: eval}, translate: {de: train}}}\n"
          "model: {patch_size: 8, sizes: [{name: tiny, d_model: 32, layers: 1, heads: 4, "
          "ffn: 64}]}\n"
          "training: {budgets: [" +
-         std::to_string(budget) + "], batch_size: 32, micro_batch_size: " +
-         std::to_string(micro_batch) + ", precision: " + precision +
+         std::to_string(budget) +
+         "], batch_size: 32, micro_batch_size: " + std::to_string(micro_batch) +
+         ", precision: " + precision +
          ", log_interval: 1, optimizer: {learning_rate: 3.0e-3}}\n"
          "evaluation: {interval: 0, samples_per_pair: 8, beam_size: 2, max_length: 12, "
          "metrics: " +

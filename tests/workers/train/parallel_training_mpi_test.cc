@@ -1,9 +1,9 @@
 // Training 20 steps at (tp, dp) ∈ {(1,1), (2,1), (1,2), (2,2)} under mpiexec -n 4 (and the
-// first three under -n 2), and dp 2 with 4 micro-batches a step: every layout's per-step losses equal the one-process run's within
-// 1e-5 relative, and so does every parameter tensor at the end (L2-relative, each rank's shard
-// against the same slice of the one-process model). The full trainer runs: data shards, bucketed dp
-// gradient averaging, tensor-parallel layers, tp-aware clipping, checkpoint shards, the final
-// evaluation.
+// first three under -n 2), and dp 2 with 4 micro-batches a step: every layout's per-step losses
+// equal the one-process run's within 1e-5 relative, and so does every parameter tensor at the end
+// (L2-relative, each rank's shard against the same slice of the one-process model). The full
+// trainer runs: data shards, bucketed dp gradient averaging, tensor-parallel layers, tp-aware
+// clipping, checkpoint shards, the final evaluation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -71,7 +71,7 @@ struct Trained {
   std::vector<double> losses;  // per step, from the run file (gang leader only)
   int64_t gradient_allreduces = 0;
   int gradient_buckets = 0;
-  Parameters parameters;       // this rank's shard
+  Parameters parameters;  // this rank's shard
   std::map<std::string, double> final_metrics;
 };
 
