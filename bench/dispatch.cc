@@ -16,6 +16,7 @@
 #include "experiments/grid_loader.h"
 #include "orchestrator/coordinator.h"
 #include "orchestrator/mpi_session.h"
+#include "orchestrator/worker_loop.h"
 
 namespace {
 
@@ -33,12 +34,8 @@ std::string Grid(int runs) {
 }
 
 florenz::Message NothingToTrain(const florenz::Job&, int run, const std::vector<int>&, int,
-                                const std::function<void(const florenz::Message&)>&) {
-  florenz::Message done;
-  done.kind = florenz::MessageKind::kDone;
-  done.run = run;
-  done.values = {0.0, 0.0, std::nan("")};
-  return done;
+                                const std::function<void(const florenz::Progress&)>&) {
+  return florenz::Done{run, 0.0, 0.0, std::nan("")};
 }
 
 }  // namespace
@@ -80,7 +77,7 @@ int main(int argc, char** argv) {
   const int null = open("/dev/null", O_WRONLY);
   dup2(null, STDOUT_FILENO);
   const auto started = std::chrono::steady_clock::now();
-  const int code = RunCoordinator(job, mpi.size(), shape);
+  const int code = RunCoordinator(job, mpi.size(), shape).exit_code;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fflush(stdout);

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "parallel/gradient_buckets.h"
 #include "parallel/mpi_check.h"

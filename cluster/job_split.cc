@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::cluster {
 

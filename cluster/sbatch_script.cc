@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "cluster/shell_quote.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::cluster {
 namespace {
@@ -277,8 +277,8 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
   }
   s << ")\n";
   s << "launch=(" << LauncherWords(profile) << ")\n";
-  s << "requeue_code=" << kRequeueExitCode << "\n";
-  s << "runs_failed_code=" << kRunsFailedExitCode << "\n";
+  s << "requeue_code=" << kExitRequeue << "\n";
+  s << "runs_failed_code=" << kExitRunsFailed << "\n";
   s << kFunctions;
   for (const auto& module : profile.modules) {
     Require(module, nullptr, "module '" + module + "'");

@@ -11,14 +11,9 @@
 #include <vector>
 
 #include "cluster/site_profile.h"
+#include "core/exit_codes.h"
 
 namespace florenz::cluster {
-
-// The exit code with which `florenz run` asks to be requeued (orchestrator/exit_codes.h,
-// kExitRequeue); the script compares against it.
-constexpr int kRequeueExitCode = 4;
-// `florenz run`'s code for "finished, but some runs failed": the job goes on with its others.
-constexpr int kRunsFailedExitCode = 3;
 
 struct SbatchJob {
   int index = 1;                     // k of job-<k>.sbatch, 1-based

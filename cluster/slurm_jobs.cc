@@ -7,7 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
+#include "core/strings.h"
 #include "experiments/results_dir.h"
 
 namespace florenz::cluster {
@@ -19,14 +20,6 @@ bool IsJobId(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '+';
   });
-}
-
-std::vector<std::string> Split(const std::string& line, char separator) {
-  std::vector<std::string> fields;
-  std::stringstream stream(line);
-  for (std::string field; std::getline(stream, field, separator);) fields.push_back(field);
-  if (!line.empty() && line.back() == separator) fields.emplace_back();
-  return fields;
 }
 
 // The first line of a tool's message, prefixed with the tool's name unless it says it itself.

@@ -11,6 +11,7 @@ if(NOT FLORENZ_PARALLEL_ONLY)
   find_package(yaml-cpp REQUIRED)
   find_package(HDF5 REQUIRED COMPONENTS C)
   find_package(CLI11 REQUIRED)
+  find_package(nlohmann_json 3 REQUIRED)
   # The fitting tool's own dependencies. A GPU node that only trains may lack them: with
   # FLORENZ_WITH_FITTING=AUTO florenz then builds without fitting/ (`florenz fit` and `report`
   # say so), and the results are fitted on any machine that has them.

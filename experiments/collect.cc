@@ -11,7 +11,7 @@
 #include <system_error>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"

@@ -1,7 +1,6 @@
 # The grid-spec sources of experiments/ (no HDF5): shared by experiments/CMakeLists.txt and
-# the libFuzzer build in fuzz/, so the fuzzer always exercises exactly what florenz runs.
+# the libFuzzer build in fuzz/ (with core/errors.cc), so the fuzzer always exercises exactly what florenz runs.
 set(FLORENZ_GRID_SPEC_SOURCES
-  errors.cc
   did_you_mean.cc
   spec_enums.cc
   language_options.cc

@@ -12,7 +12,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

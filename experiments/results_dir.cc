@@ -15,7 +15,7 @@
 #include <system_error>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace fs = std::filesystem;

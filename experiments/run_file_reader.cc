@@ -10,7 +10,7 @@
 #include <system_error>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/h5_handle.h"
 
 namespace florenz {

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 

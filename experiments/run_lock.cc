@@ -11,7 +11,7 @@
 #include <ctime>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

@@ -11,7 +11,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/plot_output.h"
 
 namespace florenz {

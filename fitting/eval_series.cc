@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "experiments/did_you_mean.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/run_file_reader.h"
 
 namespace florenz {

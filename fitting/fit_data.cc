@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

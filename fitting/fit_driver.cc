@@ -10,7 +10,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/bootstrap.h"
 #include "fitting/compute_optimal.h"
 #include "fitting/loglinear_fit.h"

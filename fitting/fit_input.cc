@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "experiments/did_you_mean.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/h5_handle.h"
 #include "fitting/eval_series.h"
 

@@ -12,7 +12,7 @@
 #include <memory>
 #include <set>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/plot_output.h"
 
 namespace florenz {

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

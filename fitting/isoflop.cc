@@ -7,7 +7,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

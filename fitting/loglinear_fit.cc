@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/student_t.h"
 
 namespace florenz {

@@ -6,7 +6,7 @@
 #include <limits>
 #include <numeric>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

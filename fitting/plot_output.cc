@@ -11,7 +11,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

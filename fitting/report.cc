@@ -6,7 +6,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/results_dir.h"
 #include "fitting/chart.h"
 #include "fitting/report_findings.h"

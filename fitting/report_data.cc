@@ -9,7 +9,7 @@
 #include <numeric>
 #include <set>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/loglinear_fit.h"
 #include "fitting/report_data.h"
 #include "fitting/report_scaling_views.h"

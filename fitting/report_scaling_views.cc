@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/chart.h"
 #include "fitting/loglinear_fit.h"
 #include "fitting/pareto.h"

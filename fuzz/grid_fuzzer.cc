@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -13,13 +13,14 @@
 #include <set>
 #include <stdexcept>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_lock.h"
 #include "orchestrator/cluster_shape.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
 #include "orchestrator/run_cost.h"
-#include "orchestrator/run_table.h"
+#include "core/strings.h"
+#include "orchestrator/worker_loop.h"
 #include "orchestrator/scheduler.h"
 #include "parallel/mpi_check.h"
 #include "workers/train/stop_request.h"
@@ -29,7 +30,6 @@ namespace florenz {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-bool lost_ranks_in_last_job = false;
 
 // M:SS of an ETA; "-" for one that says nothing (not finite, or beyond a century: a budget
 // no run reaches at its rate), never a negative or overflowed number.
@@ -77,6 +77,7 @@ class Coordinator {
       : job_(job), world_size_(world_size), scheduler_(shape), started_(Clock::now()) {}
 
   int Run();
+  std::vector<int> lost_ranks() const { return {lost_.begin(), lost_.end()}; }
 
  private:
   struct Row {
@@ -98,8 +99,13 @@ class Coordinator {
   // Under the run's lock: an unreadable .partial (or the previous attempt's) is set aside and
   // the run restarts from step 0, so a damaged snapshot never blocks the grid.
   void RepairPartial(int i);
-  void Assign(const Placement& placement);
-  void Handle(const Message& message);
+  void Start(const Placement& placement);
+  void Handle(const Message& message, int source);
+  void OnProgress(const Progress& progress);
+  void OnDone(const Done& done);
+  void OnInterrupted(const Interrupted& interrupted);
+  void OnStorageFailed(const StorageFailed& failure);
+  void OnFailed(const Failed& failure);
   void CheckHeartbeats();
   void RecordFailed(int run, const std::string& reason);
   void PrintProgress(bool force);
@@ -226,7 +232,7 @@ void Coordinator::Submit() {
   }
 }
 
-void Coordinator::Assign(const Placement& placement) {
+void Coordinator::Start(const Placement& placement) {
   const int run = index_.at(placement.run_id);
   // One writer per run: this job trains it only while it holds the run's lock (a retry keeps it).
   if (!locks_.count(run)) {
@@ -250,92 +256,95 @@ void Coordinator::Assign(const Placement& placement) {
   gang_[run] = placement.ranks;
   last_heard_[run] = Now();
   if (embedded()) {  // this process is the one worker: train now, then handle the outcome
-    auto progress = [&](const Message& m) { Handle(m); };
+    auto progress = [&](const Progress& p) { Handle(p, -1); };
     Handle(job_.execute ? job_.execute(job_, run, placement.ranks, 0, progress)
-                        : ExecuteRun(job_, run, placement.ranks, 0, progress));
+                        : ExecuteRun(job_, run, placement.ranks, 0, progress),
+           -1);
     return;
   }
-  Message assign;
-  assign.kind = MessageKind::kAssign;
-  assign.run = run;
-  assign.attempt = failures_[run];
-  assign.tag = ++tags_ % 30000;
-  assign.ranks = placement.ranks;
+  const Assign assign{run, failures_[run], ++tags_ % 30000, placement.ranks};
   for (int rank : placement.ranks) Send(assign, rank, job_.comm);
 }
 
-void Coordinator::Handle(const Message& message) {
-  const int run = message.run;
+void Coordinator::Handle(const Message& message, int source) {
+  const int run = RunOf(message);
   if (!gang_.count(run)) return;  // a lost gang that spoke again: ignored
-  if (message.source >= 0 && lost_.count(message.source)) return;
+  if (source >= 0 && lost_.count(source)) return;
   last_heard_[run] = Now();
-  const std::string& id = job_.runs[run]->id;
-  switch (message.kind) {
-    case MessageKind::kProgress: {
-      if (embedded()) {
-        // step, samples, loss, samples/s, steps, seconds, resumed
-        const auto& v = message.values;
-        const double eta = v[6] != 0 ? 0 : (v[4] - v[0]) * v[5] / std::max(1.0, v[0]);
-        std::printf("\r%s: %s/%s samples  loss %.4f  %.0f samples/s  ETA %s   ", Tag(run).c_str(),
-                    HumanCount(v[1]).c_str(), HumanCount(job_.runs[run]->samples()).c_str(), v[2],
-                    v[3], Clock2(eta).c_str());
-        std::fflush(stdout);
-        line_open_ = true;
-      }
-      return;
-    }
-    case MessageKind::kDone: {
-      ClearLine();
-      char metric[64] = "";
-      if (!std::isnan(message.values[2]))
-        std::snprintf(metric, sizeof(metric), "%.4f", message.values[2]);
-      std::printf("%s: completed in %.1f s (evaluation %.1f s), unseen-caption CE %s\n",
-                  Tag(run).c_str(), message.values[0], message.values[1], metric);
-      scheduler_.OnFinished(id, message.values[0]);
-      rows_[run] = {"completed", metric};
-      ++done_;
-      locks_.erase(run);
-      break;
-    }
-    case MessageKind::kInterrupted:
-      ClearLine();
-      std::printf("%s: %s\n", Tag(run).c_str(), message.text.c_str());
-      scheduler_.OnFailed(id);  // leaves the scheduler; its checkpoint resumes it next time
-      rows_[run] = {"interrupted",
-                    "step " + std::to_string(static_cast<int64_t>(message.values[0]))};
-      ++interrupted_;
-      locks_.erase(run);
-      break;
-    case MessageKind::kStorageFailed:
-      ClearLine();
-      std::printf(
-          "%s: %s\n%s: not a failure of the run: it keeps its last checkpoint and "
-          "resumes when the same command runs again; no new run starts\n",
-          Tag(run).c_str(), message.text.c_str(), Tag(run).c_str());
-      scheduler_.OnFailed(id);
-      rows_[run] = {"stopped", "storage error"};
-      if (storage_error_.empty()) storage_error_ = message.text;
-      stopping_ = true;
-      locks_.erase(run);
-      break;
-    case MessageKind::kFailed: {
-      ClearLine();
-      const int attempt = ++failures_[run];
-      std::printf("%s: attempt %d failed: %s\n", Tag(run).c_str(), attempt, message.text.c_str());
-      if (attempt <= job_.grid->spec.execution.retries && !stopping_) {
-        scheduler_.Requeue(id);  // resumes from its last checkpoint
-      } else {
-        scheduler_.OnFailed(id);
-        gang_.erase(run);
-        RecordFailed(run, message.text);
-      }
-      break;
-    }
-    default:
-      return;
+  if (const auto* progress = std::get_if<Progress>(&message)) return OnProgress(*progress);
+  ClearLine();
+  if (const auto* done = std::get_if<Done>(&message)) {
+    OnDone(*done);
+  } else if (const auto* interrupted = std::get_if<Interrupted>(&message)) {
+    OnInterrupted(*interrupted);
+  } else if (const auto* failure = std::get_if<StorageFailed>(&message)) {
+    OnStorageFailed(*failure);
+  } else if (const auto* failed = std::get_if<Failed>(&message)) {
+    OnFailed(*failed);
+  } else {
+    return;  // Assign and Shutdown only go to workers
   }
-  gang_.erase(run);
+  gang_.erase(run);  // the run ended or went back to the queue: its gang is free
   last_heard_.erase(run);
+}
+
+void Coordinator::OnProgress(const Progress& p) {
+  if (!embedded()) return;  // under mpirun the job's summary line shows progress
+  const double eta = p.resumed ? 0 : (p.steps - p.step) * p.seconds / std::max<int64_t>(1, p.step);
+  std::printf("\r%s: %s/%s samples  loss %.4f  %.0f samples/s  ETA %s   ", Tag(p.run).c_str(),
+              HumanCount(static_cast<double>(p.samples)).c_str(),
+              HumanCount(job_.runs[p.run]->samples()).c_str(), p.loss, p.samples_per_second,
+              Clock2(eta).c_str());
+  std::fflush(stdout);
+  line_open_ = true;
+}
+
+void Coordinator::OnDone(const Done& done) {
+  char metric[64] = "";
+  if (!std::isnan(done.unseen_caption))
+    std::snprintf(metric, sizeof(metric), "%.4f", done.unseen_caption);
+  std::printf("%s: completed in %.1f s (evaluation %.1f s), unseen-caption CE %s\n",
+              Tag(done.run).c_str(), done.seconds, done.evaluation_seconds, metric);
+  scheduler_.OnFinished(job_.runs[done.run]->id, done.seconds);
+  rows_[done.run] = {"completed", metric};
+  ++done_;
+  locks_.erase(done.run);
+}
+
+void Coordinator::OnInterrupted(const Interrupted& interrupted) {
+  const int run = interrupted.run;
+  std::printf("%s: %s\n", Tag(run).c_str(), interrupted.reason.c_str());
+  scheduler_.OnFailed(job_.runs[run]->id);  // leaves the scheduler; its checkpoint resumes it
+  rows_[run] = {"interrupted", "step " + std::to_string(interrupted.step)};
+  ++interrupted_;
+  locks_.erase(run);
+}
+
+void Coordinator::OnStorageFailed(const StorageFailed& failure) {
+  const int run = failure.run;
+  std::printf(
+      "%s: %s\n%s: not a failure of the run: it keeps its last checkpoint and "
+      "resumes when the same command runs again; no new run starts\n",
+      Tag(run).c_str(), failure.error.c_str(), Tag(run).c_str());
+  scheduler_.OnFailed(job_.runs[run]->id);
+  rows_[run] = {"stopped", "storage error"};
+  if (storage_error_.empty()) storage_error_ = failure.error;
+  stopping_ = true;
+  locks_.erase(run);
+}
+
+void Coordinator::OnFailed(const Failed& failed) {
+  const int run = failed.run;
+  const std::string& id = job_.runs[run]->id;
+  const int attempt = ++failures_[run];
+  std::printf("%s: attempt %d failed: %s\n", Tag(run).c_str(), attempt, failed.reason.c_str());
+  if (attempt <= job_.grid->spec.execution.retries && !stopping_) {
+    scheduler_.Requeue(id);  // resumes from its last checkpoint
+  } else {
+    scheduler_.OnFailed(id);
+    gang_.erase(run);
+    RecordFailed(run, failed.reason);
+  }
 }
 
 void Coordinator::CheckHeartbeats() {
@@ -416,13 +425,13 @@ int Coordinator::Run() {
     if (stopping_ && scheduler_.running_count() == 0) break;
     if (!stopping_) {
       for (const Placement& placement : scheduler_.Schedule(Now())) {
-        Assign(placement);
+        Start(placement);
       }
       for (const auto& [id, why] : scheduler_.TakeUnplaceable()) RecordFailed(index_.at(id), why);
     }
     if (embedded()) continue;
-    if (auto message = TryReceive(job_.comm)) {
-      Handle(*message);
+    if (auto received = TryReceive(job_.comm)) {
+      Handle(received->message, received->source);
       pause_ = 20;
     } else {
       CheckHeartbeats();
@@ -437,7 +446,7 @@ int Coordinator::Run() {
 }
 
 int Coordinator::Finish() {
-  for (int r = 1; r < world_size_; ++r) Send(Message{MessageKind::kShutdown}, r, job_.comm);
+  for (int r = 1; r < world_size_; ++r) Send(Shutdown{}, r, job_.comm);
   PrintProgress(true);
   ClearLine();
   std::cout << "\nrun id                              status      unseen CE / reason\n";
@@ -451,7 +460,6 @@ int Coordinator::Finish() {
     std::printf("coordinator: %.2f s CPU over %.1f s wall on %d worker ranks (%zu lost)\n",
                 CpuSeconds(), Now(), scheduler_.shape().worker_count(), lost_.size());
   }
-  lost_ranks_in_last_job = !lost_.empty();
   if (elsewhere_ > 0) {
     std::cout << "florenz run: " << elsewhere_
               << " run(s) are held by another florenz process on this folder (florenz status "
@@ -492,11 +500,12 @@ int Coordinator::Finish() {
 
 }  // namespace
 
-int RunCoordinator(const Job& job, int world_size, const ClusterShape& shape) {
+CoordinatorOutcome RunCoordinator(const Job& job, int world_size, const ClusterShape& shape) {
   Coordinator coordinator(job, world_size, shape);
-  return coordinator.Run();
+  CoordinatorOutcome outcome;
+  outcome.exit_code = coordinator.Run();
+  outcome.lost_ranks = coordinator.lost_ranks();
+  return outcome;
 }
-
-bool CoordinatorLostRanks() { return lost_ranks_in_last_job; }
 
 }  // namespace florenz

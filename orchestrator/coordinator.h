@@ -7,6 +7,8 @@
 // (one process) it runs every placement itself, through the same code.
 #pragma once
 
+#include <vector>
+
 #include "orchestrator/cluster_shape.h"
 #include "orchestrator/job.h"
 
@@ -17,13 +19,17 @@ namespace florenz {
 // over job.comm: every rank calls it once, before rank 0 coordinates.
 ClusterShape DetectJobShape(const Job& job, int world_size);
 
-// Runs the job to its end on rank 0 and returns the exit code: kExitOk, kExitRunsFailed (some
-// runs failed; listed), or kExitRequeue (stopped by a signal after a checkpoint). Sends
-// Shutdown to every worker before returning. `world_size` 1 means the embedded mode.
-int RunCoordinator(const Job& job, int world_size, const ClusterShape& shape);
+struct CoordinatorOutcome {
+  // kExitOk, kExitRunsFailed (some runs failed; listed), kExitRequeue (stopped by a signal after
+  // a checkpoint) or kExitFailure (the results store could not be written; a run file unreadable).
+  int exit_code = 0;
+  // World ranks declared lost (silent past execution.heartbeat_timeout). When there are any the
+  // job cannot end with MPI_Finalize (a silent rank would never join it) and must MPI_Abort.
+  std::vector<int> lost_ranks;
+};
 
-// True when ranks were declared lost during the last RunCoordinator: the job cannot end with
-// MPI_Finalize (a silent rank would never join it) and must end with MPI_Abort.
-bool CoordinatorLostRanks();
+// Runs the job to its end on rank 0. Sends Shutdown to every worker before returning.
+// `world_size` 1 means the embedded mode.
+CoordinatorOutcome RunCoordinator(const Job& job, int world_size, const ClusterShape& shape);
 
 }  // namespace florenz

@@ -33,22 +33,11 @@ struct Job {
   std::vector<std::string> retrain;
   MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
   int rank = 0;                   // world rank
-  // What a worker does with an Assign: ExecuteRun (below) unless replaced, e.g. by
+  // What a worker does with an Assign: ExecuteRun (worker_loop.h) unless replaced, e.g. by
   // bench/dispatch.cc, which measures the coordinator with runs that do nothing.
   std::function<Message(const Job&, int run, const std::vector<int>& ranks, int tag,
-                        const std::function<void(const Message&)>& progress)>
+                        const std::function<void(const Progress&)>& progress)>
       execute;
 };
-
-// Trains run `run` of `job` as member of the gang `ranks` (world ranks, gang order; just this
-// rank in the embedded mode): builds the gang's communicators when it has more than one rank,
-// calls TrainRun, and returns what the gang leader reports — Done, Failed (the run boundary:
-// any exception) or Interrupted. `progress` receives the leader's Progress messages.
-Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int tag,
-                   const std::function<void(const Message&)>& progress);
-
-// The loop of every worker rank (world rank > 0): waits for Assign (sleeping between polls),
-// trains, reports, until Shutdown.
-void WorkerLoop(const Job& job);
 
 }  // namespace florenz

@@ -1,99 +1,198 @@
-// Messages as byte buffers: a header of ints, the ranks, the values, the text.
+// Messages as byte buffers (protocol.h): the variant's index, then each field in declaration
+// order — integers and doubles as their bytes, vectors and strings with their length first.
+// The MPI tag is the kind, so a receiver could probe for one kind.
 #include "orchestrator/protocol.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
+#include "core/errors.h"
 #include "parallel/mpi_check.h"
 
 namespace florenz {
-
-const char* ToString(MessageKind kind) {
-  switch (kind) {
-    case MessageKind::kAssign:
-      return "Assign";
-    case MessageKind::kProgress:
-      return "Progress";
-    case MessageKind::kDone:
-      return "Done";
-    case MessageKind::kFailed:
-      return "Failed";
-    case MessageKind::kInterrupted:
-      return "Interrupted";
-    case MessageKind::kShutdown:
-      return "Shutdown";
-    case MessageKind::kStorageFailed:
-      return "StorageFailed";
-  }
-  return "?";
-}
-
 namespace {
 
-template <class T>
-void Put(std::vector<char>& out, const T* data, size_t count) {
-  const char* bytes = reinterpret_cast<const char*>(data);
-  out.insert(out.end(), bytes, bytes + count * sizeof(T));
-}
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
-template <class T>
-void Take(const std::vector<char>& in, size_t& at, T* data, size_t count) {
-  std::memcpy(data, in.data() + at, count * sizeof(T));
-  at += count * sizeof(T);
+class Writer {
+ public:
+  template <class T>
+  Writer& operator<<(const T& value) {
+    static_assert(std::is_arithmetic_v<T>);
+    Append(&value, sizeof(T));
+    return *this;
+  }
+  Writer& operator<<(const std::string& text) {
+    *this << static_cast<int64_t>(text.size());
+    Append(text.data(), text.size());
+    return *this;
+  }
+  Writer& operator<<(const std::vector<int>& values) {
+    *this << static_cast<int64_t>(values.size());
+    Append(values.data(), values.size() * sizeof(int));
+    return *this;
+  }
+  std::vector<char> Take() { return std::move(bytes_); }
+
+ private:
+  void Append(const void* data, size_t size) {
+    const char* begin = static_cast<const char*>(data);
+    bytes_.insert(bytes_.end(), begin, begin + size);
+  }
+  std::vector<char> bytes_;
+};
+
+class Reader {
+ public:
+  explicit Reader(const std::vector<char>& bytes) : bytes_(bytes) {}
+  template <class T>
+  Reader& operator>>(T& value) {
+    static_assert(std::is_arithmetic_v<T>);
+    Copy(&value, sizeof(T));
+    return *this;
+  }
+  Reader& operator>>(std::string& text) {
+    text.resize(Length(1));
+    Copy(text.data(), text.size());
+    return *this;
+  }
+  Reader& operator>>(std::vector<int>& values) {
+    values.resize(Length(sizeof(int)));
+    Copy(values.data(), values.size() * sizeof(int));
+    return *this;
+  }
+  void ExpectEnd() const {
+    if (at_ != bytes_.size()) Fail("bytes left over");
+  }
+
+ private:
+  size_t Length(size_t element) {
+    int64_t length = 0;
+    *this >> length;
+    if (length < 0 || static_cast<uint64_t>(length) > (bytes_.size() - at_) / element) {
+      Fail("a length beyond the message");
+    }
+    return static_cast<size_t>(length);
+  }
+  void Copy(void* data, size_t size) {
+    if (size > bytes_.size() - at_) Fail("the message ends early");
+    std::memcpy(data, bytes_.data() + at_, size);
+    at_ += size;
+  }
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw RunError("protocol: a message of " + std::to_string(bytes_.size()) +
+                   " bytes cannot be unpacked: " + why);
+  }
+  const std::vector<char>& bytes_;
+  size_t at_ = 0;
+};
+
+// One function per kind and direction: the only places a field's position is known.
+void Write(Writer& w, const Assign& m) { w << m.run << m.attempt << m.tag << m.ranks; }
+void Read(Reader& r, Assign& m) { r >> m.run >> m.attempt >> m.tag >> m.ranks; }
+void Write(Writer& w, const Progress& m) {
+  w << m.run << m.step << m.steps << m.samples << m.loss << m.samples_per_second << m.seconds
+    << static_cast<int8_t>(m.resumed);
+}
+void Read(Reader& r, Progress& m) {
+  int8_t resumed = 0;
+  r >> m.run >> m.step >> m.steps >> m.samples >> m.loss >> m.samples_per_second >> m.seconds >>
+      resumed;
+  m.resumed = resumed != 0;
+}
+void Write(Writer& w, const Done& m) {
+  w << m.run << m.seconds << m.evaluation_seconds << m.unseen_caption;
+}
+void Read(Reader& r, Done& m) { r >> m.run >> m.seconds >> m.evaluation_seconds >> m.unseen_caption; }
+void Write(Writer& w, const Failed& m) { w << m.run << m.reason; }
+void Read(Reader& r, Failed& m) { r >> m.run >> m.reason; }
+void Write(Writer& w, const Interrupted& m) { w << m.run << m.step << m.reason; }
+void Read(Reader& r, Interrupted& m) { r >> m.run >> m.step >> m.reason; }
+void Write(Writer& w, const StorageFailed& m) { w << m.run << m.error; }
+void Read(Reader& r, StorageFailed& m) { r >> m.run >> m.error; }
+void Write(Writer&, const Shutdown&) {}
+void Read(Reader&, Shutdown&) {}
+
+// The variant alternative with index `index`, read from `r`.
+template <size_t I = 0>
+Message ReadKind(Reader& r, int32_t index) {
+  if constexpr (I == std::variant_size_v<Message>) {
+    throw RunError("protocol: unknown message kind " + std::to_string(index));
+  } else {
+    if (index != static_cast<int32_t>(I)) return ReadKind<I + 1>(r, index);
+    std::variant_alternative_t<I, Message> message;
+    Read(r, message);
+    return message;
+  }
 }
 
 }  // namespace
 
-void Send(const Message& message, int destination, MPI_Comm comm) {
-  const int header[6] = {static_cast<int>(message.kind),
-                         message.run,
-                         message.attempt,
-                         message.tag,
-                         static_cast<int>(message.ranks.size()),
-                         static_cast<int>(message.values.size())};
-  std::vector<char> buffer;
-  Put(buffer, header, 6);
-  Put(buffer, message.ranks.data(), message.ranks.size());
-  Put(buffer, message.values.data(), message.values.size());
-  Put(buffer, message.text.data(), message.text.size());
-  MPI_CHECK(MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, destination,
-                     static_cast<int>(message.kind), comm));
+const char* KindName(const Message& message) {
+  return std::visit(Overloaded{[](const Assign&) { return "Assign"; },
+                               [](const Progress&) { return "Progress"; },
+                               [](const Done&) { return "Done"; },
+                               [](const Failed&) { return "Failed"; },
+                               [](const Interrupted&) { return "Interrupted"; },
+                               [](const StorageFailed&) { return "StorageFailed"; },
+                               [](const Shutdown&) { return "Shutdown"; }},
+                    message);
 }
 
-std::optional<Message> TryReceive(MPI_Comm comm) {
+int RunOf(const Message& message) {
+  return std::visit(Overloaded{[](const Shutdown&) { return -1; },
+                               [](const auto& m) { return m.run; }},
+                    message);
+}
+
+std::vector<char> Pack(const Message& message) {
+  Writer w;
+  w << static_cast<int32_t>(message.index());
+  std::visit([&](const auto& m) { Write(w, m); }, message);
+  return w.Take();
+}
+
+Message Unpack(const std::vector<char>& bytes) {
+  Reader r(bytes);
+  int32_t index = -1;
+  r >> index;
+  Message message = ReadKind(r, index);
+  r.ExpectEnd();
+  return message;
+}
+
+void Send(const Message& message, int destination, MPI_Comm comm) {
+  const std::vector<char> bytes = Pack(message);
+  MPI_CHECK(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, destination,
+                     static_cast<int>(message.index()), comm));
+}
+
+std::optional<Received> TryReceive(MPI_Comm comm) {
   int flag = 0;
   MPI_Status status;
   MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &status));
   if (!flag) return std::nullopt;
-  int bytes = 0;
-  MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &bytes));
-  std::vector<char> buffer(bytes);
-  MPI_CHECK(MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, comm,
+  int size = 0;
+  MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &size));
+  std::vector<char> bytes(size);
+  MPI_CHECK(MPI_Recv(bytes.data(), size, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, comm,
                      MPI_STATUS_IGNORE));
-  int header[6];
-  size_t at = 0;
-  Take(buffer, at, header, 6);
-  Message message;
-  message.kind = static_cast<MessageKind>(header[0]);
-  message.run = header[1];
-  message.attempt = header[2];
-  message.tag = header[3];
-  message.ranks.resize(header[4]);
-  message.values.resize(header[5]);
-  Take(buffer, at, message.ranks.data(), message.ranks.size());
-  Take(buffer, at, message.values.data(), message.values.size());
-  message.text.assign(buffer.data() + at, buffer.size() - at);
-  message.source = status.MPI_SOURCE;
-  return message;
+  return Received{Unpack(bytes), status.MPI_SOURCE};
 }
 
-Message Receive(MPI_Comm comm, int poll_microseconds) {
+Received Receive(MPI_Comm comm, int poll_microseconds) {
   // Back off from 20 µs to poll_microseconds: a reply that comes at once (a busy grid of short
   // runs) is picked up within microseconds, a long wait costs almost no CPU.
   for (int pause = 20;; pause = std::min(2 * pause, poll_microseconds)) {
-    if (auto message = TryReceive(comm)) return *message;
+    if (auto received = TryReceive(comm)) return std::move(*received);
     usleep(pause);
   }
 }

@@ -1,54 +1,96 @@
 // The coordinator ↔ worker protocol of `florenz run` under mpirun (DESIGN.md, "Process
-// model"): one message type, tagged by kind, sent point-to-point over the job's own duplicate
-// of MPI_COMM_WORLD. Receivers poll (MPI_Iprobe, then a short sleep) instead of blocking in
-// MPI_Recv, whose busy-wait would take a core from training on a small node.
+// model"): one struct per message kind, sent point-to-point over the job's own duplicate of
+// MPI_COMM_WORLD. Every field is named here and packed and unpacked in protocol.cc only, so a
+// new field is one edit the compiler checks. Receivers poll (MPI_Iprobe, then a short sleep)
+// instead of blocking in MPI_Recv, whose busy-wait would take a core from training on a small
+// node.
 //
-//   coordinator → member   Assign{run, attempt, ranks}   build the gang, train the run
-//   leader → coordinator   Progress{run, step, samples, loss, samples/s}   also the heartbeat
-//   leader → coordinator   Done{run, seconds, unseen CE} | Failed{run, reason}
-//                          | Interrupted{run, step}  (checkpointed after SIGTERM / SIGUSR2)
-//                          | StorageFailed{run, error}  (the store could not be written)
-//   coordinator → worker   Shutdown                     leave the worker loop
+//   coordinator → member   Assign          build the gang, train the run
+//   leader → coordinator   Progress        also the heartbeat
+//   leader → coordinator   Done | Failed | Interrupted | StorageFailed   how the run ended
+//   coordinator → worker   Shutdown        leave the worker loop
 #pragma once
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace florenz {
 
-enum class MessageKind : int {
-  kAssign = 1,
-  kProgress = 2,
-  kDone = 3,
-  kFailed = 4,
-  kInterrupted = 5,
-  kShutdown = 6,
-  // The results folder or a checkpoint could not be written (a full disk, a vanished folder):
-  // not a verdict on the run, which keeps its last checkpoint; the job stops with exit 1.
-  kStorageFailed = 7,
+// Runs are named by their index in the grid's expansion (the same list on every rank).
+struct Assign {
+  int run = -1;
+  int attempt = 0;         // 0 for the first attempt of this job
+  int tag = 0;             // the gang-creation tag (MPI_Comm_create_group)
+  std::vector<int> ranks;  // the gang's world ranks, gang order (tp fastest)
 };
-const char* ToString(MessageKind kind);
 
-struct Message {
-  MessageKind kind = MessageKind::kShutdown;
-  int run = -1;            // index of the run in the grid's expansion (the same grid on every rank)
-  int attempt = 0;         // Assign: 0 for the first attempt of this job
-  int tag = 0;             // Assign: the gang-creation tag (MPI_Comm_create_group)
-  std::vector<int> ranks;  // Assign: the gang's world ranks, gang order (tp fastest)
-  std::vector<double> values;  // Progress: step, samples, loss, samples/s; Done: seconds, CE
-  std::string text;            // Failed: the reason
-  int source = -1;             // filled by Receive
+struct Progress {
+  int run = -1;
+  int64_t step = 0;   // optimizer steps done
+  int64_t steps = 0;  // steps of the whole run
+  int64_t samples = 0;
+  double loss = 0;                // latest training loss
+  double samples_per_second = 0;  // of this attempt
+  double seconds = 0;             // of this attempt
+  bool resumed = false;           // this attempt continued from a checkpoint
+};
+
+struct Done {
+  int run = -1;
+  double seconds = 0;             // training and evaluation
+  double evaluation_seconds = 0;  // of which evaluation
+  double unseen_caption = 0;      // final unseen-caption cross-entropy; NaN when not evaluated
+};
+
+struct Failed {
+  int run = -1;
+  std::string reason;
+};
+
+// Checkpointed after SIGTERM / SIGUSR2; the same command resumes it.
+struct Interrupted {
+  int run = -1;
+  int64_t step = 0;  // the step of its checkpoint
+  std::string reason;
+};
+
+// The results folder or a checkpoint could not be written (a full disk, a vanished folder):
+// not a verdict on the run, which keeps its last checkpoint; the job stops with exit 1.
+struct StorageFailed {
+  int run = -1;
+  std::string error;
+};
+
+struct Shutdown {};
+
+using Message = std::variant<Assign, Progress, Done, Failed, Interrupted, StorageFailed, Shutdown>;
+
+// "Assign", "Progress", …, the struct's name.
+const char* KindName(const Message& message);
+// The run a message is about; -1 for Shutdown.
+int RunOf(const Message& message);
+
+// The bytes of a message (its kind first) and back. Unpack throws RunError for a buffer that is
+// not one Pack wrote (wrong kind, short, or with bytes left over).
+std::vector<char> Pack(const Message& message);
+Message Unpack(const std::vector<char>& bytes);
+
+struct Received {
+  Message message;
+  int source = -1;  // the sender's rank in the communicator
 };
 
 // Sends `message` to `destination` (blocking; messages are small, so this returns at once).
 void Send(const Message& message, int destination, MPI_Comm comm);
 // The next message from any rank, if one has arrived; never blocks.
-std::optional<Message> TryReceive(MPI_Comm comm);
+std::optional<Received> TryReceive(MPI_Comm comm);
 // Waits for the next message, sleeping between polls: 20 µs at first, doubling up to
 // `poll_microseconds`.
-Message Receive(MPI_Comm comm, int poll_microseconds = 2000);
+Received Receive(MPI_Comm comm, int poll_microseconds = 2000);
 
 }  // namespace florenz

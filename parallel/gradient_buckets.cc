@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/mpi_check.h"
 
 namespace florenz {

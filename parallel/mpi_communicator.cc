@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/mpi_check.h"
 
 namespace florenz {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 

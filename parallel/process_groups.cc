@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/mpi_communicator.h"
 #ifdef FLORENZ_HAVE_NCCL
 #include "parallel/nccl_communicator.h"

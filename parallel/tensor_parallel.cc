@@ -4,7 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/communicator.h"
 
 namespace florenz {

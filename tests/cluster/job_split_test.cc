@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::cluster {
 namespace {

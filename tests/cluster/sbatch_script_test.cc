@@ -12,7 +12,7 @@
 #include <chrono>
 #include <thread>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "tests/cluster/cluster_test_util.h"
 
 namespace florenz::cluster {

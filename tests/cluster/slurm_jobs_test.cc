@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "tests/cluster/cluster_test_util.h"
 
 namespace florenz::cluster {

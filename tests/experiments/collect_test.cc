@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"

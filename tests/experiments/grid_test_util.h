@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 
 namespace florenz::testing {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "gtest/gtest.h"
 
 namespace florenz {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "experiments/collect.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_file_writer.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

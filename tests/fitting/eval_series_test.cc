@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "tests/fitting/synthetic_results.h"
 
 namespace florenz {

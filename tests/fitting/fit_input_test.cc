@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/fit_driver.h"
 
 namespace florenz {

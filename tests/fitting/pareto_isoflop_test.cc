@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/isoflop.h"
 #include "fitting/pareto.h"
 

@@ -14,7 +14,7 @@
 #include <regex>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "tests/fitting/synthetic_results.h"
 
 namespace florenz {

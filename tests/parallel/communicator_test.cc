@@ -8,7 +8,7 @@
 #include <mpi.h>
 #include <torch/torch.h>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/mpi_check.h"
 #include "parallel/mpi_communicator.h"
 

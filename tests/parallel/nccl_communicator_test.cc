@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/column_parallel_linear.h"
 #include "parallel/row_parallel_linear.h"
 #include "parallel/tensor_parallel.h"

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/column_parallel_linear.h"
 #include "parallel/process_groups.h"
 #include "parallel/row_parallel_linear.h"

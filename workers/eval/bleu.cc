@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::eval {
 namespace {

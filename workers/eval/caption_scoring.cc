@@ -7,7 +7,7 @@
 #include <iterator>
 #include <tuple>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::eval {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::eval {
 

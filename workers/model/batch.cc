@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "workers/data/image.h"
 #include "workers/data/vocabulary.h"
 

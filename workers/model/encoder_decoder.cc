@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "parallel/row_parallel_linear.h"
 #include "parallel/tp_mappings.h"
 #include "parallel/vocab_parallel_cross_entropy.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "workers/data/vocabulary.h"
 
 namespace florenz::model {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::train {
 

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/results_dir.h"
 
 namespace florenz::train {

@@ -1,7 +1,7 @@
 // GangContext: the trainer's few collectives over the gang, each a no-op for a gang of one.
 #include "workers/train/gang_context.h"
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::train {
 

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/spec_writer.h"
 #include "parallel/grad_norm.h"

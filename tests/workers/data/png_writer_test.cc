@@ -11,7 +11,7 @@
 #include <iterator>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::data {
 namespace {

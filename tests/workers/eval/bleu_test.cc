@@ -8,7 +8,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz::eval {
 namespace {

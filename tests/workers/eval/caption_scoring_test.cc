@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "workers/data/sample_rng.h"
 
 namespace florenz::eval {

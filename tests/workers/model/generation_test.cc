@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "tests/workers/data/data_test_util.h"
 #include "workers/data/data_generator.h"
 #include "workers/data/vocabulary.h"

@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
 #include "parallel/process_groups.h"

@@ -1,6 +1,6 @@
 // `florenz fit` (see fit_command.h): flags to FitInputOptions / FitOptions, then
 // fitting/fit_driver.h does the work. Bad flags and bad data are ConfigErrors (exit code 2).
-#include "orchestrator/fit_command.h"
+#include "cli/fit_command.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -9,24 +9,15 @@
 #include <iostream>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
+#include "core/strings.h"
 
 namespace florenz {
 namespace {
-
-std::vector<std::string> Split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, separator)) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
 
 double ParsePositive(const std::string& text, const std::string& flag) {
   char* end = nullptr;
@@ -123,7 +114,7 @@ int RunFitCommand(const FitCommand& command) {
   options.holdout = ParseHoldout(command.holdout);
   for (const std::string& point : command.predict) {
     std::map<std::string, double> at;
-    for (const std::string& pair : Split(point, ',')) {
+    for (const std::string& pair : SplitNonEmpty(point, ',')) {
       const size_t eq = pair.find('=');
       if (eq == std::string::npos || eq == 0) {
         throw ConfigError(SourceLocation{"--predict", 0, 0},
@@ -148,7 +139,7 @@ int RunFitCommand(const FitCommand& command) {
 
   FitInputOptions input;
   input.path = command.input;
-  input.x = command.x.empty() ? DefaultVariables(options.law) : Split(command.x, ',');
+  input.x = command.x.empty() ? DefaultVariables(options.law) : SplitNonEmpty(command.x, ',');
   input.y = command.y;
   input.where = command.where;
   input.compute = ComputeUnitFromString(command.compute);

@@ -1,5 +1,6 @@
 // The small set of exceptions florenz throws where a problem is found (STYLE.md, rule 4).
-// They are caught at two boundaries only: the CLI (message, exit code) and a worker's run.
+// They are caught at two boundaries only: the CLI (cli/main.cc: message, exit code of
+// core/exit_codes.h) and a worker's run.
 #pragma once
 
 #include <stdexcept>
@@ -34,6 +35,13 @@ class ConfigError : public std::runtime_error {
 
 // A file or directory that cannot be read or written as florenz expects. Exit code 1.
 class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A computation on good input that did not reach an answer: a fit that did not converge from any
+// start. Not the user's input (exit code 1); the message says what the solver reported.
+class SolverError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -14,7 +14,8 @@ struct DataPreviewCommand {
   std::string out;
 };
 
-CLI::App* AddDataCommand(CLI::App& app, DataPreviewCommand* preview, CLI::App** preview_command);
+// Adds `data` and its one subcommand `preview`; returns `preview`.
+CLI::App* AddDataPreviewCommand(CLI::App& app, DataPreviewCommand* preview);
 int RunDataPreviewCommand(const DataPreviewCommand& options);
 
 }  // namespace florenz

@@ -1,11 +1,11 @@
 // `florenz validate` (see validate_command.h).
-#include "orchestrator/validate_command.h"
+#include "cli/validate_command.h"
 
 #include <iostream>
 
 #include "experiments/grid_loader.h"
-#include "orchestrator/exit_codes.h"
-#include "orchestrator/run_table.h"
+#include "core/exit_codes.h"
+#include "cli/run_table.h"
 #include "workers/data/data_check.h"
 
 namespace florenz {

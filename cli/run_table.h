@@ -14,7 +14,4 @@ std::string RunTableText(const LoadedGrid& grid);
 // {"experiment": ..., "file": ..., "runs": [{"id": ..., "size": ..., "params": ...}, ...]}
 std::string RunTableJson(const LoadedGrid& grid);
 
-// 87234 -> "87.2k", 4236000 -> "4.24M"; 3 significant digits.
-std::string HumanCount(double value);
-
 }  // namespace florenz

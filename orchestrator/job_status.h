@@ -1,9 +1,8 @@
-// `florenz status DIR`: the table of an experiment's runs — state, progress, latest loss,
-// samples/s, ETA — from the files alone (experiment.yaml, runs/*.h5, runs/*.h5.partial),
+// The status of a results folder (`florenz status DIR`): the table of an experiment's runs —
+// state, progress, latest loss, samples/s, ETA — from the files alone (experiment.yaml, runs/*.h5, runs/*.h5.partial),
 // read-only and safe while a job writes them (each run file is a whole-file snapshot).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -64,14 +63,5 @@ StatusReport ReadStatus(const std::filesystem::path& dir, const StatusOptions& o
 // The table for people: a summary line, one aligned row per run (with a device column when a
 // run trains on a GPU), failure reasons below.
 std::string StatusText(const StatusReport& report);
-
-struct StatusCommand {
-  std::string dir;
-  StatusOptions options;
-};
-
-CLI::App* AddStatusCommand(CLI::App& app, StatusCommand* options);
-// 0; 1 when DIR is not a results folder.
-int RunStatusCommand(const StatusCommand& options);
 
 }  // namespace florenz

@@ -1,4 +1,5 @@
-// Exit codes of the `florenz` command, documented in README.md and `florenz --help`.
+// Exit codes of the `florenz` command, defined once: the CLI returns them, the sbatch scripts of
+// cluster/ compare against them. Documented in README.md and `florenz --help`.
 #pragma once
 
 namespace florenz {

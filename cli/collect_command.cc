@@ -1,13 +1,13 @@
 // `florenz collect` (see collect_command.h).
-#include "orchestrator/collect_command.h"
+#include "cli/collect_command.h"
 
 #include <filesystem>
 #include <iostream>
 
 #include "experiments/collect.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/results_dir.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
 
 namespace florenz {
 

@@ -1,5 +1,5 @@
 // The run table's formatting.
-#include "orchestrator/run_table.h"
+#include "cli/run_table.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,13 +10,6 @@ namespace florenz {
 namespace {
 
 using ::testing::HasSubstr;
-
-TEST(RunTableTest, HumanCountsHaveThreeSignificantDigits) {
-  EXPECT_EQ(HumanCount(999), "999");
-  EXPECT_EQ(HumanCount(76512), "76.5k");
-  EXPECT_EQ(HumanCount(4236000), "4.24M");
-  EXPECT_EQ(HumanCount(1.2e9), "1.2G");
-}
 
 TEST(RunTableTest, TextTableHasARowPerRunAndTheCoverage) {
   const LoadedGrid grid = LoadGridFromString(testing::kSmallGrid, "small.yaml");

@@ -1,7 +1,7 @@
 // `florenz submit` (see submit_command.h). The checks that can fail run before anything is
 // written; the folder's experiment.yaml is written now, so submitting a grid into a folder of
 // another experiment fails here and not in the job.
-#include "orchestrator/submit_command.h"
+#include "cli/submit_command.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -14,11 +14,11 @@
 #include "cluster/sbatch_script.h"
 #include "cluster/site_profile.h"
 #include "cluster/slurm_jobs.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
 #include "workers/data/data_check.h"
 
 namespace florenz {

@@ -1,5 +1,5 @@
 // Formatting of the run table (see run_table.h).
-#include "orchestrator/run_table.h"
+#include "cli/run_table.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -59,18 +59,6 @@ std::string CoverageLine(const ExperimentSpec& spec, Task task) {
 }
 
 }  // namespace
-
-std::string HumanCount(double value) {
-  static const char* const kSuffixes[] = {"", "k", "M", "G", "T", "P"};
-  int k = 0;
-  while (value >= 999.5 && k < 5) {
-    value /= 1000;
-    ++k;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.3g%s", value, kSuffixes[k]);
-  return buffer;
-}
 
 std::string RunTableText(const LoadedGrid& grid) {
   const ExperimentSpec& spec = grid.spec;

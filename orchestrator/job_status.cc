@@ -1,6 +1,7 @@
-// `florenz status` (see status_command.h): reads the stored grid and every run file, decides
-// each run's state, and formats the table. Only reads: ListRuns, RunFileReader and stat().
-#include "orchestrator/status_command.h"
+// The status of a results folder's runs (job_status.h): reads the stored grid and every run
+// file, decides each run's state, and formats the table. Only reads: ListRuns, RunFileReader
+// and stat().
+#include "orchestrator/job_status.h"
 
 #include <sys/stat.h>
 
@@ -14,14 +15,12 @@
 #include <memory>
 #include <sstream>
 
-#include "cluster/slurm_jobs.h"
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_lock.h"
-#include "orchestrator/exit_codes.h"
-#include "orchestrator/run_table.h"
+#include "core/strings.h"
 
 namespace florenz {
 namespace fs = std::filesystem;
@@ -279,34 +278,6 @@ std::string StatusText(const StatusReport& report) {
   if (any_outside) out << "\n* not in the stored grid (a file left from an earlier grid)";
   out << "\n";
   return out.str();
-}
-
-CLI::App* AddStatusCommand(CLI::App& app, StatusCommand* options) {
-  CLI::App* command = app.add_subcommand(
-      "status",
-      "Show every run of a results folder — finished, running, interrupted, failed or "
-      "queued — with progress, latest loss, samples/s and ETA, from the files alone. Reads "
-      "only; safe while a job writes the folder.");
-  command->add_option("dir", options->dir, "Results folder (florenz run --out DIR)")->required();
-  command
-      ->add_option("--stale-after", options->options.stale_after_seconds,
-                   "Seconds without a new snapshot after which a run in progress counts as "
-                   "interrupted (at least 3 x its logging interval)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  return command;
-}
-
-int RunStatusCommand(const StatusCommand& options) {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::cout << StatusText(ReadStatus(options.dir, options.options, now));
-  try {  // the Slurm jobs `florenz submit` recorded, if any (cluster/slurm_jobs.h)
-    std::cout << cluster::SlurmStatusReport(options.dir);
-  } catch (const IoError& e) {
-    std::cout << "Slurm jobs: " << e.what() << "\n";
-  }
-  return kExitOk;
 }
 
 }  // namespace florenz

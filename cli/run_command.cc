@@ -3,7 +3,7 @@
 // one process is coordinator and worker: the embedded mode. SIGTERM or SIGUSR2
 // (workers/train/stop_request.h) makes every gang checkpoint; the command then exits
 // kExitRequeue so a batch job can requeue itself.
-#include "orchestrator/run_command.h"
+#include "cli/run_command.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -14,15 +14,17 @@
 #include <string>
 #include <vector>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
 #include "orchestrator/coordinator.h"
 #include "orchestrator/device_assignment.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
+#include "core/strings.h"
 #include "orchestrator/experiment_identity.h"
 #include "orchestrator/job.h"
+#include "orchestrator/worker_loop.h"
 #include "orchestrator/mpi_session.h"
 #include "parallel/mpi_check.h"
 #include "workers/data/data_check.h"
@@ -130,11 +132,8 @@ static std::vector<std::string> RunIds(const LoadedGrid& grid, const std::string
                                        const std::string& flag, const std::string& grid_file,
                                        bool given) {
   std::vector<std::string> ids;
-  for (size_t start = 0; !list.empty() && start <= list.size();) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string id = list.substr(start, comma - start);
-    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-    start = comma + 1;
+  for (const std::string& id : SplitNonEmpty(list, ',')) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   }
   std::vector<std::string> missing = ids;
   for (const auto& run : grid.runs) {
@@ -231,9 +230,10 @@ int RunRunCommand(const RunCommand& options) {
             << " threads"
             << (mpi.active() ? ", " + std::to_string(mpi.size() - 1) + " worker ranks" : "")
             << ")\n";
-  const int code = RunCoordinator(job, mpi.size(), shape);
-  if (CoordinatorLostRanks()) mpi.Abort(code);  // a silent rank would never finalize
-  return code;
+  const CoordinatorOutcome outcome = RunCoordinator(job, mpi.size(), shape);
+  // A silent rank would never finalize.
+  if (!outcome.lost_ranks.empty()) mpi.Abort(outcome.exit_code);
+  return outcome.exit_code;
 }
 
 }  // namespace florenz

@@ -9,12 +9,12 @@
 #include <fstream>
 #include <map>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
 #include "experiments/spec_writer.h"
-#include "orchestrator/status_command.h"
+#include "orchestrator/job_status.h"
 
 namespace florenz {
 namespace {

@@ -1,5 +1,5 @@
 // `florenz data preview` (see data_preview_command.h).
-#include "orchestrator/data_preview_command.h"
+#include "cli/data_preview_command.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,9 +7,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
 #include "workers/data/image.h"
@@ -55,7 +55,7 @@ std::string DescribeGraph(const data::Scene& scene) {
 
 }  // namespace
 
-CLI::App* AddDataCommand(CLI::App& app, DataPreviewCommand* preview, CLI::App** preview_command) {
+CLI::App* AddDataPreviewCommand(CLI::App& app, DataPreviewCommand* preview) {
   CLI::App* data = app.add_subcommand("data", "Look at a grid's synthetic data.");
   data->require_subcommand(1);
   CLI::App* command = data->add_subcommand(
@@ -68,8 +68,7 @@ CLI::App* AddDataCommand(CLI::App& app, DataPreviewCommand* preview, CLI::App** 
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   command->add_option("--out", preview->out, "Output folder (created)")->required();
-  *preview_command = command;
-  return data;
+  return command;
 }
 
 int RunDataPreviewCommand(const DataPreviewCommand& options) {

@@ -1,7 +1,7 @@
 // `florenz simulate` (see simulate_command.h): loads the grid, builds the cluster shape, runs
 // the simulation for every policy × backfilling combination and prints them side by side, the
 // chosen one first and marked.
-#include "orchestrator/simulate_command.h"
+#include "cli/simulate_command.h"
 
 #include <cstdio>
 #include <iostream>
@@ -10,9 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
 #include "orchestrator/simulation.h"
 #include "workers/data/data_check.h"
 

@@ -1,23 +1,22 @@
 // `florenz report` (see report_command.h): parse the flags, write the report, print where it is.
-#include "orchestrator/report_command.h"
+#include "cli/report_command.h"
 
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
-#include "experiments/errors.h"
+#include "core/errors.h"
 #include "fitting/report.h"
-#include "orchestrator/exit_codes.h"
+#include "core/exit_codes.h"
+#include "core/strings.h"
 
 namespace florenz {
 namespace {
 
 std::vector<double> ParseFactors(const std::string& text) {
   std::vector<double> factors;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ',')) {
+  for (const std::string& part : Split(text, ',')) {
     char* end = nullptr;
     const double value = std::strtod(part.c_str(), &end);
     if (part.empty() || end != part.c_str() + part.size() || !std::isfinite(value) ||

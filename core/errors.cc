@@ -1,5 +1,5 @@
 // Formatting of florenz's error types.
-#include "experiments/errors.h"
+#include "core/errors.h"
 
 namespace florenz {
 namespace {
