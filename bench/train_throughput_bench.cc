@@ -215,7 +215,7 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
   RunFileLayout layout;
   layout.eval_pairs = {"caption_es"};
   layout.eval_metrics = {"cross_entropy"};
-  RunFileWriter writer = RunFileWriter::Create(results.RunsDir(), config, layout);
+  RunFileWriter writer = RunFileWriter::Create(results, config, layout);
   for (int i = 0; i < 1000; ++i) writer.AppendTrain(TrainRecord{i, i * 64, 1.0, 1e-3, 1.0, 0.0});
   std::vector<double> flushes;
   for (int i = 0; i < 9; ++i) {

@@ -1,6 +1,8 @@
 // Formatting of the run table (see run_table.h).
 #include "cli/run_table.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -10,35 +12,6 @@
 
 namespace florenz {
 namespace {
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string Scientific(double value) {
   char buffer[32];
@@ -115,26 +88,29 @@ std::string RunTableText(const LoadedGrid& grid) {
 }
 
 std::string RunTableJson(const LoadedGrid& grid) {
-  std::ostringstream out;
-  out << "{\n  \"file\": " << JsonString(grid.file)
-      << ",\n  \"experiment\": " << JsonString(grid.spec.experiment.name) << ",\n  \"runs\": [";
-  for (size_t i = 0; i < grid.runs.size(); ++i) {
-    const RunSpec& run = grid.runs[i];
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  for (const RunSpec& run : grid.runs) {
     const ModelSize& s = run.size();
-    out << (i == 0 ? "\n" : ",\n") << "    {\"id\": " << JsonString(run.id)
-        << ", \"size\": " << JsonString(s.name) << ", \"d_model\": " << s.d_model
-        << ", \"encoder_layers\": " << s.encoder_layers
-        << ", \"decoder_layers\": " << s.decoder_layers << ", \"heads\": " << s.heads
-        << ", \"ffn\": " << s.ffn << ", \"params\": " << run.cost.params
-        << ", \"non_embedding_params\": " << run.cost.non_embedding_params
-        << ", \"samples\": " << run.samples() << ", \"seed\": " << run.seed()
-        << ", \"forward_flops_per_sample\": " << FormatNumber(run.cost.forward_flops)
-        << ", \"training_flops\": " << FormatNumber(run.training_flops)
-        << ", \"tensor_parallel\": " << run.tp << ", \"data_parallel\": " << run.dp
-        << ", \"ranks\": " << run.ranks() << "}";
+    runs.push_back({{"id", run.id},
+                    {"size", s.name},
+                    {"d_model", s.d_model},
+                    {"encoder_layers", s.encoder_layers},
+                    {"decoder_layers", s.decoder_layers},
+                    {"heads", s.heads},
+                    {"ffn", s.ffn},
+                    {"params", run.cost.params},
+                    {"non_embedding_params", run.cost.non_embedding_params},
+                    {"samples", run.samples()},
+                    {"seed", run.seed()},
+                    {"forward_flops_per_sample", run.cost.forward_flops},
+                    {"training_flops", run.training_flops},
+                    {"tensor_parallel", run.tp},
+                    {"data_parallel", run.dp},
+                    {"ranks", run.ranks()}});
   }
-  out << "\n  ]\n}\n";
-  return out.str();
+  const nlohmann::ordered_json table = {
+      {"file", grid.file}, {"experiment", grid.spec.experiment.name}, {"runs", runs}};
+  return table.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace florenz

@@ -3,6 +3,8 @@
 // chosen one first and marked.
 #include "cli/simulate_command.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -18,23 +20,6 @@
 
 namespace florenz {
 namespace {
-
-std::string Json(const std::string& text) {
-  std::string out = "\"";
-  for (const unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-      out += buffer;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::string Number(double value) {
   char buffer[32];
@@ -95,19 +80,18 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommand* options) {
   return command;
 }
 
-int RunSimulateCommand(const SimulateCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
-  CoordinatorPlacement coordinator = CoordinatorPlacement::kSlot;
-  FromString(options.coordinator, &coordinator);
-  std::unique_ptr<ClusterShape> shape;
-  try {
-    shape = std::make_unique<ClusterShape>(
-        ClusterShape::Uniform(options.ranks, options.ranks_per_node, coordinator));
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(SourceLocation{"--ranks", 0, 0}, e.what());
-  }
-  const std::vector<SimulatedRun> runs = SimulatedRunsFromGrid(grid.runs);
+namespace {
 
+// The simulation of every policy × backfilling combination, the chosen one first.
+struct Simulations {
+  std::unique_ptr<ClusterShape> shape;
+  std::vector<SimulatedRun> runs;
+  std::vector<SimulationResult> results;  // results.front(): the chosen combination
+  double flops = 0;                       // estimated FLOPs of every run
+};
+
+// The chosen combination first, then the other three in a fixed order.
+std::vector<SimulationOptions> Variants(const SimulateCommand& options) {
   SimulationOptions chosen;
   FromString(options.policy, &chosen.scheduler.policy);
   FromString(options.backfill, &chosen.scheduler.backfill);
@@ -115,8 +99,6 @@ int RunSimulateCommand(const SimulateCommand& options) {
   chosen.jitter = options.jitter;
   chosen.seed = options.seed;
   chosen.record_timeline = options.placements;
-
-  // The chosen combination first, then the other three in a fixed order.
   std::vector<SimulationOptions> variants{chosen};
   for (const SchedulingPolicy policy : {SchedulingPolicy::kLpt, SchedulingPolicy::kFifo}) {
     for (const BackfillMode backfill : {BackfillMode::kEasy, BackfillMode::kNone}) {
@@ -128,68 +110,84 @@ int RunSimulateCommand(const SimulateCommand& options) {
       variants.push_back(other);
     }
   }
-  std::vector<SimulationResult> results;
+  return variants;
+}
+
+Simulations SimulateAll(const LoadedGrid& grid, const SimulateCommand& options) {
+  Simulations s;
+  CoordinatorPlacement coordinator = CoordinatorPlacement::kSlot;
+  FromString(options.coordinator, &coordinator);
   try {
-    for (const SimulationOptions& variant : variants) {
-      results.push_back(Simulate(*shape, runs, variant));
+    s.shape = std::make_unique<ClusterShape>(
+        ClusterShape::Uniform(options.ranks, options.ranks_per_node, coordinator));
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(SourceLocation{"--ranks", 0, 0}, e.what());
+  }
+  s.runs = SimulatedRunsFromGrid(grid.runs);
+  for (const SimulatedRun& run : s.runs) s.flops += run.flops;
+  try {
+    for (const SimulationOptions& variant : Variants(options)) {
+      s.results.push_back(Simulate(*s.shape, s.runs, variant));
     }
   } catch (const std::invalid_argument& e) {
     throw ConfigError(SourceLocation{options.grid, 0, 0},
-                      std::string(e.what()) + " (cluster: " + shape->Describe() + ")");
+                      std::string(e.what()) + " (cluster: " + s.shape->Describe() + ")");
   }
-  const SimulationResult& best = results.front();
+  return s;
+}
+
+std::string SimulationJson(const LoadedGrid& grid, const SimulateCommand& options,
+                           const Simulations& s) {
+  const SimulationResult& best = s.results.front();
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const SimulationResult& r : s.results) {
+    results.push_back({{"policy", r.policy},
+                       {"makespan_seconds", r.makespan},
+                       {"utilisation", r.utilisation},
+                       {"makespan_over_lower_bound", r.Ratio()},
+                       {"backfilled", r.backfilled}});
+  }
+  nlohmann::ordered_json json = {{"grid", grid.file},
+                                 {"experiment", grid.spec.experiment.name},
+                                 {"runs", s.runs.size()},
+                                 {"world_ranks", options.ranks},
+                                 {"ranks_per_node", options.ranks_per_node},
+                                 {"coordinator", options.coordinator},
+                                 {"worker_ranks", s.shape->worker_count()},
+                                 {"nodes", s.shape->node_count()},
+                                 {"estimated_flops", s.flops},
+                                 {"flops_per_rank_second", options.flops_per_rank},
+                                 {"work_rank_seconds", best.work},
+                                 {"longest_run_seconds", best.longest_run},
+                                 {"lower_bound_seconds", best.lower_bound},
+                                 {"usable_ranks", best.usable_ranks},
+                                 {"packing_bound_seconds", best.packing_bound},
+                                 {"policy", best.policy},
+                                 {"results", results}};
+  if (options.placements) {
+    nlohmann::ordered_json placements = nlohmann::ordered_json::array();
+    for (const SimulatedPlacement& p : best.timeline) {
+      placements.push_back({{"run", p.placement.run_id},
+                            {"start", p.start},
+                            {"end", p.end},
+                            {"ranks", p.placement.ranks},
+                            {"backfilled", p.placement.backfilled}});
+    }
+    json["placements"] = placements;
+  }
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+// The header: the grid, the cluster, the gangs and the lower bound.
+std::string SimulationHeader(const LoadedGrid& grid, const SimulateCommand& options,
+                             const Simulations& s) {
+  const SimulationResult& best = s.results.front();
   std::map<int, int> gangs;  // gang size -> runs
-  double flops = 0;
-  for (const SimulatedRun& run : runs) {
-    ++gangs[run.ranks()];
-    flops += run.flops;
-  }
-
+  for (const SimulatedRun& run : s.runs) ++gangs[run.ranks()];
   std::ostringstream out;
-  if (options.json) {
-    out << "{\n  \"grid\": " << Json(grid.file)
-        << ",\n  \"experiment\": " << Json(grid.spec.experiment.name)
-        << ",\n  \"runs\": " << runs.size() << ",\n  \"world_ranks\": " << options.ranks
-        << ",\n  \"ranks_per_node\": " << options.ranks_per_node
-        << ",\n  \"coordinator\": " << Json(options.coordinator)
-        << ",\n  \"worker_ranks\": " << shape->worker_count()
-        << ",\n  \"nodes\": " << shape->node_count()
-        << ",\n  \"estimated_flops\": " << Number(flops)
-        << ",\n  \"flops_per_rank_second\": " << Number(options.flops_per_rank)
-        << ",\n  \"work_rank_seconds\": " << Number(best.work)
-        << ",\n  \"longest_run_seconds\": " << Number(best.longest_run)
-        << ",\n  \"lower_bound_seconds\": " << Number(best.lower_bound)
-        << ",\n  \"usable_ranks\": " << best.usable_ranks
-        << ",\n  \"packing_bound_seconds\": " << Number(best.packing_bound)
-        << ",\n  \"policy\": " << Json(best.policy) << ",\n  \"results\": [";
-    for (size_t i = 0; i < results.size(); ++i) {
-      const SimulationResult& r = results[i];
-      out << (i ? ",\n" : "\n") << "    {\"policy\": " << Json(r.policy)
-          << ", \"makespan_seconds\": " << Number(r.makespan)
-          << ", \"utilisation\": " << Number(r.utilisation)
-          << ", \"makespan_over_lower_bound\": " << Number(r.Ratio())
-          << ", \"backfilled\": " << r.backfilled << "}";
-    }
-    out << "\n  ]";
-    if (options.placements) {
-      out << ",\n  \"placements\": [";
-      for (size_t i = 0; i < best.timeline.size(); ++i) {
-        const SimulatedPlacement& p = best.timeline[i];
-        out << (i ? ",\n" : "\n") << "    {\"run\": " << Json(p.placement.run_id)
-            << ", \"start\": " << Number(p.start) << ", \"end\": " << Number(p.end)
-            << ", \"ranks\": [" << RankList(p.placement.ranks) << "]"
-            << ", \"backfilled\": " << (p.placement.backfilled ? "true" : "false") << "}";
-      }
-      out << "\n  ]";
-    }
-    out << "\n}\n";
-    std::cout << out.str();
-    return kExitOk;
-  }
-
-  out << "florenz simulate: " << runs.size() << " runs of '" << grid.spec.experiment.name << "' on "
-      << shape->Describe() << "; rank 0 coordinates ("
-      << (coordinator == CoordinatorPlacement::kSlot
+  out << "florenz simulate: " << s.runs.size() << " runs of '" << grid.spec.experiment.name
+      << "' on " << s.shape->Describe() << "; rank 0 coordinates ("
+      << (options.coordinator == "slot"
               ? "in one of the " + std::to_string(options.ranks) + " slots"
               : "as an extra process")
       << ")\n";
@@ -198,26 +196,31 @@ int RunSimulateCommand(const SimulateCommand& options) {
     out << (size == gangs.begin()->first ? " " : ", ") << count << (count == 1 ? " run" : " runs")
         << " of " << size << (size == 1 ? " rank" : " ranks");
   }
-  out << "; " << Number(flops) << " estimated FLOPs at " << Number(options.flops_per_rank)
+  out << "; " << Number(s.flops) << " estimated FLOPs at " << Number(options.flops_per_rank)
       << " FLOP/s per rank";
   if (options.jitter > 0)
     out << ", jitter " << Number(options.jitter) << " (seed " << options.seed << ")";
   out << "\n";
   out << "lower bound " << HumanSeconds(best.lower_bound) << " = max(work / worker ranks "
-      << HumanSeconds(best.work / shape->worker_count()) << ", longest run "
+      << HumanSeconds(best.work / s.shape->worker_count()) << ", longest run "
       << HumanSeconds(best.longest_run) << ")\n";
-  if (best.usable_ranks < shape->worker_count()) {
+  if (best.usable_ranks < s.shape->worker_count()) {
     out << "gang sizes are multiples of " << best.gang_granularity << ": at most "
         << best.usable_ranks << " ranks can be busy at once, so no schedule beats "
         << HumanSeconds(best.packing_bound) << "\n";
   }
-  out << "\n";
+  return out.str();
+}
+
+// The table of the four combinations and, when asked, the chosen one's placements.
+std::string SimulationTable(const SimulateCommand& options, const Simulations& s) {
+  std::ostringstream out;
   char line[160];
   std::snprintf(line, sizeof(line), "%-12s %12s %12s %15s %11s\n", "policy", "makespan",
                 "utilisation", "x lower bound", "backfilled");
   out << line;
-  for (size_t i = 0; i < results.size(); ++i) {
-    const SimulationResult& r = results[i];
+  for (size_t i = 0; i < s.results.size(); ++i) {
+    const SimulationResult& r = s.results[i];
     const std::string name = r.policy + (i == 0 ? " *" : "");
     std::snprintf(line, sizeof(line), "%-12s %12s %10.1f %% %15.3f %11d\n", name.c_str(),
                   HumanSeconds(r.makespan).c_str(), 100 * r.utilisation, r.Ratio(), r.backfilled);
@@ -225,6 +228,7 @@ int RunSimulateCommand(const SimulateCommand& options) {
   }
   out << "(* chosen: --policy " << options.policy << " --backfill " << options.backfill << ")\n";
   if (options.placements) {
+    const SimulationResult& best = s.results.front();
     out << "\nplacements of " << best.policy << ":\n";
     for (const SimulatedPlacement& p : best.timeline) {
       std::snprintf(line, sizeof(line), "%12.1f s %12.1f s  ", p.start, p.end);
@@ -232,7 +236,20 @@ int RunSimulateCommand(const SimulateCommand& options) {
           << (p.placement.backfilled ? "  (backfilled)" : "") << "\n";
     }
   }
-  std::cout << out.str();
+  return out.str();
+}
+
+}  // namespace
+
+int RunSimulateCommand(const SimulateCommand& options) {
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  const Simulations simulations = SimulateAll(grid, options);
+  if (options.json) {
+    std::cout << SimulationJson(grid, options, simulations);
+  } else {
+    std::cout << SimulationHeader(grid, options, simulations) << "\n"
+              << SimulationTable(options, simulations);
+  }
   return kExitOk;
 }
 

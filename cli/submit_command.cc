@@ -71,7 +71,7 @@ int RunSubmitCommand(const SubmitCommand& options) {
           .lexically_normal();
   std::string out_text = out.string();
   if (out_text.size() > 1 && out_text.back() == '/') out_text.pop_back();
-  const fs::path slurm_dir = out / "slurm";
+  const fs::path slurm_dir = ResultsDir(out).SlurmDir();
   const fs::path grid_copy = slurm_dir / "grid.yaml";
   const std::string florenz = FlorenzBinary(profile);
 

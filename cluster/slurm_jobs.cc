@@ -32,7 +32,7 @@ std::string Note(const std::string& tool, const std::string& text) {
 }  // namespace
 
 std::filesystem::path JobsFile(const std::filesystem::path& out) {
-  return out / "slurm" / "jobs.txt";
+  return ResultsDir(out).SlurmDir() / "jobs.txt";
 }
 
 std::vector<JobRecord> ReadJobsFile(const std::filesystem::path& out) {

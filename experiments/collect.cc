@@ -228,8 +228,7 @@ CollectSummary CollectResults(const fs::path& out_dir) {
     }
   }
 
-  fs::path tmp = summary.results_h5;
-  tmp += ".tmp";
+  const fs::path tmp = TemporaryFile(summary.results_h5);
   try {
     WithFileContext(tmp, [&] { WriteResultsH5(tmp, rows); });
     SyncFile(tmp);

@@ -113,6 +113,14 @@ fs::path ResultsDir::PartialFile(const std::string& run_id) const {
 fs::path ResultsDir::LockFile(const std::string& run_id) const {
   return root_ / "locks" / (run_id + ".lock");
 }
+fs::path ResultsDir::CheckpointFile(const std::string& run_id, const std::string& shard,
+                                    bool previous_generation) const {
+  return CheckpointDir(run_id) /
+         ("checkpoint" + shard + (previous_generation ? ".previous.pt" : ".pt"));
+}
+fs::path ResultsDir::PreviousAttemptFile(const std::string& run_id) const {
+  return CheckpointDir(run_id) / ("previous-attempt" + std::string(kPartialSuffix));
+}
 fs::path ResultsDir::AsideFile(const std::string& run_id, const std::string& why) const {
   for (int n = 1;; ++n) {
     fs::path file = RunsDir() / (run_id + kFinishedSuffix + ("." + why + "-" + std::to_string(n)));
@@ -122,6 +130,10 @@ fs::path ResultsDir::AsideFile(const std::string& run_id, const std::string& why
 }
 fs::path ResultsDir::ResultsH5() const { return root_ / "results.h5"; }
 fs::path ResultsDir::ResultsCsv() const { return root_ / "results.csv"; }
+fs::path ResultsDir::ReportDir() const { return root_ / "report"; }
+fs::path ResultsDir::SlurmDir() const { return root_ / "slurm"; }
+
+fs::path TemporaryFile(const fs::path& file) { return fs::path(file.string() + ".tmp"); }
 
 void ResultsDir::Create() const {
   for (const fs::path& dir : {RunsDir(), root_ / "checkpoints", root_ / "locks"}) {

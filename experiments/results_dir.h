@@ -14,11 +14,17 @@ namespace florenz {
 //   OUT/experiment.yaml            the resolved grid, written once
 //   OUT/runs/<run_id>.h5.partial   a run in progress (or killed): its latest snapshot
 //   OUT/runs/<run_id>.h5           a finished run (completed or failed): the rename committed it
-//   OUT/checkpoints/<run_id>/      model and optimizer state
+//   OUT/checkpoints/<run_id>/      model and optimizer state: checkpoint<shard>.pt, the
+//                                  generation before it checkpoint<shard>.previous.pt, and
+//                                  previous-attempt.h5.partial while a resumed run's file is
+//                                  rebuilt
 //   OUT/locks/<run_id>.lock        held (flock) by the process training the run (run_lock.h)
 //   OUT/results.h5, results.csv    written by CollectResults()
-// Paths are pure functions of the root; only Create(), WriteExperimentYaml() and the listing
-// touch the disk. All errors are IoError naming the path.
+//   OUT/report/                    `florenz report`'s page and figures (by default)
+//   OUT/slurm/                     `florenz submit`'s scripts, logs and job list
+// Paths are pure functions of the root, and this class is the one place that names them;
+// only Create(), WriteExperimentYaml() and the listing touch the disk. All errors are IoError
+// naming the path.
 class ResultsDir {
  public:
   explicit ResultsDir(std::filesystem::path root);
@@ -30,11 +36,20 @@ class ResultsDir {
   std::filesystem::path RunFile(const std::string& run_id) const;      // runs/<id>.h5
   std::filesystem::path PartialFile(const std::string& run_id) const;  // runs/<id>.h5.partial
   std::filesystem::path LockFile(const std::string& run_id) const;     // locks/<id>.lock
+  // checkpoints/<id>/checkpoint<shard>.pt, or .previous.pt for the generation before it.
+  // `shard` names a tensor-parallel rank's file ("-tp1of2"), "" for a whole model.
+  std::filesystem::path CheckpointFile(const std::string& run_id, const std::string& shard,
+                                       bool previous_generation = false) const;
+  // checkpoints/<id>/previous-attempt.h5.partial: an interrupted attempt's rows, kept until the
+  // resumed run's new .partial holds them.
+  std::filesystem::path PreviousAttemptFile(const std::string& run_id) const;
   // Where a run file that is set aside goes (an unreadable one, a failed attempt being
   // retried): runs/<id>.h5.<why>-<n>, the first n not taken. Listing ignores such files.
   std::filesystem::path AsideFile(const std::string& run_id, const std::string& why) const;
   std::filesystem::path ResultsH5() const;
   std::filesystem::path ResultsCsv() const;
+  std::filesystem::path ReportDir() const;  // report/
+  std::filesystem::path SlurmDir() const;   // slurm/
 
   // mkdir -p OUT/runs OUT/checkpoints.
   void Create() const;
@@ -63,6 +78,9 @@ class ResultsDir {
 
 // ---- Durable writes (POSIX), shared by the store. Errors are IoError naming the path. --------
 
+// "<file>.tmp": where a durable write puts the bytes before the rename that publishes them.
+// Listing ignores such files.
+std::filesystem::path TemporaryFile(const std::filesystem::path& file);
 // fsync() a regular file's data and metadata.
 void SyncFile(const std::filesystem::path& file);
 // fsync() a directory, making renames and unlinks in it durable.

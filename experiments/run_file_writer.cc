@@ -144,13 +144,13 @@ const fs::path& RunFileWriter::partial_path() const { return state_->partial_pat
 const fs::path& RunFileWriter::final_path() const { return state_->final_path; }
 size_t RunFileWriter::train_rows() const { return state_->train.step.size(); }
 
-RunFileWriter RunFileWriter::Create(const fs::path& runs_dir, const RunConfig& config,
+RunFileWriter RunFileWriter::Create(const ResultsDir& results, const RunConfig& config,
                                     const RunFileLayout& layout) {
   Validate(config, layout);
   auto s = std::make_unique<State>();
-  s->runs_dir = runs_dir;
-  s->partial_path = runs_dir / (config.run_id + ".h5.partial");
-  s->final_path = runs_dir / (config.run_id + ".h5");
+  s->runs_dir = results.RunsDir();
+  s->partial_path = results.PartialFile(config.run_id);
+  s->final_path = results.RunFile(config.run_id);
   s->config = config;
   s->layout = layout;
   for (const std::string& pair : layout.eval_pairs) {
@@ -166,8 +166,8 @@ RunFileWriter RunFileWriter::Create(const fs::path& runs_dir, const RunConfig& c
                   ": run is already finished; delete this file to run it again");
   }
   RemoveIfExists(s->partial_path);  // A killed writer's leftovers.
-  RemoveIfExists(fs::path(s->partial_path.string() + ".tmp"));
-  RemoveIfExists(fs::path(s->final_path.string() + ".tmp"));
+  RemoveIfExists(TemporaryFile(s->partial_path));
+  RemoveIfExists(TemporaryFile(s->final_path));
   RunFileWriter writer(std::move(s));
   writer.Flush();
   return writer;
@@ -206,7 +206,7 @@ void RunFileWriter::AppendEval(const std::string& pair, const EvalRecord& record
 void RunFileWriter::Flush() {
   State& s = state("Flush");
   if (!s.dirty) return;
-  const fs::path tmp = s.partial_path.string() + ".tmp";
+  const fs::path tmp = TemporaryFile(s.partial_path);
   WriteOrRemove(tmp, [&] { WithFileContext(tmp, [&] { WriteRunFile(tmp, s); }); });
   if (::rename(tmp.c_str(), s.partial_path.c_str()) != 0) {
     throw IoError(s.partial_path.string() + ": cannot rename " + tmp.string() + ": " +
@@ -236,7 +236,7 @@ fs::path RunFileWriter::Finish(RunStatus status, const std::string& reason,
   s.reason = reason;
   for (const auto& [name, value] : final_metrics) s.final_metrics[name] = value;
 
-  const fs::path tmp = s.final_path.string() + ".tmp";
+  const fs::path tmp = TemporaryFile(s.final_path);
   try {
     WriteOrRemove(tmp, [&] {
       WithFileContext(tmp, [&] { WriteRunFile(tmp, s); });

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "experiments/results_dir.h"
+
 namespace florenz {
 
 // Version of the run-file schema, stored as the root attribute "florenz_run_format".
@@ -83,9 +85,9 @@ bool FromString(std::string_view text, RunStatus* status);
 // use after Finish() or after a move is std::logic_error.
 class RunFileWriter {
  public:
-  // Creates runs_dir/<run_id>.h5.partial, replacing a stale one (a killed writer's). Throws
+  // Creates OUT/runs/<run_id>.h5.partial, replacing a stale one (a killed writer's). Throws
   // IoError if the run is already finished (runs/<run_id>.h5 exists): delete that file to rerun.
-  static RunFileWriter Create(const std::filesystem::path& runs_dir, const RunConfig& config,
+  static RunFileWriter Create(const ResultsDir& results, const RunConfig& config,
                               const RunFileLayout& layout);
 
   RunFileWriter(RunFileWriter&&) noexcept;

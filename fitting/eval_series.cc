@@ -10,6 +10,7 @@
 
 #include "experiments/did_you_mean.h"
 #include "core/errors.h"
+#include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 
 namespace florenz {
@@ -42,7 +43,8 @@ std::string AddEvalSeriesColumn(FitTable* table, const std::string& name) {
                                  " reads the run files, by the run_id column; the "
                                  "table has none");
   }
-  const fs::path runs_dir = fs::path(table->source).parent_path() / "runs";
+  const ResultsDir results(fs::path(table->source).parent_path());
+  const fs::path runs_dir = results.RunsDir();
   if (!fs::is_directory(runs_dir)) {
     throw ConfigError(where, "--y " + name + " reads each run's series from the run files, but " +
                                  runs_dir.string() +
@@ -51,7 +53,7 @@ std::string AddEvalSeriesColumn(FitTable* table, const std::string& name) {
   }
   std::vector<std::string> cells;
   for (const std::string& run_id : table->cells.at("run_id")) {
-    const fs::path file = runs_dir / (run_id + ".h5");
+    const fs::path file = results.RunFile(run_id);
     if (!fs::exists(file)) {
       throw ConfigError(
           SourceLocation{file.string(), 0, 0},

@@ -2,6 +2,8 @@
 // parameter vector plus an evaluator; bootstrap, predictions and holdout work on that form.
 #include "fitting/fit_driver.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -193,18 +195,75 @@ Law LawFromString(const std::string& text) {
   for (const Law law : {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop}) {
     if (ToString(law) == text) return law;
   }
+  if (text == "chinchilla") return Law::kAdditive;  // Hoffmann et al.'s name for it
   throw ConfigError(SourceLocation{"--law", 0, 0},
-                    "unknown law '" + text + "' (loglinear, additive, compute or isoflop)");
+                    "unknown law '" + text +
+                        "' (loglinear, additive (alias chinchilla), compute or isoflop)");
 }
 
-FitReport RunFit(const FitData& data, const FitOptions& options) {
-  const SourceLocation where{data.source, 0, 0};
+namespace {
+
+// The law's inputs: the data's variables, or C for the isoFLOP analysis (which predicts N_opt).
+std::vector<std::string> EvaluatorNames(const FitData& data, Law law) {
+  return law == Law::kIsoflop ? std::vector<std::string>{"C"} : data.x_names;
+}
+
+// Every --predict point in evaluator order; throws ConfigError for a missing or unknown
+// variable or a value that is not > 0.
+std::vector<std::vector<double>> PredictionPoints(const std::vector<std::string>& names,
+                                                  const FitOptions& options) {
+  std::vector<std::vector<double>> points;
+  for (const auto& at : options.predict) {
+    std::vector<double> x;
+    for (const auto& name : names) {
+      const auto it = at.find(name);
+      if (it == at.end()) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0},
+                          "a prediction needs a value for every variable: " + Join(names, ", ") +
+                              " (missing " + name + ")");
+      }
+      if (!(it->second > 0) || !std::isfinite(it->second)) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0}, name + " must be a number > 0");
+      }
+      x.push_back(it->second);
+    }
+    for (const auto& [name, value] : at) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        throw ConfigError(SourceLocation{"--predict", 0, 0},
+                          "'" + name + "' is not a variable of the law (" + Join(names, ", ") +
+                              ")");
+      }
+    }
+    points.push_back(x);
+  }
+  return points;
+}
+
+// Every option that does not need a fit to judge, checked before any fitting is done.
+void CheckFitOptions(const FitData& data, const FitOptions& options) {
   if (!(options.confidence > 0 && options.confidence < 1)) {
     throw ConfigError(SourceLocation{"--confidence", 0, 0}, "must lie in (0, 1)");
   }
-  const Fitted fit = FitOnce(data, options, nullptr);
+  if (options.bootstrap < 0) throw ConfigError(SourceLocation{"--bootstrap", 0, 0}, "must be >= 0");
+  if (options.threads < 0) throw ConfigError(SourceLocation{"--threads", 0, 0}, "must be >= 0");
+  if (options.holdout > 0 && options.law == Law::kIsoflop) {
+    throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                      "the isoFLOP analysis predicts N_opt, not held-out losses; use "
+                      "--holdout with loglinear, additive or compute");
+  }
+  if (options.holdout < 0 || options.holdout >= std::max(1, data.size())) {
+    throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                      "cannot hold out " + std::to_string(options.holdout) + " of " +
+                          std::to_string(data.size()) + " points");
+  }
+}
+
+// The report of one fit: parameters, derived quantities, predictions (without intervals).
+FitReport ReportOf(const FitData& data, const FitOptions& options, const Fitted& fit,
+                   const std::vector<std::vector<double>>& predict_x) {
   FitReport report;
-  report.law = ToString(options.law);
+  report.law = options.law;
+  report.confidence = options.confidence;
   report.formula = fit.formula;
   report.source = data.source;
   report.y_name = options.law == Law::kIsoflop ? "N_opt" : data.y_name;
@@ -222,150 +281,141 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
   for (size_t j = 0; j < fit.derived.size(); ++j) {
     report.derived.push_back({fit.derived_names[j], fit.derived[j]});
   }
-
-  // Predictions: the points in evaluator order.
-  std::vector<std::vector<double>> predict_x;
-  for (const auto& at : options.predict) {
-    std::vector<double> x;
-    for (const auto& name : fit.eval_names) {
-      const auto it = at.find(name);
-      if (it == at.end()) {
-        throw ConfigError(SourceLocation{"--predict", 0, 0},
-                          "a prediction needs a value for every variable: " +
-                              Join(fit.eval_names, ", ") + " (missing " + name + ")");
-      }
-      if (!(it->second > 0) || !std::isfinite(it->second)) {
-        throw ConfigError(SourceLocation{"--predict", 0, 0}, name + " must be a number > 0");
-      }
-      x.push_back(it->second);
-    }
-    for (const auto& [name, value] : at) {
-      if (std::find(fit.eval_names.begin(), fit.eval_names.end(), name) == fit.eval_names.end()) {
-        throw ConfigError(
-            SourceLocation{"--predict", 0, 0},
-            "'" + name + "' is not a variable of the law (" + Join(fit.eval_names, ", ") + ")");
-      }
-    }
-    predict_x.push_back(x);
+  for (size_t i = 0; i < predict_x.size(); ++i) {
     FitPrediction p;
-    p.at = at;
-    p.value = fit.eval(fit.params, x);
+    p.at = options.predict[i];
+    p.value = fit.eval(fit.params, predict_x[i]);
     report.predictions.push_back(p);
   }
-
   const Evaluator eval = fit.eval;
   const std::vector<double> params = fit.params;
   report.evaluate = [eval, params](const std::vector<double>& x) { return eval(params, x); };
   report.band = [](const std::vector<double>&) { return std::make_pair(kNaN, kNaN); };
+  return report;
+}
 
+// Percentile intervals from `options.bootstrap` resamples, each fitted from the full fit's
+// solution; the band of the law's mean from the resamples' laws.
+void AddBootstrapIntervals(const FitData& data, const FitOptions& options, const Fitted& fit,
+                           const std::vector<std::vector<double>>& predict_x, FitReport* report) {
+  const size_t n_derived = fit.derived.size();
+  auto draws = std::make_shared<std::vector<std::vector<double>>>();
+  auto draws_mutex = std::make_shared<std::mutex>();
+  const std::vector<double> warm = fit.warm_start;
+  const BootstrapStatistic statistic = [&](const FitData& resample) {
+    const Fitted r = FitOnce(resample, options, warm.empty() ? nullptr : &warm);
+    if (r.derived.size() != n_derived) {
+      throw ConfigError(SourceLocation{}, "derived quantities undefined in a resample");
+    }
+    std::vector<double> s = r.params;
+    s.insert(s.end(), r.derived.begin(), r.derived.end());
+    for (const auto& x : predict_x) s.push_back(r.eval(r.params, x));
+    if (std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) {
+      std::lock_guard<std::mutex> lock(*draws_mutex);
+      draws->push_back(r.params);
+    }
+    return s;
+  };
+  BootstrapOptions bootstrap;
+  bootstrap.resamples = options.bootstrap;
+  bootstrap.seed = options.seed;
+  bootstrap.confidence = options.confidence;
+  bootstrap.threads = options.threads;
+  const BootstrapResult result = Bootstrap(data, statistic, bootstrap);
+  report->interval_kind = "bootstrap";
+  report->bootstrap_resamples = result.resamples;
+  report->bootstrap_failed = result.failed;
+  size_t s = 0;
+  for (auto& v : report->parameters) v.low = result.low[s], v.high = result.high[s], ++s;
+  for (auto& v : report->derived) v.low = result.low[s], v.high = result.high[s], ++s;
+  for (auto& p : report->predictions) p.ci_low = result.low[s], p.ci_high = result.high[s], ++s;
+  const double tail = 0.5 * (1.0 - options.confidence);
+  const Evaluator eval = fit.eval;
+  report->band = [eval, draws, tail](const std::vector<double>& x) {
+    std::vector<double> values;
+    for (const auto& d : *draws) values.push_back(eval(d, x));
+    if (values.empty()) return std::make_pair(kNaN, kNaN);
+    return std::make_pair(Percentile(values, tail), Percentile(values, 1.0 - tail));
+  };
+}
+
+// Student-t intervals of an OLS fit (the log-linear law, the compute law without E).
+void AddTIntervals(const Fitted& fit, Law law, const std::vector<std::vector<double>>& predict_x,
+                   FitReport* report) {
+  report->interval_kind = "t";
+  const LogLinearFit ols = fit.ols;
+  const bool compute_law = law == Law::kCompute;
+  for (size_t j = 0; j < report->parameters.size(); ++j) {
+    FitValue& v = report->parameters[j];
+    v.se = ols.se(j);
+    v.p = ols.p(j);
+    // The compute law reports a = 10^b0: its interval is 10^ of b0's.
+    v.low = compute_law && j == 0 ? std::pow(10.0, ols.ci_low(j)) : ols.ci_low(j);
+    v.high = compute_law && j == 0 ? std::pow(10.0, ols.ci_high(j)) : ols.ci_high(j);
+    if (compute_law && j == 0) v.se = kNaN;  // se is of log10 a, not a
+  }
+  for (size_t i = 0; i < report->predictions.size(); ++i) {
+    const LogLinearPrediction p = PredictLogLinear(ols, predict_x[i]);
+    report->predictions[i].ci_low = p.ci_low;
+    report->predictions[i].ci_high = p.ci_high;
+    report->predictions[i].pi_low = p.pi_low;
+    report->predictions[i].pi_high = p.pi_high;
+  }
+  report->band = [ols](const std::vector<double>& x) {
+    const LogLinearPrediction p = PredictLogLinear(ols, x);
+    return std::make_pair(p.ci_low, p.ci_high);
+  };
+}
+
+// Fits without the k points of largest compute and reports the error of predicting them.
+void AddHoldout(const FitData& data, const FitOptions& options, FitReport* report) {
+  std::vector<double> rank(data.size(), 1.0);
+  for (int i = 0; i < data.size(); ++i) {
+    if (!data.compute.empty()) {
+      rank[i] = data.compute[i];
+    } else {
+      for (const auto& column : data.x) rank[i] *= column[i];
+    }
+  }
+  std::vector<int> order(data.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
+  const std::vector<int> train(order.begin(), order.end() - options.holdout);
+  const std::vector<int> held(order.end() - options.holdout, order.end());
+  const Fitted without = FitOnce(data.Subset(train), options, nullptr);
+  double sum = 0;
+  for (const int i : held) {
+    FitHoldout h;
+    h.label = data.Label(i);
+    h.x = PointX(data, without.eval_names, i);
+    h.actual = data.y[i];
+    h.predicted = without.eval(without.params, h.x);
+    h.relative_error = (h.predicted - h.actual) / h.actual;
+    sum += std::fabs(h.relative_error);
+    report->holdout.push_back(h);
+  }
+  report->holdout_mean_abs_error = sum / held.size();
+}
+
+}  // namespace
+
+FitReport RunFit(const FitData& data, const FitOptions& options) {
+  CheckFitOptions(data, options);
+  const std::vector<std::vector<double>> predict_x =
+      PredictionPoints(EvaluatorNames(data, options.law), options);
+  const Fitted fit = FitOnce(data, options, nullptr);
+  FitReport report = ReportOf(data, options, fit, predict_x);
   if (options.bootstrap > 0) {
-    const size_t n_params = fit.params.size(), n_derived = fit.derived.size();
-    auto draws = std::make_shared<std::vector<std::vector<double>>>();
-    auto draws_mutex = std::make_shared<std::mutex>();
-    const std::vector<double> warm = fit.warm_start;
-    const BootstrapStatistic statistic = [&](const FitData& resample) {
-      const Fitted r = FitOnce(resample, options, warm.empty() ? nullptr : &warm);
-      if (r.derived.size() != n_derived) {
-        throw ConfigError(SourceLocation{}, "derived quantities undefined in a resample");
-      }
-      std::vector<double> s = r.params;
-      s.insert(s.end(), r.derived.begin(), r.derived.end());
-      for (const auto& x : predict_x) s.push_back(r.eval(r.params, x));
-      if (std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) {
-        std::lock_guard<std::mutex> lock(*draws_mutex);
-        draws->push_back(r.params);
-      }
-      return s;
-    };
-    BootstrapOptions bootstrap;
-    bootstrap.resamples = options.bootstrap;
-    bootstrap.seed = options.seed;
-    bootstrap.confidence = options.confidence;
-    bootstrap.threads = options.threads;
-    const BootstrapResult result = Bootstrap(data, statistic, bootstrap);
-    report.interval_kind = "bootstrap";
-    report.bootstrap_resamples = result.resamples;
-    report.bootstrap_failed = result.failed;
-    size_t s = 0;
-    for (auto& v : report.parameters) v.low = result.low[s], v.high = result.high[s], ++s;
-    for (auto& v : report.derived) v.low = result.low[s], v.high = result.high[s], ++s;
-    for (auto& p : report.predictions) p.ci_low = result.low[s], p.ci_high = result.high[s], ++s;
-    const double tail = 0.5 * (1.0 - options.confidence);
-    report.band = [eval, draws, tail](const std::vector<double>& x) {
-      std::vector<double> values;
-      for (const auto& d : *draws) values.push_back(eval(d, x));
-      if (values.empty()) return std::make_pair(kNaN, kNaN);
-      return std::make_pair(Percentile(values, tail), Percentile(values, 1.0 - tail));
-    };
+    AddBootstrapIntervals(data, options, fit, predict_x, &report);
   } else if (fit.has_ols && fit.ols.dof > 0) {
-    report.interval_kind = "t";
-    const LogLinearFit ols = fit.ols;
-    const bool compute_law = options.law == Law::kCompute;
-    for (size_t j = 0; j < report.parameters.size(); ++j) {
-      FitValue& v = report.parameters[j];
-      v.se = ols.se(j);
-      v.p = ols.p(j);
-      // The compute law reports a = 10^b0: its interval is 10^ of b0's.
-      v.low = compute_law && j == 0 ? std::pow(10.0, ols.ci_low(j)) : ols.ci_low(j);
-      v.high = compute_law && j == 0 ? std::pow(10.0, ols.ci_high(j)) : ols.ci_high(j);
-      if (compute_law && j == 0) v.se = kNaN;  // se is of log10 a, not a
-    }
-    for (size_t i = 0; i < report.predictions.size(); ++i) {
-      const LogLinearPrediction p = PredictLogLinear(ols, predict_x[i]);
-      report.predictions[i].ci_low = p.ci_low;
-      report.predictions[i].ci_high = p.ci_high;
-      report.predictions[i].pi_low = p.pi_low;
-      report.predictions[i].pi_high = p.pi_high;
-    }
-    report.band = [ols](const std::vector<double>& x) {
-      const LogLinearPrediction p = PredictLogLinear(ols, x);
-      return std::make_pair(p.ci_low, p.ci_high);
-    };
+    AddTIntervals(fit, options.law, predict_x, &report);
   }
-
-  if (options.holdout > 0) {
-    if (options.law == Law::kIsoflop) {
-      throw ConfigError(SourceLocation{"--holdout", 0, 0},
-                        "the isoFLOP analysis predicts N_opt, not held-out losses; use "
-                        "--holdout with loglinear, additive or compute");
-    }
-    if (options.holdout >= data.size()) {
-      throw ConfigError(SourceLocation{"--holdout", 0, 0},
-                        "cannot hold out " + std::to_string(options.holdout) + " of " +
-                            std::to_string(data.size()) + " points");
-    }
-    std::vector<double> rank(data.size(), 1.0);
-    for (int i = 0; i < data.size(); ++i) {
-      if (!data.compute.empty()) {
-        rank[i] = data.compute[i];
-      } else {
-        for (const auto& column : data.x) rank[i] *= column[i];
-      }
-    }
-    std::vector<int> order(data.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
-    const std::vector<int> train(order.begin(), order.end() - options.holdout);
-    const std::vector<int> held(order.end() - options.holdout, order.end());
-    const Fitted without = FitOnce(data.Subset(train), options, nullptr);
-    double sum = 0;
-    for (const int i : held) {
-      FitHoldout h;
-      h.label = data.Label(i);
-      h.x = PointX(data, without.eval_names, i);
-      h.actual = data.y[i];
-      h.predicted = without.eval(without.params, h.x);
-      h.relative_error = (h.predicted - h.actual) / h.actual;
-      sum += std::fabs(h.relative_error);
-      report.holdout.push_back(h);
-    }
-    report.holdout_mean_abs_error = sum / held.size();
-  }
+  if (options.holdout > 0) AddHoldout(data, options, &report);
   for (const auto& p : report.parameters) {
     if (!std::isfinite(p.value)) {
-      throw ConfigError(where, "the fit gave a non-finite " + p.name +
-                                   "; the data do not "
-                                   "determine this law");
+      throw ConfigError(SourceLocation{data.source, 0, 0},
+                        "the fit gave a non-finite " + p.name +
+                            "; the data do not determine this law");
     }
   }
   return report;
@@ -380,28 +430,18 @@ std::string Num(double v) {
   return buffer;
 }
 
-std::string JsonNum(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
-  return buffer;
+// A number for JSON: NaN and infinities (no JSON value) become null.
+nlohmann::ordered_json JsonNumber(double v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+// "95% t" for a 0.95 Student-t interval, "boot" for bootstrap percentiles, "ci" for none.
+std::string IntervalLabel(const FitReport& r) {
+  if (r.interval_kind == "bootstrap") return "boot";
+  if (r.interval_kind != "t") return "ci";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.4g%% t", 100 * r.confidence);
+  return buffer;
 }
 
 std::string Pad(const std::string& s, size_t width) {
@@ -425,28 +465,28 @@ std::string At(const std::map<std::string, double>& at) {
   return s;
 }
 
-std::string ValuesJson(const std::vector<FitValue>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    const auto& v = values[i];
-    out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(v.name) +
-           ", \"value\": " + JsonNum(v.value) + ", \"se\": " + JsonNum(v.se) +
-           ", \"low\": " + JsonNum(v.low) + ", \"high\": " + JsonNum(v.high) +
-           ", \"p\": " + JsonNum(v.p) + "}";
+nlohmann::ordered_json ValuesJson(const std::vector<FitValue>& values) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& v : values) {
+    out.push_back({{"name", v.name},
+                   {"value", JsonNumber(v.value)},
+                   {"se", JsonNumber(v.se)},
+                   {"low", JsonNumber(v.low)},
+                   {"high", JsonNumber(v.high)},
+                   {"p", JsonNumber(v.p)}});
   }
-  return out + "]";
+  return out;
 }
 
 }  // namespace
 
 std::string FitReportText(const FitReport& r) {
   std::ostringstream out;
-  out << "law " << r.law << ": " << r.formula << "\n";
+  out << "law " << ToString(r.law) << ": " << r.formula << "\n";
   out << r.fitted_points << " of " << r.points << " points from " << r.source << "\n";
-  const std::string interval =
-      r.interval_kind == "bootstrap" ? "boot" : (r.interval_kind == "t" ? "95% t" : "");
-  out << ValuesText(r.parameters, interval.empty() ? "ci" : interval);
-  if (!r.derived.empty()) out << ValuesText(r.derived, interval.empty() ? "ci" : interval);
+  const std::string interval = IntervalLabel(r);
+  out << ValuesText(r.parameters, interval);
+  if (!r.derived.empty()) out << ValuesText(r.derived, interval);
   out << "objective " << Num(r.objective);
   if (std::isfinite(r.r2)) out << ", R^2 (log space) " << Num(r.r2);
   if (r.interval_kind == "bootstrap") {
@@ -476,41 +516,45 @@ std::string FitReportText(const FitReport& r) {
 }
 
 std::string FitReportJson(const FitReport& r) {
-  std::ostringstream out;
-  out << "{\n  \"law\": " << JsonString(r.law) << ",\n  \"formula\": " << JsonString(r.formula)
-      << ",\n  \"source\": " << JsonString(r.source) << ",\n  \"y\": " << JsonString(r.y_name)
-      << ",\n  \"x\": [";
-  for (size_t i = 0; i < r.x_names.size(); ++i) out << (i ? ", " : "") << JsonString(r.x_names[i]);
-  out << "],\n  \"points\": " << r.points << ",\n  \"fitted_points\": " << r.fitted_points
-      << ",\n  \"interval\": " << JsonString(r.interval_kind)
-      << ",\n  \"objective\": " << JsonNum(r.objective) << ",\n  \"r2\": " << JsonNum(r.r2)
-      << ",\n  \"bootstrap_resamples\": " << r.bootstrap_resamples
-      << ",\n  \"bootstrap_failed\": " << r.bootstrap_failed
-      << ",\n  \"parameters\": " << ValuesJson(r.parameters)
-      << ",\n  \"derived\": " << ValuesJson(r.derived) << ",\n  \"predictions\": [";
-  for (size_t i = 0; i < r.predictions.size(); ++i) {
-    const auto& p = r.predictions[i];
-    out << (i ? ", " : "") << "{\"at\": {";
-    size_t k = 0;
-    for (const auto& [name, value] : p.at) {
-      out << (k++ ? ", " : "") << JsonString(name) << ": " << JsonNum(value);
-    }
-    out << "}, \"value\": " << JsonNum(p.value) << ", \"ci_low\": " << JsonNum(p.ci_low)
-        << ", \"ci_high\": " << JsonNum(p.ci_high) << ", \"pi_low\": " << JsonNum(p.pi_low)
-        << ", \"pi_high\": " << JsonNum(p.pi_high) << "}";
+  nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
+  for (const auto& p : r.predictions) {
+    nlohmann::ordered_json at = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : p.at) at[name] = JsonNumber(value);
+    predictions.push_back({{"at", at},
+                           {"value", JsonNumber(p.value)},
+                           {"ci_low", JsonNumber(p.ci_low)},
+                           {"ci_high", JsonNumber(p.ci_high)},
+                           {"pi_low", JsonNumber(p.pi_low)},
+                           {"pi_high", JsonNumber(p.pi_high)}});
   }
-  out << "],\n  \"holdout\": [";
-  for (size_t i = 0; i < r.holdout.size(); ++i) {
-    const auto& h = r.holdout[i];
-    out << (i ? ", " : "") << "{\"point\": " << JsonString(h.label)
-        << ", \"actual\": " << JsonNum(h.actual) << ", \"predicted\": " << JsonNum(h.predicted)
-        << ", \"relative_error\": " << JsonNum(h.relative_error) << "}";
+  nlohmann::ordered_json holdout = nlohmann::ordered_json::array();
+  for (const auto& h : r.holdout) {
+    holdout.push_back({{"point", h.label},
+                       {"actual", JsonNumber(h.actual)},
+                       {"predicted", JsonNumber(h.predicted)},
+                       {"relative_error", JsonNumber(h.relative_error)}});
   }
-  out << "],\n  \"holdout_mean_abs_error\": " << JsonNum(r.holdout_mean_abs_error)
-      << ",\n  \"notes\": [";
-  for (size_t i = 0; i < r.notes.size(); ++i) out << (i ? ", " : "") << JsonString(r.notes[i]);
-  out << "]\n}\n";
-  return out.str();
+  const nlohmann::ordered_json json = {
+      {"law", ToString(r.law)},
+      {"formula", r.formula},
+      {"source", r.source},
+      {"y", r.y_name},
+      {"x", r.x_names},
+      {"points", r.points},
+      {"fitted_points", r.fitted_points},
+      {"interval", r.interval_kind},
+      {"confidence", r.confidence},
+      {"objective", JsonNumber(r.objective)},
+      {"r2", JsonNumber(r.r2)},
+      {"bootstrap_resamples", r.bootstrap_resamples},
+      {"bootstrap_failed", r.bootstrap_failed},
+      {"parameters", ValuesJson(r.parameters)},
+      {"derived", ValuesJson(r.derived)},
+      {"predictions", predictions},
+      {"holdout", holdout},
+      {"holdout_mean_abs_error", JsonNumber(r.holdout_mean_abs_error)},
+      {"notes", r.notes}};
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace florenz

@@ -25,7 +25,8 @@ enum class Law {
   kIsoflop,    // parabola per budget, N_opt(C) = G C^a
 };
 std::string ToString(Law law);
-// "loglinear", "additive", "compute", "isoflop"; throws ConfigError otherwise.
+// "loglinear", "additive" (also by its other name, "chinchilla"), "compute", "isoflop";
+// throws ConfigError otherwise.
 Law LawFromString(const std::string& text);
 
 struct FitOptions {
@@ -77,7 +78,7 @@ struct FitHoldout {
 };
 
 struct FitReport {
-  std::string law;      // ToString(Law)
+  Law law = Law::kLogLinear;
   std::string formula;  // e.g. "loss = E + A/N^alpha + B/D^beta"
   std::string source, y_name;
   std::vector<std::string> x_names;  // for isoflop: {"C"} (the evaluator's input)
@@ -85,7 +86,8 @@ struct FitReport {
   int fitted_points = 0;             // points fitted (frontier, minus holdout)
   std::vector<FitValue> parameters;
   std::vector<FitValue> derived;                                // compute-optimal exponents etc.
-  std::string interval_kind;                                    // "t", "bootstrap" or "" (none)
+  std::string interval_kind;  // "t", "bootstrap" or "" (none)
+  double confidence = 0.95;   // the level of every interval
   double objective = std::numeric_limits<double>::quiet_NaN();  // Huber sum / OLS RSS
   double r2 = std::numeric_limits<double>::quiet_NaN();         // log-space R² where defined
   int bootstrap_resamples = 0, bootstrap_failed = 0;
@@ -103,7 +105,9 @@ struct FitReport {
   std::function<std::pair<double, double>(const std::vector<double>& x)> band;
 };
 
-// Fits `data` (already loaded and filtered). Throws ConfigError for bad input or options.
+// Fits `data` (already loaded and filtered). Every option is checked before any fitting:
+// ConfigError for bad input or options; SolverError when the additive fit converges from no
+// start (its message quotes Ceres' report).
 FitReport RunFit(const FitData& data, const FitOptions& options);
 
 // A fixed-width table for stdout; never prints NaN ("-" instead).

@@ -12,6 +12,7 @@
 #include "experiments/did_you_mean.h"
 #include "core/errors.h"
 #include "experiments/h5_handle.h"
+#include "experiments/results_dir.h"
 #include "fitting/eval_series.h"
 
 namespace florenz {
@@ -240,7 +241,7 @@ ComputeUnit ComputeUnitFromString(const std::string& text) {
 
 FitTable ReadFitTable(const std::string& path) {
   fs::path file = path;
-  if (fs::is_directory(file)) file /= "results.h5";
+  if (fs::is_directory(file)) file = ResultsDir(file).ResultsH5();
   if (!fs::exists(file)) {
     throw ConfigError(SourceLocation{file.string(), 0, 0},
                       "no such file (give a results folder, results.h5 or a CSV file; run "

@@ -104,7 +104,7 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
   if (!fs::exists(dir)) {
     throw ConfigError(SourceLocation{dir.string(), 0, 0}, "no such results folder");
   }
-  const fs::path results = fs::is_directory(dir) ? dir / "results.h5" : dir;
+  const fs::path results = fs::is_directory(dir) ? ResultsDir(dir).ResultsH5() : dir;
   if (!fs::exists(results)) {
     throw ConfigError(SourceLocation{results.string(), 0, 0},
                       "no results table: run `florenz collect " + dir.string() + "` first");
@@ -112,7 +112,8 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
   const FitTable table = ReadFitTable(results.string());
   ReportContext context;
   context.options = options;
-  context.out_dir = options.out.empty() ? results.parent_path() / "report" : fs::path(options.out);
+  context.out_dir =
+      options.out.empty() ? ResultsDir(results.parent_path()).ReportDir() : fs::path(options.out);
   std::error_code ec;
   fs::create_directories(context.out_dir, ec);
   if (ec) throw IoError(context.out_dir.string() + ": cannot create the folder: " + ec.message());

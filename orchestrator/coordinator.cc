@@ -193,7 +193,7 @@ void Coordinator::RepairPartial(int i) {
   const std::string& id = job_.runs[i]->id;
   const ResultsDir& results = *job_.results;
   for (const auto& file :
-       {results.PartialFile(id), results.CheckpointDir(id) / "previous-attempt.h5.partial"}) {
+       {results.PartialFile(id), results.PreviousAttemptFile(id)}) {
     if (!std::filesystem::exists(file)) continue;
     try {
       const RunFileReader reader = RunFileReader::Open(file);

@@ -171,7 +171,7 @@ TEST(CliCollectTest, CollectsFinishedRunsIntoCsvAndHdf5) {
     config.run_id = id;
     config.spec_yaml = "experiment: {name: t}\n";
     config.numbers = {{"params", 1000}, {"samples", 5000}};
-    RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+    RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
     writer.AppendTrain(TrainRecord{1, 64, 2.5, 1e-3, 1.0, 0.1});
     writer.Flush();
     if (finish)
@@ -357,7 +357,7 @@ TEST(CliFitTest, FitsACollectedResultsFolder) {
                         {"params", 1.5 * n},
                         {"samples", d},
                         {"flops_per_sample", 2 * 1.5 * n}};
-      RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+      RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
       writer.Finish(RunStatus::kCompleted, "",
                     {{"unseen_caption", 9.0 * std::pow(n, -0.1) * std::pow(d, -0.04)}});
     }

@@ -49,7 +49,7 @@ class CollectTest : public ::testing::Test {
     config.strings = std::move(strings);
     RunFileLayout layout;
     for (const auto& [name, value] : finals) layout.final_metrics.push_back(name);
-    auto writer = RunFileWriter::Create(ResultsDir(root_).RunsDir(), config, layout);
+    auto writer = RunFileWriter::Create(ResultsDir(root_), config, layout);
     writer.AppendTrain({1, 32, 2.5, 1e-3, 1.0, 0.5});
     writer.Flush();
     if (status != RunStatus::kRunning) writer.Finish(status, reason, finals);

@@ -48,6 +48,15 @@ TEST_F(ResultsDirTest, PathsFollowTheLayout) {
   EXPECT_EQ(dir.PartialFile("abc"), fs::path("OUT/runs/abc.h5.partial"));
   EXPECT_EQ(dir.ResultsH5(), fs::path("OUT/results.h5"));
   EXPECT_EQ(dir.ResultsCsv(), fs::path("OUT/results.csv"));
+  EXPECT_EQ(dir.LockFile("abc"), fs::path("OUT/locks/abc.lock"));
+  EXPECT_EQ(dir.CheckpointFile("abc", ""), fs::path("OUT/checkpoints/abc/checkpoint.pt"));
+  EXPECT_EQ(dir.CheckpointFile("abc", "-tp1of2", true),
+            fs::path("OUT/checkpoints/abc/checkpoint-tp1of2.previous.pt"));
+  EXPECT_EQ(dir.PreviousAttemptFile("abc"),
+            fs::path("OUT/checkpoints/abc/previous-attempt.h5.partial"));
+  EXPECT_EQ(dir.ReportDir(), fs::path("OUT/report"));
+  EXPECT_EQ(dir.SlurmDir(), fs::path("OUT/slurm"));
+  EXPECT_EQ(TemporaryFile(dir.RunFile("abc")), fs::path("OUT/runs/abc.h5.tmp"));
 }
 
 TEST_F(ResultsDirTest, CreateMakesRunsAndCheckpointsAndIsIdempotent) {

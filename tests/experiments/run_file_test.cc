@@ -91,7 +91,7 @@ TEST_F(RunFileTest, StatusNamesRoundTrip) {
 }
 
 TEST_F(RunFileTest, RoundTripsEveryValueExactly) {
-  auto writer = RunFileWriter::Create(runs_, Config("r1"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r1"), Layout());
   for (int i = 0; i < 50; ++i) writer.AppendTrain(Train(i));
   writer.AppendEval("caption_es", {0, 0, {3.25, kNaN}});
   writer.AppendEval("caption_es", {1000, 32000, {0.1, 0.3}});
@@ -141,7 +141,7 @@ TEST_F(RunFileTest, RoundTripsEveryValueExactly) {
 }
 
 TEST_F(RunFileTest, FinishCommitsByRenameAndLeavesNothingElse) {
-  auto writer = RunFileWriter::Create(runs_, Config("r2"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r2"), Layout());
   EXPECT_TRUE(fs::exists(runs_ / "r2.h5.partial"));  // Every dataset exists from the start.
   writer.AppendTrain(Train(1));
   writer.Flush();
@@ -161,7 +161,7 @@ TEST_F(RunFileTest, FinishCommitsByRenameAndLeavesNothingElse) {
 }
 
 TEST_F(RunFileTest, PartialIsReadableAndRefreshSeesFlushedRowsThenTheCommit) {
-  auto writer = RunFileWriter::Create(runs_, Config("r3"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r3"), Layout());
   RunFileReader reader = RunFileReader::Open(runs_ / "r3.h5.partial");
   EXPECT_EQ(reader.status(), RunStatus::kUnfinished);
   EXPECT_EQ(reader.run_id(), "r3");
@@ -188,25 +188,25 @@ TEST_F(RunFileTest, PartialIsReadableAndRefreshSeesFlushedRowsThenTheCommit) {
 TEST_F(RunFileTest, CreateReplacesAStalePartialAndRefusesAFinishedRun) {
   std::ofstream(runs_ / "r4.h5.partial") << "left by a killed writer";
   std::ofstream(runs_ / "r4.h5.partial.tmp") << "half a snapshot";
-  auto writer = RunFileWriter::Create(runs_, Config("r4"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r4"), Layout());
   EXPECT_FALSE(fs::exists(runs_ / "r4.h5.partial.tmp"));
   EXPECT_EQ(RunFileReader::Open(runs_ / "r4.h5.partial").ReadTrain().size(), 0u);
   writer.Finish(RunStatus::kCompleted, "", {});
-  EXPECT_IO_ERROR(RunFileWriter::Create(runs_, Config("r4"), Layout()), (runs_ / "r4.h5").string(),
+  EXPECT_IO_ERROR(RunFileWriter::Create(ResultsDir(root_), Config("r4"), Layout()), (runs_ / "r4.h5").string(),
                   "already finished");
 }
 
 TEST_F(RunFileTest, RejectsInvalidArgumentsAndUseAfterFinish) {
   RunConfig bad_id = Config("a/b");
-  EXPECT_THROW(RunFileWriter::Create(runs_, bad_id, Layout()), std::invalid_argument);
+  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), bad_id, Layout()), std::invalid_argument);
   RunFileLayout reserved = Layout();
   reserved.eval_metrics = {"step"};
-  EXPECT_THROW(RunFileWriter::Create(runs_, Config("r5"), reserved), std::invalid_argument);
+  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), Config("r5"), reserved), std::invalid_argument);
   RunConfig duplicate = Config("r5");
   duplicate.strings.push_back({"params", "x"});
-  EXPECT_THROW(RunFileWriter::Create(runs_, duplicate, Layout()), std::invalid_argument);
+  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), duplicate, Layout()), std::invalid_argument);
 
-  auto writer = RunFileWriter::Create(runs_, Config("r5"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r5"), Layout());
   EXPECT_THROW(writer.AppendEval("caption_fr", {0, 0, {1, 2}}), std::invalid_argument);
   EXPECT_THROW(writer.AppendEval("caption_es", {0, 0, {1}}), std::invalid_argument);
   EXPECT_THROW(writer.Finish(RunStatus::kRunning, "", {}), std::invalid_argument);
@@ -229,7 +229,7 @@ TEST_F(RunFileTest, TextFileErrorNamesTheFile) {
 }
 
 TEST_F(RunFileTest, TruncatedCopyErrorNamesTheFile) {
-  auto writer = RunFileWriter::Create(runs_, Config("r6"), Layout());
+  auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r6"), Layout());
   for (int i = 0; i < 5000; ++i) writer.AppendTrain(Train(i));
   const fs::path committed = writer.Finish(RunStatus::kCompleted, "", {});
   const fs::path truncated = root_ / "truncated.h5";
@@ -246,10 +246,10 @@ double ToolLoss(int i) { return 1.0 / (i + 1); }
 
 class WriterProcess {
  public:
-  WriterProcess(const fs::path& runs_dir, const std::string& run_id, int rows, int interval_ms,
+  WriterProcess(const fs::path& out, const std::string& run_id, int rows, int interval_ms,
                 const std::string& at_end) {
     std::vector<std::string> args = {
-        FLORENZ_RUN_FILE_WRITER_TOOL, runs_dir.string(),           run_id,
+        FLORENZ_RUN_FILE_WRITER_TOOL, out.string(),                run_id,
         std::to_string(rows),         std::to_string(interval_ms), at_end};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
@@ -306,7 +306,7 @@ int RunCommand(const std::string& command, std::string* output) {
 }
 
 TEST_F(RunFileTest, ReaderAndH5dumpReadARunWhileItsWriterAppends) {
-  WriterProcess writer(runs_, "live", 500, 20, "stay");
+  WriterProcess writer(root_, "live", 500, 20, "stay");
   ASSERT_TRUE(writer.started());
   const fs::path partial = runs_ / "live.h5.partial";
   RunFileReader reader = WaitForRows(partial, 3);
@@ -345,11 +345,11 @@ TEST_F(RunFileTest, ReaderAndH5dumpReadARunWhileItsWriterAppends) {
 
 TEST_F(RunFileTest, WriterKilledWithSigkillLeavesAReadableUnfinishedRun) {
   {
-    auto done = RunFileWriter::Create(runs_, Config("done"), Layout());
+    auto done = RunFileWriter::Create(ResultsDir(root_), Config("done"), Layout());
     done.AppendTrain(Train(1));
     done.Finish(RunStatus::kCompleted, "", {{"loss_caption_es", 0.5}});
   }
-  WriterProcess writer(runs_, "killed", 500, 5, "stay");
+  WriterProcess writer(root_, "killed", 500, 5, "stay");
   ASSERT_TRUE(writer.started());
   WaitForRows(runs_ / "killed.h5.partial", 20);
   writer.Kill();  // Possibly in the middle of writing a snapshot.
@@ -378,7 +378,7 @@ TEST_F(RunFileTest, WriterKilledWithSigkillLeavesAReadableUnfinishedRun) {
 }
 
 TEST_F(RunFileTest, WriterProcessThatFinishesCommitsTheRun) {
-  WriterProcess writer(runs_, "full", 8, 0, "finish");
+  WriterProcess writer(root_, "full", 8, 0, "finish");
   ASSERT_TRUE(writer.started());
   ASSERT_EQ(writer.Wait(), 0);
   EXPECT_FALSE(fs::exists(runs_ / "full.h5.partial"));

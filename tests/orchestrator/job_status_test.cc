@@ -52,7 +52,7 @@ class StatusTest : public ::testing::Test {
     const RunSpec* run = Find(id);
     config.numbers = {{"samples", run ? static_cast<double>(run->samples()) : 1000.0},
                       {"batch_size", 64}};
-    RunFileWriter writer = RunFileWriter::Create(ResultsDir(dir_).RunsDir(), config, {});
+    RunFileWriter writer = RunFileWriter::Create(ResultsDir(dir_), config, {});
     for (int i = 1; i <= rows; ++i) {
       const double seconds = i > resumed_at && resumed_at > 0 ? 10.0 * (i - resumed_at) : 10.0 * i;
       writer.AppendTrain(TrainRecord{i, 64 * i, 5.0 - 0.1 * i, 1e-3, 1, seconds});

@@ -13,14 +13,6 @@
 namespace florenz::train {
 namespace {
 
-std::string FileName(const std::string& shard, Generation which = Generation::kNewest) {
-  return "checkpoint" + shard + (which == Generation::kPrevious ? ".previous.pt" : ".pt");
-}
-
-}  // namespace
-
-namespace {
-
 // The checkpoint's bytes go to `fd` through LibTorch's writer callback. LibTorch must never see
 // a failed write: its zip writer would throw from its destructor and end the process (a full
 // disk once did: rc 134). So a failure is remembered, the rest of the bytes are dropped, and
@@ -58,15 +50,16 @@ class CheckpointSink {
 
 }  // namespace
 
-void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
+void SaveCheckpoint(const ResultsDir& results, const std::string& run_id, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard) {
+  const auto dir = results.CheckpointDir(run_id);
   std::error_code made;
   std::filesystem::create_directories(dir, made);
   if (made)
     throw IoError(dir.string() + ": cannot create the checkpoint folder: " + made.message());
-  const auto file = dir / FileName(shard);
-  const auto tmp = dir / (FileName(shard) + ".tmp");
+  const auto file = results.CheckpointFile(run_id, shard);
+  const auto tmp = TemporaryFile(file);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) Fail(tmp, -1, "cannot create", errno);
   CheckpointSink sink(fd);
@@ -87,7 +80,7 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
   if (::close(fd) != 0) Fail(tmp, -1, "close failed", errno);
   // The newest becomes the previous generation, then the new file the newest. A kill between
   // the two renames leaves the previous generation (and a complete .tmp) to resume from.
-  const auto previous = dir / FileName(shard, Generation::kPrevious);
+  const auto previous = results.CheckpointFile(run_id, shard, /*previous_generation=*/true);
   if (std::filesystem::exists(file) && ::rename(file.c_str(), previous.c_str()) != 0) {
     Fail(tmp, -1, "cannot rename " + file.string() + " to " + previous.string(), errno);
   }
@@ -97,10 +90,10 @@ void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
   SyncDirectory(dir);
 }
 
-std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
+std::optional<CheckpointFile> ReadCheckpoint(const ResultsDir& results, const std::string& run_id,
                                              const std::string& shard, Generation which,
                                              const torch::Device& device, std::string* problem) {
-  const auto file = dir / FileName(shard, which);
+  const auto file = results.CheckpointFile(run_id, shard, which == Generation::kPrevious);
   if (!std::filesystem::exists(file)) return std::nullopt;
   try {
     CheckpointFile checkpoint;

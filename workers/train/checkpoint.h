@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "experiments/results_dir.h"
+
 namespace florenz::train {
 
 struct CheckpointPosition {
@@ -21,11 +23,11 @@ struct CheckpointPosition {
   int64_t samples = 0;  // samples seen
 };
 
-// Writes checkpoint<shard>.pt in `dir` (created) once it is complete, the one it replaces kept
-// as checkpoint<shard>.previous.pt. `shard` names a tensor-parallel rank's file ("-tp1of2");
-// "" for a whole model. Throws IoError (path and OS error) when the disk refuses; the
-// generations already there stay whole.
-void SaveCheckpoint(const std::filesystem::path& dir, torch::nn::Module& model,
+// Writes run `run_id`'s checkpoint<shard>.pt (ResultsDir::CheckpointFile; its folder created)
+// once it is complete, the one it replaces kept as checkpoint<shard>.previous.pt. `shard` names
+// a tensor-parallel rank's file ("-tp1of2"); "" for a whole model. Throws IoError (path and OS
+// error) when the disk refuses; the generations already there stay whole.
+void SaveCheckpoint(const ResultsDir& results, const std::string& run_id, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard = "");
 
@@ -43,10 +45,10 @@ struct CheckpointFile {
   std::shared_ptr<torch::serialize::InputArchive> archive;
 };
 
-// Reads generation `which` of `dir`'s checkpoint for `shard` onto `device` (the model's: a
-// checkpoint written on a GPU resumes on a CPU and the other way round). nullopt when the file
-// does not exist, or when it cannot be read — then `problem` says why (file and error).
-std::optional<CheckpointFile> ReadCheckpoint(const std::filesystem::path& dir,
+// Reads generation `which` of run `run_id`'s checkpoint for `shard` onto `device` (the model's:
+// a checkpoint written on a GPU resumes on a CPU and the other way round). nullopt when the
+// file does not exist, or when it cannot be read — then `problem` says why (file and error).
+std::optional<CheckpointFile> ReadCheckpoint(const ResultsDir& results, const std::string& run_id,
                                              const std::string& shard, Generation which,
                                              const torch::Device& device, std::string* problem);
 

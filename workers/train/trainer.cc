@@ -120,12 +120,12 @@ RunFileWriter ReopenRunFile(const ResultsDir& results, const RunSpec& run, const
                             const RunFileLayout& layout, int64_t keep_up_to_step) {
   const auto partial = results.PartialFile(run.id);
   const auto keep_dir = results.CheckpointDir(run.id);
-  const auto old = keep_dir / "previous-attempt.h5.partial";
+  const auto old = results.PreviousAttemptFile(run.id);
   if (keep_up_to_step >= 0 && !std::filesystem::exists(old) && std::filesystem::exists(partial)) {
     std::filesystem::create_directories(keep_dir);
     std::filesystem::rename(partial, old);
   }
-  RunFileWriter writer = RunFileWriter::Create(results.RunsDir(), config, layout);
+  RunFileWriter writer = RunFileWriter::Create(results, config, layout);
   if (keep_up_to_step >= 0) {
     ReplayRows(old, keep_up_to_step, layout.eval_metrics, writer);
     writer.Flush();
@@ -147,7 +147,8 @@ std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t see
 // rank's newest file at one step, reads one file; after a kill while shards were written, or
 // with a newest file that cannot be read, the ranks fall back together to the newest step all of
 // them hold, and the leader says so.
-std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::path& dir,
+std::optional<CheckpointPosition> ResumeFromCheckpoint(const ResultsDir& results,
+                                                       const std::string& run_id,
                                                        const GangContext& gang,
                                                        const torch::Device& device,
                                                        torch::nn::Module& model,
@@ -155,12 +156,12 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::pa
   const std::string shard = gang.CheckpointShard();
   std::string problem;
   std::optional<CheckpointFile> newest =
-      ReadCheckpoint(dir, shard, Generation::kNewest, device, &problem);
+      ReadCheckpoint(results, run_id, shard, Generation::kNewest, device, &problem);
   std::optional<CheckpointFile> previous;
   bool read_previous = false;
   auto read_previous_once = [&] {
     if (!read_previous)
-      previous = ReadCheckpoint(dir, shard, Generation::kPrevious, device, &problem);
+      previous = ReadCheckpoint(results, run_id, shard, Generation::kPrevious, device, &problem);
     read_previous = true;
   };
   if (!newest) read_previous_once();
@@ -186,7 +187,7 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const std::filesystem::pa
              : step(previous) == target && target >= 0 ? previous
                                                        : std::nullopt;
     if (gang.leader()) {
-      std::cerr << "checkpoints of " << dir.filename().string() << " disagree or cannot be read ("
+      std::cerr << "checkpoints of " << run_id << " disagree or cannot be read ("
                 << (problem.empty() ? "a kill while the tp shards were written" : problem) << "): "
                 << (chosen ? "resuming from step " + std::to_string(target) +
                                  ", the newest every shard has"
@@ -242,8 +243,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   // Resume: the checkpoint restores model, optimizer and position onto this rank's device;
   // the old .partial gives the rows logged up to it.
   const ResultsDir& results = *context.results;
-  const auto checkpoint_dir = results.CheckpointDir(run.id);
-  const auto resumed = ResumeFromCheckpoint(checkpoint_dir, gang, device, *model, optimizer);
+  const auto resumed = ResumeFromCheckpoint(results, run.id, gang, device, *model, optimizer);
   const int64_t start_step = resumed ? resumed->step : 0;
   std::optional<RunFileWriter> writer;  // the gang leader's
   if (gang.leader()) {
@@ -256,7 +256,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   auto save_checkpoint = [&](int64_t done, int64_t samples) {
     flush();
     if (gang.SavesCheckpoint()) {
-      SaveCheckpoint(checkpoint_dir, *model, optimizer, CheckpointPosition{done, samples},
+      SaveCheckpoint(results, run.id, *model, optimizer, CheckpointPosition{done, samples},
                      gang.CheckpointShard());
     }
     gang.Barrier();  // every shard written before any rank goes on
@@ -387,7 +387,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   gang.Barrier();  // no rank still reads its checkpoint shard
-  if (gang.leader()) std::filesystem::remove_all(checkpoint_dir);  // the run file supersedes it
+  if (gang.leader()) std::filesystem::remove_all(results.CheckpointDir(run.id));  // the run file supersedes it
   return outcome;
 }
 
