@@ -13,6 +13,7 @@
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
+#include "fitting/solver_log.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
 
@@ -97,6 +98,7 @@ CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
 }
 
 int RunFitCommand(const FitCommand& command) {
+  HideSolverWarnings();
   FitOptions options;
   options.law = LawFromString(command.law);
   options.with_irreducible = command.with_irreducible;

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "fitting/report.h"
+#include "fitting/solver_log.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
 
@@ -60,6 +61,7 @@ CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options) {
 }
 
 int RunReportCommand(const ReportCommand& command) {
+  HideSolverWarnings();
   ReportOptions options;
   options.dir = command.dir;
   options.out = command.out;

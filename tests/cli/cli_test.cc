@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
 
@@ -63,12 +65,19 @@ TEST(CliTest, ValidateJsonListsEveryRun) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"experiment\": \"florenz-paper\""));
   EXPECT_THAT(r.output, HasSubstr("\"ranks\": 32"));
-  size_t runs = 0;
-  for (size_t at = r.output.find("\"id\""); at != std::string::npos;
-       at = r.output.find("\"id\"", at + 1)) {
-    ++runs;
+  const nlohmann::json json = nlohmann::json::parse(r.output);
+  EXPECT_EQ(json["experiment"], "florenz-paper");
+  ASSERT_EQ(json["runs"].size(), 16u);
+  for (const auto& run : json["runs"]) {
+    for (const char* key : {"id", "size", "d_model", "encoder_layers", "decoder_layers", "heads",
+                            "ffn", "params", "non_embedding_params", "samples", "seed",
+                            "forward_flops_per_sample", "training_flops", "tensor_parallel",
+                            "data_parallel", "ranks"}) {
+      EXPECT_TRUE(run.contains(key)) << key;
+    }
+    EXPECT_EQ(run["ranks"].get<int>(),
+              run["tensor_parallel"].get<int>() * run["data_parallel"].get<int>());
   }
-  EXPECT_EQ(runs, 16u);
 }
 
 TEST(CliTest, BadGridExitsTwoWithFileLineColumn) {
@@ -240,9 +249,23 @@ TEST(CliFitTest, FitsACsvAndWritesJson) {
   EXPECT_THAT(r.output, HasSubstr("held out"));
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr("nan")));
   std::ifstream in(json);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_THAT(text, HasSubstr("\"law\": \"loglinear\""));
-  EXPECT_THAT(text, HasSubstr("\"pi_low\""));
+  const nlohmann::json fit = nlohmann::json::parse(in);
+  EXPECT_EQ(fit["law"], "loglinear");
+  EXPECT_EQ(fit["fitted_points"], 16);
+  ASSERT_EQ(fit["predictions"].size(), 1u);
+  EXPECT_TRUE(fit["predictions"][0]["pi_low"].is_number());
+  EXPECT_EQ(fit["holdout"].size(), 2u);
+}
+
+TEST(CliFitTest, ChinchillaNamesTheAdditiveLawAndTheLabelFollowsTheConfidence) {
+  const auto csv = FitCsv("grid_alias.csv");
+  Result r = Florenz("fit " + csv.string() + " --law chinchilla --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("law additive: loss = E + A_N/N^alpha_N + A_D/D^alpha_D"));
+  r = Florenz("fit " + csv.string() + " --confidence 0.8");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("80% t low"));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("95% t")));
 }
 
 TEST(CliFitTest, ComputeLawWithFilterAndBootstrap) {
@@ -394,8 +417,14 @@ TEST(CliTest, SimulateComparesThePolicies) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"policy\": \"fifo+easy\""));
   EXPECT_THAT(r.output, HasSubstr("\"worker_ranks\": 2"));
-  EXPECT_THAT(r.output, HasSubstr("\"placements\": ["));
-  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("\"ranks\": [0")));  // rank 0 coordinates
+  const nlohmann::json json = nlohmann::json::parse(r.output);
+  EXPECT_EQ(json["worker_ranks"], 2);
+  EXPECT_EQ(json["results"].size(), 4u);
+  ASSERT_FALSE(json["placements"].empty());
+  for (const auto& placement : json["placements"]) {
+    for (const int rank : placement["ranks"]) EXPECT_NE(rank, 0);  // rank 0 coordinates
+    EXPECT_LE(placement["start"].get<double>(), placement["end"].get<double>());
+  }
 
   // The paper's 16- and 32-rank gangs cannot fit 15 workers: bad input, not a hang.
   r = Florenz("simulate " + Grid("florenz_paper") + " --ranks 16 --ranks-per-node 8");

@@ -1,0 +1,112 @@
+// RunFit's checks and outputs: every option is judged before any fitting, the interval label
+// and JSON follow --confidence, the law is named by an enum (with "chinchilla" for the additive
+// law), and the JSON parses back with the documented keys.
+#include "fitting/fit_driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+
+namespace florenz {
+namespace {
+
+using ::testing::HasSubstr;
+
+FitData PowerLawData() {
+  FitData data;
+  data.source = "synthetic";
+  data.x_names = {"N", "D"};
+  data.y_name = "loss";
+  data.x.resize(2);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      const double n = 1e7 * std::pow(10.0, i), d = 1e8 * std::pow(10.0, 0.5 * j);
+      data.x[0].push_back(n);
+      data.x[1].push_back(d);
+      data.y.push_back(20 * std::pow(n, -0.1) * std::pow(d, -0.05) * (1 + 0.01 * ((i + j) % 3)));
+    }
+  }
+  return data;
+}
+
+TEST(FitDriverTest, TheIntervalLabelFollowsTheConfidence) {
+  FitOptions options;
+  options.confidence = 0.9;
+  const FitReport report = RunFit(PowerLawData(), options);
+  EXPECT_THAT(FitReportText(report), HasSubstr("90% t low"));
+  EXPECT_THAT(FitReportText(report), ::testing::Not(HasSubstr("95%")));
+  options.confidence = 0.975;
+  EXPECT_THAT(FitReportText(RunFit(PowerLawData(), options)), HasSubstr("97.5% t high"));
+  options.confidence = 0.95;
+  EXPECT_THAT(FitReportText(RunFit(PowerLawData(), options)), HasSubstr("95% t low"));
+}
+
+// A bad --holdout or --predict is reported before the fit and its bootstrap run: the additive
+// options below are invalid too, and would throw their own error if the fit ran first.
+TEST(FitDriverTest, EveryOptionIsCheckedBeforeAnyFit) {
+  FitOptions options;
+  options.law = Law::kAdditive;
+  options.huber.huber_delta = -1;  // FitAdditive would refuse this
+  options.bootstrap = 1000;
+  options.holdout = 16;  // all 16 points
+  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--holdout: cannot hold out 16 of 16")));
+  options.holdout = 0;
+  options.predict = {{{"N", 1e11}, {"T", 1e10}}};
+  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--predict")));
+  options.predict.clear();
+  options.law = Law::kIsoflop;
+  options.holdout = 1;
+  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("isoFLOP analysis predicts N_opt")));
+  options.law = Law::kLogLinear;
+  options.holdout = 0;
+  options.threads = -1;
+  EXPECT_THROW(RunFit(PowerLawData(), options), ConfigError);
+}
+
+TEST(FitDriverTest, ChinchillaIsTheAdditiveLawsOtherName) {
+  EXPECT_EQ(LawFromString("chinchilla"), Law::kAdditive);
+  EXPECT_EQ(LawFromString("additive"), Law::kAdditive);
+  EXPECT_EQ(ToString(LawFromString("chinchilla")), "additive");
+  EXPECT_THAT([] { LawFromString("kaplan"); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("alias chinchilla")));
+}
+
+TEST(FitDriverTest, JsonParsesBackWithItsKeys) {
+  FitOptions options;
+  options.predict = {{{"N", 1e11}, {"D", 1e10}}};
+  options.holdout = 2;
+  FitReport report = RunFit(PowerLawData(), options);
+  report.notes.push_back("a note with \"quotes\", a tab\tand a newline\n");
+  const nlohmann::json json = nlohmann::json::parse(FitReportJson(report));
+  for (const char* key :
+       {"law", "formula", "source", "y", "x", "points", "fitted_points", "interval", "confidence",
+        "objective", "r2", "bootstrap_resamples", "bootstrap_failed", "parameters", "derived",
+        "predictions", "holdout", "holdout_mean_abs_error", "notes"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["law"], "loglinear");
+  EXPECT_EQ(json["interval"], "t");
+  EXPECT_EQ(json["points"], 16);
+  EXPECT_EQ(json["x"], nlohmann::json({"N", "D"}));
+  ASSERT_EQ(json["parameters"].size(), 3u);
+  EXPECT_EQ(json["parameters"][0]["name"], report.parameters[0].name);
+  EXPECT_DOUBLE_EQ(json["parameters"][1]["value"].get<double>(), report.parameters[1].value);
+  EXPECT_TRUE(json["parameters"][0]["se"].is_number());
+  EXPECT_DOUBLE_EQ(json["predictions"][0]["at"]["N"].get<double>(), 1e11);
+  EXPECT_TRUE(json["predictions"][0]["pi_low"].is_number());
+  EXPECT_EQ(json["holdout"].size(), 2u);
+  EXPECT_EQ(json["notes"].back(), "a note with \"quotes\", a tab\tand a newline\n");
+  // NaN (no bootstrap here: no derived quantities, no p of a derived value) becomes null.
+  report.r2 = std::nan("");
+  EXPECT_TRUE(nlohmann::json::parse(FitReportJson(report))["r2"].is_null());
+}
+
+}  // namespace
+}  // namespace florenz
