@@ -7,6 +7,7 @@
 
 #include "cluster/shell_quote.h"
 #include "core/errors.h"
+#include "experiments/results_dir.h"
 
 namespace florenz::cluster {
 namespace {
@@ -181,10 +182,13 @@ std::string SlurmTime(int64_t seconds) {
   return text;
 }
 
-std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job) {
-  // What reaches #SBATCH lines keeps to kSbatchChars: sbatch splits those lines itself.
-  // (The profile's own values were checked when it was loaded; checked again here, since this
-  // function is the last gate before the text.)
+namespace {
+
+// Every value of `job` and `profile` that reaches the script, checked: what reaches #SBATCH
+// lines keeps to kSbatchChars, since sbatch splits those lines itself. (The profile's own
+// values were checked when it was loaded; checked again here, since rendering is the last gate
+// before the text.) A profile of several tasks must start them as one MPI job.
+void CheckJob(const SiteProfile& profile, const SbatchJob& job) {
   Require(job.experiment, kNameChars, "experiment name '" + job.experiment + "'");
   RequireAbsolute(job.out, "results folder '" + job.out + "'");
   Require(job.out, kSbatchChars,
@@ -223,9 +227,12 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
                             "); use mpi: pmix or pmi2, or kind: mpirun");
     }
   }
+}
+
+// The #SBATCH lines: name, resources, time, requeue on USR2, the log file and the folder.
+void WriteSbatchLines(const SiteProfile& profile, const SbatchJob& job, std::ostream& s) {
   const std::string k = std::to_string(job.index);
-  const std::string log_file = job.out + "/slurm/job-" + k + ".out";
-  std::ostringstream s;
+  const std::string log_file = (ResultsDir(job.out).SlurmDir() / ("job-" + k + ".out")).string();
   s << (profile.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n");
   s << "#SBATCH --job-name=florenz-" << job.experiment << "-" << k << "\n";
   if (!profile.partition.empty()) s << "#SBATCH --partition=" << profile.partition << "\n";
@@ -247,6 +254,11 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
     Require(option, kSbatchOptionChars, "sbatch option '" + option + "'");
     s << "#SBATCH " << option << "\n";
   }
+}
+
+// The comment that says what the job does, with one step or one step per run.
+void WriteDescription(const SiteProfile& profile, const SbatchJob& job, std::ostream& s) {
+  const std::string k = std::to_string(job.index);
   const bool one_step = profile.tasks() > 1;
   s << "#\n"
     << "# florenz job " << k << " of " << job.count << " of experiment '" << job.experiment
@@ -267,6 +279,10 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
       << " s before the time limit, florenz checkpoints and the job\n"
       << "# requeues itself; its next start resumes the interrupted run from the checkpoint.\n";
   }
+}
+
+// The shell variables, functions, modules and environment the launch lines use.
+void WriteEnvironment(const SiteProfile& profile, const SbatchJob& job, std::ostream& s) {
   s << "set -u\n";
   s << "florenz=" << ShellQuote(job.florenz) << "\n";
   s << "grid=" << ShellQuote(job.grid) << "\n";
@@ -301,7 +317,17 @@ std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job)
          "export OMPI_MCA_odls_base_sigkill_timeout="
       << kMpirunSigkillTimeoutSeconds << "\n";
   }
-  s << (one_step ? kStep : kLoop);
+}
+
+}  // namespace
+
+std::string RenderSbatchScript(const SiteProfile& profile, const SbatchJob& job) {
+  CheckJob(profile, job);
+  std::ostringstream s;
+  WriteSbatchLines(profile, job, s);
+  WriteDescription(profile, job, s);
+  WriteEnvironment(profile, job, s);
+  s << (profile.tasks() > 1 ? kStep : kLoop);
   return s.str();
 }
 

@@ -154,39 +154,37 @@ void DrawAxes(plstream& pls, const Axis& x, const Axis& y) {
   if (manual_y) ManualLogTicks(pls, y, x, false);
 }
 
-}  // namespace
-
-void DrawChart(const Chart& chart, const std::string& file) {
-  const std::string ext = std::filesystem::path(file).extension().string();
-  const char* device = ext == ".png" ? "pngcairo" : (ext == ".svg" ? "svgcairo" : nullptr);
-  if (device == nullptr) {
-    throw ConfigError(SourceLocation{file, 0, 0}, "a figure file must end in .png or .svg");
-  }
-  Axis x{chart.log_x}, y{chart.log_y};
+// The data range of every drawable value of `chart`, padded, including y_min and y_max.
+// Throws std::invalid_argument when nothing can be drawn.
+void ChartRange(const Chart& chart, const std::string& file, Axis* x, Axis* y) {
   for (const ChartSeries& s : chart.series) {
     for (size_t i = 0; i < s.x.size(); ++i) {
-      if (!x.Valid(s.x[i])) continue;
+      if (!x->Valid(s.x[i])) continue;
       const bool band = s.style == ChartStyle::kBand;
       const double lo = band ? s.y_low[i] : s.y[i], hi = band ? s.y_high[i] : s.y[i];
-      if (!y.Valid(lo) || !y.Valid(hi)) continue;
-      x.Include(s.x[i]);
-      y.Include(lo);
-      y.Include(hi);
+      if (!y->Valid(lo) || !y->Valid(hi)) continue;
+      x->Include(s.x[i]);
+      y->Include(lo);
+      y->Include(hi);
     }
   }
-  if (!(x.lo <= x.hi) || !(y.lo <= y.hi)) {
+  if (!(x->lo <= x->hi) || !(y->lo <= y->hi)) {
     throw std::invalid_argument(file + ": the chart has no point that can be drawn");
   }
-  y.Include(chart.y_min);
-  y.Include(chart.y_max);
-  x.Pad();
-  y.Pad();
+  y->Include(chart.y_min);
+  y->Include(chart.y_max);
+  x->Pad();
+  y->Pad();
+}
 
+// A PLplot stream writing `file` with `device`, the palette loaded and the page started.
+std::unique_ptr<plstream> OpenPlot(const char* device, const std::string& file, int width,
+                                   int height) {
   PreparePlotOutput(file);  // a clear error for an unwritable path; PLplot never exits
   auto pls = std::make_unique<plstream>();
   pls->sdev(device);
   pls->sfnam(file.c_str());
-  pls->spage(0, 0, chart.width, chart.height, 0, 0);
+  pls->spage(0, 0, width, height, 0, 0);
   pls->scmap0n(kGrid + 1);
   pls->scol0(0, 255, 255, 255);
   pls->scol0(kInk, 25, 25, 25);
@@ -198,57 +196,50 @@ void DrawChart(const Chart& chart, const std::string& file) {
   pls->init();
   pls->schr(0, 0.95);
   pls->adv(0);
-  pls->vpor(0.1, 0.64, 0.13, 0.9);  // room on the right for the legend
-  pls->wind(x.lo, x.hi, y.lo, y.hi);
-  DrawAxes(*pls, x, y);
-  pls->col0(kInk);
-  pls->mtex("t", 2.0, 0.5, 0.5, chart.title.c_str());
-  pls->mtex("b", 3.3, 0.5, 0.5, chart.x_label.c_str());
-  pls->mtex("l", 5.0, 0.5, 0.5, chart.y_label.c_str());
+  return pls;
+}
 
-  // Bands, then lines, then points, so markers stay on top.
-  for (const ChartStyle pass : {ChartStyle::kBand, ChartStyle::kLine, ChartStyle::kPoints}) {
-    for (const ChartSeries& s : chart.series) {
-      if (s.style != pass) continue;
-      std::vector<double> px, py, upper;
-      for (size_t i = 0; i < s.x.size(); ++i) {
-        if (!x.Valid(s.x[i])) continue;
-        if (pass == ChartStyle::kBand) {
-          if (!y.Valid(s.y_low[i]) || !y.Valid(s.y_high[i])) continue;
-          px.push_back(x.Map(s.x[i]));
-          py.push_back(y.Map(s.y_low[i]));
-          upper.push_back(y.Map(s.y_high[i]));
-        } else if (y.Valid(s.y[i])) {
-          px.push_back(x.Map(s.x[i]));
-          py.push_back(y.Map(s.y[i]));
-        }
-      }
-      if (pass == ChartStyle::kBand) {
-        if (px.size() < 2) continue;
-        for (size_t i = px.size(); i-- > 0;) {
-          px.push_back(px[i]);
-          py.push_back(upper[i]);
-        }
-        pls->col0(kTranslucent + Colour(s.colour));
-        pls->fill(static_cast<int>(px.size()), px.data(), py.data());
-        continue;
-      }
-      pls->col0(kOpaque + Colour(s.colour));
-      pls->width(2.0);
-      if ((pass == ChartStyle::kLine || s.connect) && px.size() >= 2) {
-        pls->lsty(pass == ChartStyle::kLine && s.dashed ? 2 : 1);
-        pls->line(static_cast<int>(px.size()), px.data(), py.data());
-        pls->lsty(1);
-      }
-      pls->width(1.0);
-      if (pass == ChartStyle::kPoints) {
-        pls->ssym(0, 1.3);
-        for (size_t i = 0; i < px.size(); ++i) pls->poin(1, &px[i], &py[i], 17);
-      }
+// One series in plot coordinates: a translucent band, a line, or points (optionally joined).
+void DrawSeries(plstream& pls, const ChartSeries& s, const Axis& x, const Axis& y) {
+  std::vector<double> px, py, upper;
+  for (size_t i = 0; i < s.x.size(); ++i) {
+    if (!x.Valid(s.x[i])) continue;
+    if (s.style == ChartStyle::kBand) {
+      if (!y.Valid(s.y_low[i]) || !y.Valid(s.y_high[i])) continue;
+      px.push_back(x.Map(s.x[i]));
+      py.push_back(y.Map(s.y_low[i]));
+      upper.push_back(y.Map(s.y_high[i]));
+    } else if (y.Valid(s.y[i])) {
+      px.push_back(x.Map(s.x[i]));
+      py.push_back(y.Map(s.y[i]));
     }
   }
+  if (s.style == ChartStyle::kBand) {
+    if (px.size() < 2) return;
+    for (size_t i = px.size(); i-- > 0;) {
+      px.push_back(px[i]);
+      py.push_back(upper[i]);
+    }
+    pls.col0(kTranslucent + Colour(s.colour));
+    pls.fill(static_cast<int>(px.size()), px.data(), py.data());
+    return;
+  }
+  pls.col0(kOpaque + Colour(s.colour));
+  pls.width(2.0);
+  if ((s.style == ChartStyle::kLine || s.connect) && px.size() >= 2) {
+    pls.lsty(s.style == ChartStyle::kLine && s.dashed ? 2 : 1);
+    pls.line(static_cast<int>(px.size()), px.data(), py.data());
+    pls.lsty(1);
+  }
+  pls.width(1.0);
+  if (s.style == ChartStyle::kPoints) {
+    pls.ssym(0, 1.3);
+    for (size_t i = 0; i < px.size(); ++i) pls.poin(1, &px[i], &py[i], 17);
+  }
+}
 
-  // Legend: one entry per labelled series, in order, right of the plot.
+// Legend: one entry per labelled series, in order, right of the plot.
+void DrawLegend(plstream& pls, const Chart& chart) {
   std::vector<std::string> text;
   std::vector<PLINT> opt, colours, styles, box_colours, box_patterns, symbol_numbers;
   std::vector<PLFLT> widths, box_scales, box_widths, symbol_scales;
@@ -272,25 +263,73 @@ void DrawChart(const Chart& chart, const std::string& file) {
     styles.push_back(s.style == ChartStyle::kLine && s.dashed ? 2 : 1);
   }
   const int n = static_cast<int>(text.size());
-  if (n > 0) {
-    widths.assign(n, 2.0);
-    box_patterns.assign(n, 0);
-    box_scales.assign(n, 0.9);
-    box_widths.assign(n, 1.0);
-    symbol_numbers.assign(n, 1);
-    symbol_scales.assign(n, 1.0);
-    std::vector<const char*> text_ptr, symbol_ptr(n, "\u25cf");  // cairo renders Unicode
-    for (const auto& t : text) text_ptr.push_back(t.c_str());
-    std::vector<PLINT> text_colours(n, kInk);
-    PLFLT legend_width = 0, legend_height = 0;
-    pls->col0(kInk);
-    pls->legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-                PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, kInk, 1, 0, 0, n,
-                opt.data(), 1.0, 0.8, 2.0, 0.0, text_colours.data(), text_ptr.data(),
-                box_colours.data(), box_patterns.data(), box_scales.data(), box_widths.data(),
-                colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
-                symbol_numbers.data(), symbol_ptr.data());
+  if (n == 0) return;
+  widths.assign(n, 2.0);
+  box_patterns.assign(n, 0);
+  box_scales.assign(n, 0.9);
+  box_widths.assign(n, 1.0);
+  symbol_numbers.assign(n, 1);
+  symbol_scales.assign(n, 1.0);
+  std::vector<const char*> text_ptr, symbol_ptr(n, "\u25cf");  // cairo renders Unicode
+  for (const auto& t : text) text_ptr.push_back(t.c_str());
+  std::vector<PLINT> text_colours(n, kInk);
+  PLFLT legend_width = 0, legend_height = 0;
+  pls.col0(kInk);
+  pls.legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, kInk, 1, 0, 0, n,
+             opt.data(), 1.0, 0.8, 2.0, 0.0, text_colours.data(), text_ptr.data(),
+             box_colours.data(), box_patterns.data(), box_scales.data(), box_widths.data(),
+             colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
+             symbol_numbers.data(), symbol_ptr.data());
+}
+
+}  // namespace
+
+ChartSeries PointSeries(const std::string& label, int colour) {
+  ChartSeries s;
+  s.style = ChartStyle::kPoints;
+  s.label = label;
+  s.colour = colour;
+  return s;
+}
+
+ChartSeries LineSeries(const std::string& label, int colour, bool dashed) {
+  ChartSeries s = PointSeries(label, colour);
+  s.style = ChartStyle::kLine;
+  s.dashed = dashed;
+  return s;
+}
+
+ChartSeries BandSeries(const std::string& label, int colour) {
+  ChartSeries s = PointSeries(label, colour);
+  s.style = ChartStyle::kBand;
+  return s;
+}
+
+void DrawChart(const Chart& chart, const std::string& file) {
+  const std::string ext = std::filesystem::path(file).extension().string();
+  const char* device = ext == ".png" ? "pngcairo" : (ext == ".svg" ? "svgcairo" : nullptr);
+  if (device == nullptr) {
+    throw ConfigError(SourceLocation{file, 0, 0}, "a figure file must end in .png or .svg");
   }
+  Axis x{chart.log_x}, y{chart.log_y};
+  ChartRange(chart, file, &x, &y);
+
+  auto pls = OpenPlot(device, file, chart.width, chart.height);
+  pls->vpor(0.1, 0.64, 0.13, 0.9);  // room on the right for the legend
+  pls->wind(x.lo, x.hi, y.lo, y.hi);
+  DrawAxes(*pls, x, y);
+  pls->col0(kInk);
+  pls->mtex("t", 2.0, 0.5, 0.5, chart.title.c_str());
+  pls->mtex("b", 3.3, 0.5, 0.5, chart.x_label.c_str());
+  pls->mtex("l", 5.0, 0.5, 0.5, chart.y_label.c_str());
+  // Bands, then lines, then points, so markers stay on top.
+  for (const ChartStyle pass : {ChartStyle::kBand, ChartStyle::kLine, ChartStyle::kPoints}) {
+    for (const ChartSeries& s : chart.series) {
+      if (s.style == pass) DrawSeries(*pls, s, x, y);
+    }
+  }
+  DrawLegend(*pls, chart);
   pls.reset();  // plend: writes the file
   if (!std::filesystem::exists(file) || std::filesystem::file_size(file) == 0) {
     throw IoError(file + ": PLplot wrote no figure (is plplot-driver-cairo installed?)");

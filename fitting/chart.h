@@ -45,6 +45,11 @@ struct Chart {
   int width = 1000, height = 620;
 };
 
+// A series of each style with the fields most figures set; the rest stay at their defaults.
+ChartSeries PointSeries(const std::string& label, int colour);
+ChartSeries LineSeries(const std::string& label, int colour, bool dashed = false);
+ChartSeries BandSeries(const std::string& label, int colour);
+
 // The palette: a colour-blind-friendly categorical set (Okabe–Ito): 0 blue, 1 vermillion,
 // 2 bluish green, 3 reddish purple, 4 orange, 5 sky blue, 6 black, 7 olive; kChartGrey is a
 // neutral grey for reference lines (chance level). ChartSeries::colour indexes it.

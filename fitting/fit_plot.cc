@@ -82,13 +82,9 @@ Layout LayoutOf(const FitData& data, const FitReport& report, const FitPlotOptio
 // The law per group over [x_lo, x_hi] (log-spaced), and the interval band of the largest group
 // beyond the data: the extrapolation.
 void AddLawCurves(const FitData& data, const FitReport& report, const Layout& l, Chart* chart) {
-  ChartSeries band;
-  band.style = ChartStyle::kBand;
-  band.colour = kChartGrey;
+  ChartSeries band = BandSeries("", kChartGrey);
   for (size_t g = 0; g < l.groups.size(); ++g) {
-    ChartSeries curve;
-    curve.style = ChartStyle::kLine;
-    curve.colour = l.ColourOf(static_cast<int>(g));
+    ChartSeries curve = LineSeries("", l.ColourOf(static_cast<int>(g)));
     for (int s = 0; s <= kCurveSteps; ++s) {
       const double lx =
           std::log10(l.x_lo) + s * (std::log10(l.x_hi) - std::log10(l.x_lo)) / kCurveSteps;
@@ -124,10 +120,7 @@ void AddLawCurves(const FitData& data, const FitReport& report, const Layout& l,
 void AddIsoflopParabolas(const FitData& data, const FitReport& report, const Layout& l,
                          Chart* chart) {
   if (l.group < 0) return;
-  ChartSeries minima;
-  minima.style = ChartStyle::kPoints;
-  minima.colour = kBlack;
-  minima.label = "minimum (N_opt)";
+  ChartSeries minima = PointSeries("minimum (N_opt)", kBlack);
   const auto& xs = data.x[l.axis];
   for (const IsoflopBudget& b : report.isoflop_budgets) {
     size_t g = 0;  // the budget's group: the nearest distinct C (budgets average within 1e-6)
@@ -144,9 +137,7 @@ void AddIsoflopParabolas(const FitData& data, const FitReport& report, const Lay
       n_hi = std::max(n_hi, xs[i]);
     }
     if (!(n_lo < n_hi)) continue;
-    ChartSeries parabola;
-    parabola.style = ChartStyle::kLine;
-    parabola.colour = l.ColourOf(static_cast<int>(g));
+    ChartSeries parabola = LineSeries("", l.ColourOf(static_cast<int>(g)));
     for (int s = 0; s <= kCurveSteps; ++s) {
       const double ln_n = std::log(n_lo) + s * (std::log(n_hi) - std::log(n_lo)) / kCurveSteps;
       const double y = std::exp(b.c0 + b.c1 * ln_n + b.c2 * ln_n * ln_n);
@@ -169,11 +160,7 @@ ChartSeries Frontier(const FitData& data, const Layout& l) {
   std::vector<int> order(data.size());
   for (int i = 0; i < data.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](int a, int b) { return xs[a] < xs[b]; });
-  ChartSeries frontier;
-  frontier.style = ChartStyle::kLine;
-  frontier.dashed = true;
-  frontier.colour = kBlack;
-  frontier.label = "Pareto frontier";
+  ChartSeries frontier = LineSeries("Pareto frontier", kBlack, true);
   double best = HUGE_VAL;
   for (const int i : order) {
     if (data.y[i] < best) {

@@ -39,6 +39,19 @@ bool ReportOptions::IsValid(std::string* error) const {
   return false;
 }
 
+Chart ReportChart(const ReportContext& context, const std::string& title,
+                  const std::string& x_label, const std::string& y_label, ReportAxes axes) {
+  Chart chart;
+  chart.title = title;
+  chart.x_label = x_label;
+  chart.y_label = y_label;
+  chart.log_x = true;
+  chart.log_y = axes == ReportAxes::kLogLog;
+  chart.width = context.options.width;
+  chart.height = context.options.height;
+  return chart;
+}
+
 void AddReportFigure(const Chart& chart, const std::string& file, const std::string& caption,
                      const ReportContext& context, ReportSection* section) {
   try {

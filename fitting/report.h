@@ -70,6 +70,14 @@ struct ReportContext {
 };
 
 struct Chart;
+// The axes of a report figure.
+enum class ReportAxes { kLogX, kLogLog };
+// "N: model parameters (log scale)": the horizontal axis of every by-size figure.
+inline constexpr char kModelSizeAxis[] = "N: model parameters (log scale)";
+// A report figure's frame: its title, axis titles and axes, at the size the options ask for.
+Chart ReportChart(const ReportContext& context, const std::string& title,
+                  const std::string& x_label, const std::string& y_label, ReportAxes axes);
+
 // Draws `chart` to context.out_dir / file and adds it to `section`; a chart with nothing to draw
 // becomes a line of section->missing instead.
 void AddReportFigure(const Chart& chart, const std::string& file, const std::string& caption,

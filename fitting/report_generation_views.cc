@@ -144,13 +144,9 @@ ReportSection DecoderPrefixSection(const FitTable& table, const ReportContext& c
   for (const ViewMetric* m : {&with, &without}) {
     if (!m->runs.empty()) drawn.push_back(m);
   }
-  Chart chart;
-  chart.title = "Unseen captioning: BLEU by model size";
-  chart.x_label = "N: model parameters (log scale)";
-  chart.y_label = "BLEU (0-100)";
-  chart.log_x = true;
+  Chart chart = ReportChart(context, "Unseen captioning: BLEU by model size", kModelSizeAxis,
+                            "BLEU (0-100)", ReportAxes::kLogX);
   chart.y_min = 0;
-  chart.width = options.width, chart.height = options.height;
   const std::vector<double> budgets = Budgets(drawn);
   for (const ViewMetric* m : drawn) AddBudgetLines(*m, budgets, &chart);
   AddReportFigure(chart, "bleu_prefix.png",
@@ -206,21 +202,13 @@ ReportSection DisambiguationSection(const FitTable& table, const ReportContext& 
     drawn.push_back(&blank);
     headers.push_back("accuracy, images blanked");
   }
-  Chart chart;
-  chart.title = "Disambiguation accuracy by model size";
-  chart.x_label = "N: model parameters (log scale)";
-  chart.y_label = "accuracy (share of items, chance 0.5)";
-  chart.log_x = true;
+  Chart chart = ReportChart(context, "Disambiguation accuracy by model size", kModelSizeAxis,
+                            "accuracy (share of items, chance 0.5)", ReportAxes::kLogX);
   chart.y_min = 0.4;
   chart.y_max = 1.0;
-  chart.width = options.width, chart.height = options.height;
   const std::vector<double> budgets = Budgets(drawn);
   for (const ViewMetric* m : drawn) AddBudgetLines(*m, budgets, &chart);
-  ChartSeries chance;
-  chance.style = ChartStyle::kLine;
-  chance.label = "chance (0.5)";
-  chance.colour = kChartGrey;
-  chance.dashed = true;
+  ChartSeries chance = LineSeries("chance (0.5)", kChartGrey, true);
   const auto sizes = accuracy.runs.Sizes();
   chance.x = {sizes.front().first, sizes.back().first};
   chance.y = {0.5, 0.5};

@@ -50,9 +50,8 @@ std::vector<double> LogSpace(double lo, double hi, int n) {
 void AddSizeSeries(const MetricRuns& runs, const std::vector<double>& x, Chart* chart) {
   const auto sizes = runs.Sizes();
   for (size_t s = 0; s < sizes.size(); ++s) {
-    ChartSeries series;
-    series.label = sizes[s].second + " (N = " + ReportCount(sizes[s].first) + ")";
-    series.colour = SizeColour(s);
+    ChartSeries series =
+        PointSeries(sizes[s].second + " (N = " + ReportCount(sizes[s].first) + ")", SizeColour(s));
     for (int i = 0; i < runs.size(); ++i) {
       if (runs.n[i] != sizes[s].first) continue;
       series.x.push_back(x[i]);
@@ -66,17 +65,11 @@ void AddSizeSeries(const MetricRuns& runs, const std::vector<double>& x, Chart* 
 // sample budget: a law that fits leaves no trend in N or D.
 void AddResidualsFigure(const AggregateMetric& m, const MetricRuns& runs, const LogLinearFit& fit,
                         const ReportContext& context, ReportSection* section) {
-  Chart chart;
-  chart.title = m.name + ": residuals of the log-linear law";
-  chart.x_label = "N: model parameters (log scale)";
-  chart.y_label = "log10 CE - log10 law";
-  chart.log_x = true;
-  chart.width = context.options.width, chart.height = context.options.height;
+  Chart chart = ReportChart(context, m.name + ": residuals of the log-linear law", kModelSizeAxis,
+                            "log10 CE - log10 law", ReportAxes::kLogX);
   const std::vector<double> budgets = runs.Budgets();
   for (size_t b = 0; b < budgets.size(); ++b) {
-    ChartSeries points;
-    points.label = "D = " + ReportCount(budgets[b]);
-    points.colour = SizeColour(b);
+    ChartSeries points = PointSeries("D = " + ReportCount(budgets[b]), SizeColour(b));
     for (int i = 0; i < runs.size(); ++i) {
       if (runs.d[i] != budgets[b]) continue;
       points.x.push_back(runs.n[i]);
@@ -85,10 +78,7 @@ void AddResidualsFigure(const AggregateMetric& m, const MetricRuns& runs, const 
     }
     chart.series.push_back(points);
   }
-  ChartSeries zero;
-  zero.style = ChartStyle::kLine;
-  zero.colour = kChartGrey;
-  zero.dashed = true;
+  ChartSeries zero = LineSeries("", kChartGrey, true);
   const auto [n_lo, n_hi] = std::minmax_element(runs.n.begin(), runs.n.end());
   zero.x = {*n_lo, *n_hi};
   zero.y = {0, 0};
@@ -151,18 +141,11 @@ ReportSection ComputeFrontierSection(const FitTable& table, const ReportContext&
     }
     NoteMissingRuns(m, runs, &section);
     const std::vector<int> frontier = ParetoFrontier(runs.c, runs.value);
-    Chart chart;
-    chart.title = m.name + ": cross-entropy vs compute";
-    chart.x_label = ComputeLabel(options.compute);
-    chart.y_label = kCrossEntropyLabel;
-    chart.log_x = chart.log_y = true;
-    chart.width = options.width, chart.height = options.height;
+    Chart chart =
+        ReportChart(context, m.name + ": cross-entropy vs compute", ComputeLabel(options.compute),
+                    kCrossEntropyLabel, ReportAxes::kLogLog);
     AddSizeSeries(runs, runs.c, &chart);
-    ChartSeries line;
-    line.style = ChartStyle::kLine;
-    line.label = "Pareto frontier";
-    line.colour = kFrontierColour;
-    line.dashed = true;
+    ChartSeries line = LineSeries("Pareto frontier", kFrontierColour, true);
     for (const int i : frontier) {
       line.x.push_back(runs.c[i]);
       line.y.push_back(runs.value[i]);
@@ -173,10 +156,7 @@ ReportSection ComputeFrontierSection(const FitTable& table, const ReportContext&
       law.loglinear.confidence = options.confidence;
       const ComputeLawFit fit = FitComputeLaw(runs.ToFitData({"C"}, table.source), law);
       const LogLinearFit& ols = fit.loglinear;
-      ChartSeries curve;
-      curve.style = ChartStyle::kLine;
-      curve.label = "compute law, a1 = " + ReportNumber(fit.b, 2);
-      curve.colour = kFitColour;
+      ChartSeries curve = LineSeries("compute law, a1 = " + ReportNumber(fit.b, 2), kFitColour);
       const auto [lo, hi] = std::minmax_element(runs.c.begin(), runs.c.end());
       for (const double c : LogSpace(*lo, *hi, 50)) {
         curve.x.push_back(c);
@@ -281,12 +261,9 @@ ReportSection ExtrapolationSection(const FitTable& table, const ReportContext& c
     }
     const double d = *std::max_element(runs.d.begin(), runs.d.end());
     const auto [n_lo, n_hi] = std::minmax_element(runs.n.begin(), runs.n.end());
-    Chart chart;
-    chart.title = m.name + ": extrapolation at D = " + ReportCount(d) + " samples";
-    chart.x_label = "N: model parameters (log scale)";
-    chart.y_label = kCrossEntropyLabel;
-    chart.log_x = chart.log_y = true;
-    chart.width = options.width, chart.height = options.height;
+    Chart chart =
+        ReportChart(context, m.name + ": extrapolation at D = " + ReportCount(d) + " samples",
+                    kModelSizeAxis, kCrossEntropyLabel, ReportAxes::kLogLog);
     ChartSeries pi, ci, mean, points;
     pi.style = ci.style = ChartStyle::kBand;
     pi.label = "prediction interval (" + level + ")";
@@ -415,19 +392,13 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
     if (m.tag != "UC") continue;
     // The figure for the headline: the law per budget from the smallest to the held-out size,
     // the fitted runs, the held-out runs, and the prediction interval at the largest budget.
-    Chart chart;
-    chart.title = m.name + ": law fitted without the largest size";
-    chart.x_label = "N: model parameters (log scale)";
-    chart.y_label = kCrossEntropyLabel;
-    chart.log_x = chart.log_y = true;
-    chart.width = options.width, chart.height = options.height;
+    Chart chart = ReportChart(context, m.name + ": law fitted without the largest size",
+                              kModelSizeAxis, kCrossEntropyLabel, ReportAxes::kLogLog);
     const std::vector<double> budgets = runs.Budgets();
     const auto sizes = runs.Sizes();
     const double n_lo = sizes.front().first, held_n = sizes.back().first;
-    ChartSeries band;
-    band.style = ChartStyle::kBand;
-    band.colour = kBandColour;
-    band.label = level + " prediction, D = " + ReportCount(budgets.back());
+    ChartSeries band =
+        BandSeries(level + " prediction, D = " + ReportCount(budgets.back()), kBandColour);
     for (const double n : LogSpace(n_lo, held_n * 1.5, 60)) {
       const LogLinearPrediction p = PredictLogLinear(law.fit, {n, budgets.back()});
       band.x.push_back(n), band.y_low.push_back(p.pi_low), band.y_high.push_back(p.pi_high);
@@ -448,9 +419,7 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
       chart.series.push_back(line);
       chart.series.push_back(points);
     }
-    ChartSeries truth;
-    truth.label = "held out: " + law.held_size + " (measured)";
-    truth.colour = kFrontierColour;
+    ChartSeries truth = PointSeries("held out: " + law.held_size + " (measured)", kFrontierColour);
     truth.x = held.n, truth.y = held.value;
     chart.series.push_back(truth);
     AddReportFigure(chart, "holdout_" + m.fallback + ".png",

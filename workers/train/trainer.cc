@@ -147,12 +147,9 @@ std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t see
 // rank's newest file at one step, reads one file; after a kill while shards were written, or
 // with a newest file that cannot be read, the ranks fall back together to the newest step all of
 // them hold, and the leader says so.
-std::optional<CheckpointPosition> ResumeFromCheckpoint(const ResultsDir& results,
-                                                       const std::string& run_id,
-                                                       const GangContext& gang,
-                                                       const torch::Device& device,
-                                                       torch::nn::Module& model,
-                                                       torch::optim::Optimizer& optimizer) {
+std::optional<CheckpointPosition> ResumeFromCheckpoint(
+    const ResultsDir& results, const std::string& run_id, const GangContext& gang,
+    const torch::Device& device, torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
   const std::string shard = gang.CheckpointShard();
   std::string problem;
   std::optional<CheckpointFile> newest =
@@ -205,6 +202,108 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(const ResultsDir& results
   RestoreCheckpoint(*chosen, model, optimizer);
   return chosen->position;
 }
+
+// This rank's share of step `step`'s global batch, in `accumulation` micro-batches of `micro`
+// samples (in page-locked memory when `pin`, so the copies to a GPU overlap its work).
+StepInputs MakeStepInputs(const data::DataGenerator& data, const RunSpec& run,
+                          const GangContext& gang, int64_t step, int64_t micro,
+                          int64_t accumulation, bool pin) {
+  const ExperimentSpec& spec = run.spec();
+  const int64_t batch = spec.training.batch_size;
+  const int64_t first = step * batch + gang.ShardOffset(batch);
+  StepInputs micro_batches;
+  for (int64_t k = 0; k < accumulation; ++k) {
+    model::Batch b = model::Collate(Examples(data, run.seed(), first + k * micro, micro),
+                                    spec.data.image, spec.data.image_size, spec.model.patch_size);
+    micro_batches.push_back(pin ? model::Pinned(b) : std::move(b));
+  }
+  return micro_batches;
+}
+
+// True when a multiple of `interval` (> 0) lies in (before, after].
+bool Crossed(int64_t interval, int64_t before, int64_t after) {
+  return interval > 0 && before / interval != after / interval;
+}
+
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  }
+}
+
+// Forward and backward of every micro-batch of a step; gradients accumulate, and the
+// data-parallel all-reduce starts only during the last backward (GangContext::SyncGradients).
+// Returns the global batch's mean loss.
+double ForwardBackward(model::EncoderDecoder& model, GangContext& gang,
+                       const std::vector<torch::Tensor>& params, const StepInputs& micro_batches,
+                       Precision precision, const torch::Device& device, bool pin) {
+  const int64_t accumulation = static_cast<int64_t>(micro_batches.size());
+  gang.ZeroGrad(params);
+  torch::Tensor step_loss;  // this rank's mean over its share of the batch
+  for (int64_t k = 0; k < accumulation; ++k) {
+    const model::Batch batch_k = model::ToDevice(micro_batches[k], device, /*non_blocking=*/pin);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(precision, device);
+      loss = model->SampleLoss(batch_k).mean();
+    }
+    if (accumulation > 1) loss = loss / static_cast<double>(accumulation);
+    step_loss = k == 0 ? loss.detach() : step_loss + loss.detach();
+    gang.SyncGradients(k + 1 == accumulation);
+    loss.backward();
+  }
+  // Gradients averaged over dp first: the loss's all-reduce then never runs beside the
+  // buckets' (NCCL serves one communicator's collectives in one order on every rank).
+  gang.FinishBackward();
+  return gang.MeanLoss(step_loss.item<double>());
+}
+
+// The loss of step `step` (1-based) after the faults a test injects (fault_injection.h);
+// throws RunError when it is not finite: the run diverged.
+double CheckedLoss(const std::string& run_id, int64_t step, double loss, bool resumed) {
+  const Fault fault = FaultAt(run_id, step);
+  if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
+    if (fault.kind == FaultKind::kDiverge) loss = std::nan("");
+    RaiseFault(fault, run_id, step);
+  }
+  if (!std::isfinite(loss)) {
+    std::ostringstream reason;
+    reason << "diverged at step " << step << " (loss = " << loss << ")";
+    throw RunError(reason.str());
+  }
+  return loss;
+}
+
+// The evaluations of a run: timed apart from training, each written to the gang leader's run
+// file (`writer`; null on the other ranks).
+class RunEvaluations {
+ public:
+  RunEvaluations(const Evaluator& evaluator, RunFileWriter* writer)
+      : evaluator_(evaluator), writer_(writer), metric_names_(evaluator.MetricNames()) {}
+
+  EvalTable Evaluate(model::EncoderDecoder& model, int64_t step, int64_t samples, bool final) {
+    const auto started = Clock::now();
+    const EvalTable table = evaluator_.Evaluate(model, final);
+    seconds_ += std::chrono::duration<double>(Clock::now() - started).count();
+    for (const auto& [pair, metrics] : table) {
+      if (writer_ == nullptr) break;
+      std::vector<double> values;
+      for (const auto& name : metric_names_) {
+        auto it = metrics.find(name);
+        values.push_back(it == metrics.end() ? std::nan("") : it->second);
+      }
+      writer_->AppendEval(pair, EvalRecord{step, samples, values});
+    }
+    return table;
+  }
+  double seconds() const { return seconds_; }
+
+ private:
+  const Evaluator& evaluator_;
+  RunFileWriter* writer_;
+  std::vector<std::string> metric_names_;
+  double seconds_ = 0;
+};
 
 }  // namespace
 
@@ -266,43 +365,15 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const int64_t eval_every = spec.evaluation.interval > 0 ? spec.evaluation.interval : 0;
   const int64_t checkpoint_every = spec.execution.checkpoint_interval;
-  auto crossed = [&](int64_t interval, int64_t before, int64_t after) {
-    return interval > 0 && before / interval != after / interval;
-  };
-  const std::vector<std::string> metric_names = evaluator.MetricNames();
-  double evaluation_seconds = 0;  // reported apart from training time
-  auto evaluate = [&](int64_t step, int64_t samples, bool final) {
-    const auto evaluation_started = Clock::now();
-    const EvalTable table = evaluator.Evaluate(model, final);
-    evaluation_seconds += std::chrono::duration<double>(Clock::now() - evaluation_started).count();
-    for (const auto& [pair, metrics] : table) {
-      if (!writer) break;
-      std::vector<double> values;
-      for (const auto& name : metric_names) {
-        auto it = metrics.find(name);
-        values.push_back(it == metrics.end() ? std::nan("") : it->second);
-      }
-      writer->AppendEval(pair, EvalRecord{step, samples, values});
-    }
-    return table;
-  };
+  RunEvaluations evaluations(evaluator, writer ? &*writer : nullptr);
 
-  // The input pipeline: this rank's data shard of each step's global batch, cut into its
-  // micro-batches, made ahead by context.data_threads background threads (in page-locked
-  // memory for a GPU, so the copies below overlap its work).
+  // The input pipeline: this rank's micro-batches of each step, made ahead by
+  // context.data_threads background threads.
   const bool pin = device.is_cuda();
   BatchPipeline inputs(
       [&](int64_t step) {
         UseDeviceInThisThread(device);  // pinned memory belongs to the rank's GPU
-        const int64_t first = step * batch + gang.ShardOffset(batch);
-        StepInputs micro_batches;
-        for (int64_t k = 0; k < accumulation; ++k) {
-          model::Batch b =
-              model::Collate(Examples(data, run.seed(), first + k * micro, micro), spec.data.image,
-                             spec.data.image_size, spec.model.patch_size);
-          micro_batches.push_back(pin ? model::Pinned(b) : std::move(b));
-        }
-        return micro_batches;
+        return MakeStepInputs(data, run, gang, step, micro, accumulation, pin);
       },
       start_step, steps, context.data_threads);
 
@@ -310,39 +381,11 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   for (int64_t step = start_step; step < steps; ++step) {
     const StepInputs micro_batches = inputs.Next();
     const double lr = schedule.At(step);
-    for (auto& group : optimizer.param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    }
-    // Forward and backward per micro-batch; gradients accumulate, and the data-parallel
-    // all-reduce starts only during the last backward (GangContext::SyncGradients).
-    gang.ZeroGrad(params);
-    torch::Tensor step_loss;  // this rank's mean over its share of the batch
-    for (int64_t k = 0; k < accumulation; ++k) {
-      const model::Batch batch_k = model::ToDevice(micro_batches[k], device, /*non_blocking=*/pin);
-      torch::Tensor loss;
-      {
-        AutocastScope autocast(t.precision, device);
-        loss = model->SampleLoss(batch_k).mean();
-      }
-      if (accumulation > 1) loss = loss / static_cast<double>(accumulation);
-      step_loss = k == 0 ? loss.detach() : step_loss + loss.detach();
-      gang.SyncGradients(k + 1 == accumulation);
-      loss.backward();
-    }
-    // Gradients averaged over dp first: the loss's all-reduce then never runs beside the
-    // buckets' (NCCL serves one communicator's collectives in one order on every rank).
-    gang.FinishBackward();
-    double loss_value = gang.MeanLoss(step_loss.item<double>());  // the global batch's mean
-    const Fault fault = FaultAt(run.id, step + 1);
-    if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
-      if (fault.kind == FaultKind::kDiverge) loss_value = std::nan("");
-      RaiseFault(fault, run.id, step + 1);
-    }
-    if (!std::isfinite(loss_value)) {
-      std::ostringstream reason;
-      reason << "diverged at step " << step + 1 << " (loss = " << loss_value << ")";
-      throw RunError(reason.str());
-    }
+    SetLearningRate(optimizer, lr);
+    const double loss_value =
+        CheckedLoss(run.id, step + 1,
+                    ForwardBackward(model, gang, params, micro_batches, t.precision, device, pin),
+                    resumed.has_value());
     const double grad_norm =
         ClipGradNorm(clipped, t.grad_clip > 0 ? t.grad_clip : 1e30, gang.tensor_parallel());
     optimizer.step();
@@ -358,11 +401,11 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
                                           elapsed, resumed.has_value()});
       }
     }
-    if (done < steps && crossed(eval_every, samples - batch, samples)) {
-      evaluate(done, samples, /*final=*/false);
+    if (done < steps && Crossed(eval_every, samples - batch, samples)) {
+      evaluations.Evaluate(model, done, samples, /*final=*/false);
       flush();
     }
-    if (done < steps && crossed(checkpoint_every, samples - batch, samples)) {
+    if (done < steps && Crossed(checkpoint_every, samples - batch, samples)) {
       save_checkpoint(done, samples);
     }
     // SIGTERM / SIGUSR2 on any rank: the whole gang checkpoints here and exits for requeue.
@@ -373,7 +416,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   }
 
   if (context.on_trained) context.on_trained(*model);
-  const EvalTable final_table = evaluate(steps, steps * batch, /*final=*/true);
+  const EvalTable final_table = evaluations.Evaluate(model, steps, steps * batch, /*final=*/true);
+  const double evaluation_seconds = evaluations.seconds();  // reported apart from training
   RunOutcome outcome;
   outcome.status = RunStatus::kCompleted;
   outcome.final_metrics = evaluator.FinalMetrics(final_table);
@@ -387,7 +431,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   gang.Barrier();  // no rank still reads its checkpoint shard
-  if (gang.leader()) std::filesystem::remove_all(results.CheckpointDir(run.id));  // the run file supersedes it
+  if (gang.leader())
+    std::filesystem::remove_all(results.CheckpointDir(run.id));  // the run file supersedes it
   return outcome;
 }
 
