@@ -88,7 +88,7 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
                           {"samples", d},
                           {"flops_per_sample", 2 * 1.2 * n}};
         config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
-        RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), config, layout);
+        RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
         const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 5.0 * seed + 1.0);
         std::map<std::string, double> finals;
         for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
@@ -130,7 +130,7 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
   failed.spec_yaml = "experiment: {name: synthetic}\n";
   failed.numbers = {{"non_embedding_params", 1e6}, {"samples", 5e4}, {"flops_per_sample", 2.4e6}};
   failed.strings = {{"size", "xs"}, {"experiment", "synthetic"}};
-  RunFileWriter writer = RunFileWriter::Create(dir.RunsDir(), failed, layout);
+  RunFileWriter writer = RunFileWriter::Create(dir, failed, layout);
   writer.Finish(RunStatus::kFailed, "diverged <at> step 3 & \"then\" stopped", {});
   CollectResults(out);
 }
