@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "workers/data/image.h"
 #include "workers/data/scene.h"
 
@@ -14,18 +15,7 @@ namespace {
 using florenz::data::SampleRng;
 using florenz::data::Split;
 
-template <class F>
-double MedianSeconds(int repeats, F&& body) {
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using florenz::bench::MedianSeconds;
 
 void Report(const char* what, double seconds, int count) {
   std::printf("  %-34s %8.2f µs/sample  %10.0f samples/s\n", what, 1e6 * seconds / count,

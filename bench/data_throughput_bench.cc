@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
@@ -25,10 +26,7 @@ std::string Grid(const std::string& image, int size) {
          "\n"
          "  image_noise: 0.1\n"
          "  max_objects: 2\n"
-         "  languages: [en, de, fr, es, ru, zh]\n"
-         "  coverage:\n"
-         "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-         "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+         + std::string(florenz::bench::kSixLanguages) +
          "  ambiguous_words: [bat, bow]\n"
          "model: {sizes: [xs]}\n"
          "training: {budgets: [1k]}\n";

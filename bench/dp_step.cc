@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "parallel/gradient_buckets.h"
@@ -40,10 +41,7 @@ std::string Grid(const std::string& preset, int64_t batch) {
          "  image: symbolic\n"
          "  image_noise: 0.3\n"
          "  max_caption_tokens: 24\n"
-         "  languages: [en, de, fr, es, ru, zh]\n"
-         "  coverage:\n"
-         "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-         "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+         + std::string(florenz::bench::kSixLanguages) +
          "model: {sizes: [" +
          preset + "]}\ntraining: {budgets: [1k], batch_size: " + std::to_string(batch) + "}\n";
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "experiments/grid_loader.h"
 
 namespace {
@@ -21,10 +22,7 @@ std::string BigGrid(int sizes, int budgets) {
   std::string text =
       "experiment: {name: big, seeds: [0]}\n"
       "data:\n"
-      "  languages: [en, de, fr, es, ru, zh]\n"
-      "  coverage:\n"
-      "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-      "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+      + std::string(florenz::bench::kSixLanguages) +
       "model:\n  sizes:\n";
   for (int i = 0; i < sizes; ++i) {
     text += "    - {name: d" + std::to_string(i) + ", d_model: " + std::to_string(32 + 8 * i) +
@@ -53,18 +51,7 @@ std::string SeedGrid(int sizes, int seeds) {
   return text;
 }
 
-template <class F>
-double MedianSeconds(int repeats, F&& body) {
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    times.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using florenz::bench::MedianSeconds;
 
 }  // namespace
 

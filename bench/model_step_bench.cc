@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "experiments/grid_loader.h"
 #include "experiments/model_cost.h"
 #include "parallel/mac_counter.h"
@@ -39,10 +40,7 @@ const char* kGrid =
     "  min_objects: 1\n"
     "  max_objects: 2\n"
     "  max_caption_tokens: 24\n"
-    "  languages: [en, de, fr, es, ru, zh]\n"
-    "  coverage:\n"
-    "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-    "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+    + std::string(florenz::bench::kSixLanguages) +
     "model: {vocab_size: 512, sizes: [xs]}\n"
     "training: {budgets: [1k]}\n";
 

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "experiments/grid_loader.h"
 #include "orchestrator/simulation.h"
 
@@ -27,10 +28,7 @@ std::string BigGrid() {
   std::string text =
       "experiment: {name: big, seeds: [0]}\n"
       "data:\n"
-      "  languages: [en, de, fr, es, ru, zh]\n"
-      "  coverage:\n"
-      "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-      "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+      + std::string(florenz::bench::kSixLanguages) +
       "model:\n  sizes:\n";
   for (int i = 0; i < 100; ++i) {
     const int d = 32 + 8 * i;

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
@@ -61,10 +62,7 @@ std::string Grid(const std::string& image) {
          "  image_size: 64\n"
          "  image_noise: 0.3\n"
          "  max_caption_tokens: 24\n"
-         "  languages: [en, de, fr, es, ru, zh]\n"
-         "  coverage:\n"
-         "    caption: {en: train, de: train, es: eval, zh: eval}\n"
-         "    translate: {de: train, fr: train, es: train, ru: train, zh: train}\n"
+         + std::string(florenz::bench::kSixLanguages) +
          "model: {patch_size: 8, sizes: [xs, s, m, l, xl, gpu-100m, gpu-300m]}\n"
          "training: {budgets: [1k], batch_size: 64}\n";
 }

@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "experiments/spec_writer.h"
+#include "core/strings.h"
 
 namespace florenz {
 namespace {

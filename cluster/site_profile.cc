@@ -214,19 +214,9 @@ SiteProfile LoadSiteProfileFromString(const std::string& text, const std::string
   if (text.size() > kMaxProfileBytes) {
     throw ConfigError(SourceLocation{name, 0, 0}, "profile is larger than 1 MiB");
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(SourceLocation{name, e.mark.line + 1, e.mark.column + 1},
-                      "malformed YAML: " + e.msg);
-  }
-  if (!root.IsMap()) {
-    throw ConfigError(SourceLocation{name, 1, 1},
-                      root.IsNull() ? "the profile is empty"
-                                    : "expected a mapping with name, partition, nodes, ... at the "
-                                      "top level");
-  }
+  const YAML::Node root = LoadYamlMapping(
+      text, name, "the profile is empty",
+      "expected a mapping with name, partition, nodes, ... at the top level");
   SiteProfile profile;
   Diagnostics problems;
   SpecLocations where(name);

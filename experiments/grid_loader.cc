@@ -50,19 +50,9 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
     throw ConfigError(SourceLocation{name, 0, 0},
                       "grid file nests deeper than " + std::to_string(kMaxGridNesting) + " levels");
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(SourceLocation{name, e.mark.line + 1, e.mark.column + 1},
-                      "malformed YAML: " + e.msg);
-  }
-  if (!root.IsMap()) {
-    throw ConfigError(SourceLocation{name, 1, 1},
-                      root.IsNull() ? "the grid file is empty"
-                                    : "expected a mapping with experiment, data, model, training, "
-                                      "... at the top level");
-  }
+  const YAML::Node root = LoadYamlMapping(
+      text, name, "the grid file is empty",
+      "expected a mapping with experiment, data, model, training, ... at the top level");
 
   LoadedGrid grid;
   grid.file = name;

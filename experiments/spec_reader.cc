@@ -6,7 +6,24 @@
 #include <limits>
 #include <set>
 
+#include "core/errors.h"
+
 namespace florenz {
+
+YAML::Node LoadYamlMapping(const std::string& text, const std::string& name,
+                           const std::string& empty, const std::string& not_a_mapping) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{name, e.mark.line + 1, e.mark.column + 1},
+                      "malformed YAML: " + e.msg);
+  }
+  if (!root.IsMap()) {
+    throw ConfigError(SourceLocation{name, 1, 1}, root.IsNull() ? empty : not_a_mapping);
+  }
+  return root;
+}
 
 bool ParseCount(const std::string& text, int64_t* value) {
   if (text.empty()) return false;

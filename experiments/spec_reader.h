@@ -50,6 +50,12 @@ struct HasPreset<T, std::void_t<decltype(std::declval<T&>().ApplyPreset(
 bool ParseCount(const std::string& text, int64_t* value);
 bool ParseDuration(const std::string& text, int64_t* seconds);
 
+// The YAML document `text` (from file `name`) as a mapping. Throws ConfigError at the error's
+// FILE:LINE:COLUMN for malformed YAML, and at 1:1 with `empty` for an empty document or
+// `not_a_mapping` for any other top level.
+YAML::Node LoadYamlMapping(const std::string& text, const std::string& name,
+                           const std::string& empty, const std::string& not_a_mapping);
+
 class SpecReader {
  public:
   SpecReader(std::string file, Diagnostics* diagnostics, SpecLocations* locations)

@@ -15,29 +15,14 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
+#include "tests/e2e_util.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result Florenz(const std::string& arguments) {
-  const std::string command = std::string(FLORENZ_BIN) + " " + arguments + " 2>&1";
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using florenz::e2e::Florenz;
+using florenz::e2e::Result;
 
 std::string Grid(const std::string& name) {
   return std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/" + name + ".yaml";

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/e2e_util.h"
 #include "tests/fitting/synthetic_results.h"
 
 namespace florenz {
@@ -22,26 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result Shell(const std::string& command) {
-  Result result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-Result Florenz(const std::string& arguments) {
-  return Shell(std::string(FLORENZ_BIN) + " " + arguments);
-}
+using e2e::Florenz;
+using e2e::Result;
+using e2e::RunShell;
 
 std::string Read(const fs::path& file) {
   std::ifstream in(file);
@@ -56,7 +40,7 @@ Result Chromium(const std::string& action, const fs::path& page) {
   const fs::path profile =
       fs::temp_directory_path() / ("florenz_chromium_" + std::to_string(getpid()));
   fs::remove_all(profile);
-  const Result r = Shell(
+  const Result r = RunShell(
       "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync "
       "--hide-scrollbars --window-size=1200,10000 --virtual-time-budget=10000 --user-data-dir=" +
@@ -86,7 +70,7 @@ std::string ImagesAfterLoad(const fs::path& page, const std::string& html) {
 }
 
 TEST(ReportCommandTest, EveryFigureLoadsInHeadlessChromium) {
-  ASSERT_EQ(Shell("command -v chromium").code, 0)
+  ASSERT_EQ(RunShell("command -v chromium").code, 0)
       << "Debian's chromium is needed to check the report (scripts/install-deps installs it)";
   const fs::path dir = fs::temp_directory_path() / "florenz_report_command_test";
   testing::WriteSyntheticStudy(dir, {});

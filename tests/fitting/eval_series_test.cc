@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/errors.h"
+#include "tests/fitting/load_error.h"
 #include "tests/fitting/synthetic_results.h"
 
 namespace florenz {
@@ -23,15 +24,6 @@ fs::path Study() {
     return d;
   }();
   return dir;
-}
-
-std::string ErrorOf(const FitInputOptions& options) {
-  try {
-    LoadFitData(options);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(EvalSeriesTest, ParsesSeriesNames) {
@@ -66,9 +58,9 @@ TEST(EvalSeriesTest, UnknownPairOrMetricSuggestsTheRightOne) {
   FitInputOptions options;
   options.path = Study().string();
   options.y = "/eval/caption_sp/cross_entropy";
-  EXPECT_THAT(ErrorOf(options), HasSubstr("did you mean 'caption_es'?"));
+  EXPECT_THAT(testing::LoadErrorOf(options), HasSubstr("did you mean 'caption_es'?"));
   options.y = "/eval/caption_es/bleus";
-  EXPECT_THAT(ErrorOf(options), HasSubstr("did you mean 'bleu'?"));
+  EXPECT_THAT(testing::LoadErrorOf(options), HasSubstr("did you mean 'bleu'?"));
 }
 
 TEST(EvalSeriesTest, ACsvAwayFromItsRunFilesIsAConfigError) {
@@ -79,7 +71,7 @@ TEST(EvalSeriesTest, ACsvAwayFromItsRunFilesIsAConfigError) {
   FitInputOptions options;
   options.path = (copy / "results.csv").string();
   options.y = "/eval/caption_es/cross_entropy";
-  EXPECT_THAT(ErrorOf(options), HasSubstr("does not exist (give the results folder"));
+  EXPECT_THAT(testing::LoadErrorOf(options), HasSubstr("does not exist (give the results folder"));
 }
 
 }  // namespace

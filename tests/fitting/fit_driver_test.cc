@@ -10,39 +10,48 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "tests/fitting/synthetic.h"
 
 namespace florenz {
 namespace {
 
 using ::testing::HasSubstr;
 
-FitData PowerLawData() {
-  FitData data;
-  data.source = "synthetic";
-  data.x_names = {"N", "D"};
-  data.y_name = "loss";
-  data.x.resize(2);
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      const double n = 1e7 * std::pow(10.0, i), d = 1e8 * std::pow(10.0, 0.5 * j);
-      data.x[0].push_back(n);
-      data.x[1].push_back(d);
-      data.y.push_back(20 * std::pow(n, -0.1) * std::pow(d, -0.05) * (1 + 0.01 * ((i + j) % 3)));
-    }
-  }
-  return data;
+TEST(FitDriverTest, LogLinearReportHasTIntervalsPredictionsAndHoldout) {
+  const FitData data = testing::PowerLawGrid();
+  FitOptions options;
+  options.predict = {{{"N", 1e11}, {"D", 1e10}}};
+  options.holdout = 2;
+  const FitReport report = RunFit(data, options);
+  EXPECT_EQ(report.interval_kind, "t");
+  ASSERT_EQ(report.predictions.size(), 1u);
+  const auto& p = report.predictions[0];
+  EXPECT_LT(p.pi_low, p.ci_low);
+  EXPECT_LT(p.ci_low, p.value);
+  EXPECT_LT(p.value, p.ci_high);
+  EXPECT_LT(p.ci_high, p.pi_high);
+  ASSERT_EQ(report.holdout.size(), 2u);
+  EXPECT_LT(report.holdout_mean_abs_error, 0.05);
+  const std::string text = FitReportText(report);
+  EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+  const std::string json = FitReportJson(report);
+  EXPECT_NE(json.find("\"law\": \"loglinear\""), std::string::npos);
+  EXPECT_EQ(json.find("nan"), std::string::npos) << json;
+
+  options.predict = {{{"N", 1e11}}};
+  EXPECT_THROW(RunFit(data, options), ConfigError);  // D missing
 }
 
 TEST(FitDriverTest, TheIntervalLabelFollowsTheConfidence) {
   FitOptions options;
   options.confidence = 0.9;
-  const FitReport report = RunFit(PowerLawData(), options);
+  const FitReport report = RunFit(testing::PowerLawGrid(), options);
   EXPECT_THAT(FitReportText(report), HasSubstr("90% t low"));
   EXPECT_THAT(FitReportText(report), ::testing::Not(HasSubstr("95%")));
   options.confidence = 0.975;
-  EXPECT_THAT(FitReportText(RunFit(PowerLawData(), options)), HasSubstr("97.5% t high"));
+  EXPECT_THAT(FitReportText(RunFit(testing::PowerLawGrid(), options)), HasSubstr("97.5% t high"));
   options.confidence = 0.95;
-  EXPECT_THAT(FitReportText(RunFit(PowerLawData(), options)), HasSubstr("95% t low"));
+  EXPECT_THAT(FitReportText(RunFit(testing::PowerLawGrid(), options)), HasSubstr("95% t low"));
 }
 
 // A bad --holdout or --predict is reported before the fit and its bootstrap run: the additive
@@ -53,21 +62,21 @@ TEST(FitDriverTest, EveryOptionIsCheckedBeforeAnyFit) {
   options.huber.huber_delta = -1;  // FitAdditive would refuse this
   options.bootstrap = 1000;
   options.holdout = 16;  // all 16 points
-  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+  EXPECT_THAT([&] { RunFit(testing::PowerLawGrid(), options); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr("--holdout: cannot hold out 16 of 16")));
   options.holdout = 0;
   options.predict = {{{"N", 1e11}, {"T", 1e10}}};
-  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+  EXPECT_THAT([&] { RunFit(testing::PowerLawGrid(), options); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr("--predict")));
   options.predict.clear();
   options.law = Law::kIsoflop;
   options.holdout = 1;
-  EXPECT_THAT([&] { RunFit(PowerLawData(), options); },
+  EXPECT_THAT([&] { RunFit(testing::PowerLawGrid(), options); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr("isoFLOP analysis predicts N_opt")));
   options.law = Law::kLogLinear;
   options.holdout = 0;
   options.threads = -1;
-  EXPECT_THROW(RunFit(PowerLawData(), options), ConfigError);
+  EXPECT_THROW(RunFit(testing::PowerLawGrid(), options), ConfigError);
 }
 
 TEST(FitDriverTest, ChinchillaIsTheAdditiveLawsOtherName) {
@@ -82,7 +91,7 @@ TEST(FitDriverTest, JsonParsesBackWithItsKeys) {
   FitOptions options;
   options.predict = {{{"N", 1e11}, {"D", 1e10}}};
   options.holdout = 2;
-  FitReport report = RunFit(PowerLawData(), options);
+  FitReport report = RunFit(testing::PowerLawGrid(), options);
   report.notes.push_back("a note with \"quotes\", a tab\tand a newline\n");
   const nlohmann::json json = nlohmann::json::parse(FitReportJson(report));
   for (const char* key :

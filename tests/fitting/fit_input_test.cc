@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/errors.h"
+#include "tests/fitting/load_error.h"
 #include "fitting/fit_driver.h"
 
 namespace florenz {
@@ -22,15 +23,6 @@ fs::path WriteFile(const std::string& name, const std::string& text) {
   const fs::path file = dir / name;
   std::ofstream(file) << text;
   return file;
-}
-
-std::string ErrorOf(const FitInputOptions& options) {
-  try {
-    LoadFitData(options);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(FitInputTest, ReadsResultsCsvWithShortNames) {
@@ -67,19 +59,19 @@ TEST(FitInputTest, PlainCsvColumnsAndErrors) {
   options.path = file.string();
   EXPECT_EQ(LoadFitData(options).size(), 2);
   options.y = "los";
-  const std::string error = ErrorOf(options);
+  const std::string error = testing::LoadErrorOf(options);
   EXPECT_NE(error.find(file.string()), std::string::npos) << error;
   EXPECT_NE(error.find("'los' is not a column (did you mean 'loss'?)"), std::string::npos) << error;
   options.y = "loss";
   options.x = {"N", "X"};
-  EXPECT_NE(ErrorOf(options).find("'X'"), std::string::npos);
+  EXPECT_NE(testing::LoadErrorOf(options).find("'X'"), std::string::npos);
   options.path = WriteFile("ragged.csv", "N,D,loss\n1,2\n").string();
   options.x = {"N", "D"};
-  EXPECT_NE(ErrorOf(options).find("ragged.csv:2"), std::string::npos) << ErrorOf(options);
+  EXPECT_NE(testing::LoadErrorOf(options).find("ragged.csv:2"), std::string::npos) << testing::LoadErrorOf(options);
   options.path = WriteFile("text.csv", "N,D,loss\n1,2,abc\n").string();
-  EXPECT_NE(ErrorOf(options).find("'abc' is not a number"), std::string::npos);
+  EXPECT_NE(testing::LoadErrorOf(options).find("'abc' is not a number"), std::string::npos);
   options.path = "/nonexistent/results";
-  EXPECT_NE(ErrorOf(options).find("no such file"), std::string::npos);
+  EXPECT_NE(testing::LoadErrorOf(options).find("no such file"), std::string::npos);
 }
 
 TEST(FitInputTest, NonPositiveValueIsReportedWithItsRow) {
@@ -96,42 +88,6 @@ TEST(FitInputTest, NonPositiveValueIsReportedWithItsRow) {
               std::string::npos)
         << e.what();
   }
-}
-
-TEST(FitDriverTest, LogLinearReportHasTIntervalsPredictionsAndHoldout) {
-  FitData data;
-  data.source = "synthetic";
-  data.x_names = {"N", "D"};
-  data.x.resize(2);
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      const double n = 1e7 * std::pow(10.0, i), d = 1e8 * std::pow(10.0, 0.5 * j);
-      data.x[0].push_back(n);
-      data.x[1].push_back(d);
-      data.y.push_back(20 * std::pow(n, -0.1) * std::pow(d, -0.05) * (1 + 0.01 * ((i + j) % 3)));
-    }
-  }
-  FitOptions options;
-  options.predict = {{{"N", 1e11}, {"D", 1e10}}};
-  options.holdout = 2;
-  const FitReport report = RunFit(data, options);
-  EXPECT_EQ(report.interval_kind, "t");
-  ASSERT_EQ(report.predictions.size(), 1u);
-  const auto& p = report.predictions[0];
-  EXPECT_LT(p.pi_low, p.ci_low);
-  EXPECT_LT(p.ci_low, p.value);
-  EXPECT_LT(p.value, p.ci_high);
-  EXPECT_LT(p.ci_high, p.pi_high);
-  ASSERT_EQ(report.holdout.size(), 2u);
-  EXPECT_LT(report.holdout_mean_abs_error, 0.05);
-  const std::string text = FitReportText(report);
-  EXPECT_EQ(text.find("nan"), std::string::npos) << text;
-  const std::string json = FitReportJson(report);
-  EXPECT_NE(json.find("\"law\": \"loglinear\""), std::string::npos);
-  EXPECT_EQ(json.find("nan"), std::string::npos) << json;
-
-  options.predict = {{{"N", 1e11}}};
-  EXPECT_THROW(RunFit(data, options), ConfigError);  // D missing
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
-#include "tests/orchestrator/e2e_util.h"
+#include "tests/e2e_util.h"
 
 namespace florenz {
 namespace {

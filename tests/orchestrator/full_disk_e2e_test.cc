@@ -15,7 +15,7 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
-#include "tests/orchestrator/e2e_util.h"
+#include "tests/e2e_util.h"
 
 namespace florenz {
 namespace {
@@ -47,10 +47,7 @@ std::string Grid(int checkpoint_interval, const std::string& metrics = "[cross_e
 class FullDiskE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("florenz_full_disk_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
+    root_ = e2e::FreshTestFolder("florenz_full_disk_");
     disk_ = root_ / "disk";
     fs::create_directories(disk_);
   }

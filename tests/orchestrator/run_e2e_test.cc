@@ -16,7 +16,7 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
-#include "tests/orchestrator/e2e_util.h"
+#include "tests/e2e_util.h"
 
 namespace florenz {
 namespace {
@@ -42,12 +42,7 @@ const std::string kGrid = e2e::TinyGridHead("e2e") +
 class RunE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // One folder per test: CTest runs the tests of this file in parallel.
-    root_ = fs::temp_directory_path() /
-            ("florenz_run_e2e_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    root_ = e2e::FreshTestFolder("florenz_run_e2e_");
     grid_ = root_ / "grid.yaml";
     std::ofstream(grid_) << kGrid;
   }

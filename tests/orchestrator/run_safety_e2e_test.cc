@@ -17,7 +17,7 @@
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
-#include "tests/orchestrator/e2e_util.h"
+#include "tests/e2e_util.h"
 
 namespace florenz {
 namespace {
@@ -45,11 +45,7 @@ const std::string kGrid = e2e::TinyGridHead("safety") +
 class RunSafetyE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("florenz_safety_e2e_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    root_ = e2e::FreshTestFolder("florenz_safety_e2e_");
     grid_ = root_ / "grid.yaml";
     std::ofstream(grid_) << kGrid;
   }

@@ -196,6 +196,20 @@ std::optional<std::pair<Attributes, int>> Language::ParseNounPhrase(
   return std::make_pair(a, count);
 }
 
+namespace {
+
+// The relation clause "first <relation> second".
+Clause RelationClause(const Attributes& first, const Attributes& second, int relation) {
+  Clause c;
+  c.kind = Clause::Kind::kRelation;
+  c.first = first;
+  c.second = second;
+  c.relation = static_cast<Relation>(relation);
+  return c;
+}
+
+}  // namespace
+
 std::optional<Clause> Language::ParseClause(const std::vector<std::string>& words) const {
   // Find a relation phrase: the longest run of relation words of one relation.
   for (int r = 0; r < kRelations; ++r) {
@@ -217,12 +231,7 @@ std::optional<Clause> Language::ParseClause(const std::vector<std::string>& word
           auto a = ParseNounPhrase({before.begin(), before.begin() + split});
           auto b = ParseNounPhrase({before.begin() + split, before.end()});
           if (a && b && a->second == 1 && b->second == 1) {
-            Clause c;
-            c.kind = Clause::Kind::kRelation;
-            c.first = a->first;
-            c.second = b->first;
-            c.relation = static_cast<Relation>(r);
-            return c;
+            return RelationClause(a->first, b->first, r);
           }
         }
         continue;
@@ -230,12 +239,7 @@ std::optional<Clause> Language::ParseClause(const std::vector<std::string>& word
       auto a = ParseNounPhrase(subject);
       auto b = ParseNounPhrase(object);
       if (!a || !b || a->second != 1 || b->second != 1) continue;
-      Clause c;
-      c.kind = Clause::Kind::kRelation;
-      c.first = a->first;
-      c.second = b->first;
-      c.relation = static_cast<Relation>(r);
-      return c;
+      return RelationClause(a->first, b->first, r);
     }
   }
   auto group = ParseNounPhrase(words);

@@ -1,8 +1,9 @@
-// Helpers of the end-to-end tests that run the real `florenz` binary: run a shell command and
+// Helpers of the tests that run the real `florenz` binary (tests/cli/, tests/orchestrator/): run a shell command and
 // keep its exit code and output, read a file's bytes, and drop the wall-clock final metrics
 // (the only ones two equal runs may differ in).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -23,6 +24,7 @@ struct Result {
 inline Result RunShell(const std::string& command) {
   Result result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
   char buffer[4096];
   size_t n;
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
@@ -43,6 +45,17 @@ inline std::string TinyGridHead(const std::string& name) {
          "  coverage:\n"
          "    caption: {en: train, de: train, es: eval}\n"
          "    translate: {de: train, es: train}\n";
+}
+
+// An empty folder of its own for the running test: TEMP/<prefix><test name>. CTest runs the
+// tests of one file in parallel, so no two tests share a folder.
+inline std::filesystem::path FreshTestFolder(const std::string& prefix) {
+  const std::filesystem::path folder =
+      std::filesystem::temp_directory_path() /
+      (prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  return folder;
 }
 
 // `florenz ARGUMENTS` (FLORENZ_BIN, defined by the test's CMake target).
