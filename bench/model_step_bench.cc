@@ -32,7 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // The quickstart grid's data section (experiments/grids/quickstart.yaml).
-const char* kGrid =
+const std::string kGrid =
     "experiment: {name: bench}\n"
     "data:\n"
     "  image: symbolic\n"

@@ -14,21 +14,13 @@
 #include <string>
 
 #include "core/errors.h"
+#include "tests/mpi_test_util.h"
 
 namespace florenz {
 namespace {
 
-int WorldRank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
-int WorldSize() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+using testing::WorldRank;
+using testing::WorldSize;
 
 // CUDA devices this process sees (0 where the driver or runtime is missing), and why none.
 int DeviceCount(std::string* why) {

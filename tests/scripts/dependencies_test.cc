@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <Eigen/Dense>
+#include <nlohmann/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -82,6 +83,14 @@ TEST(DependenciesTest, YamlCppReportsPositions) {
   const YAML::Node node = YAML::Load("a:\n  b: 1\n");
   EXPECT_EQ(node["a"]["b"].as<int>(), 1);
   EXPECT_EQ(node["a"]["b"].Mark().line, 1);
+}
+
+TEST(DependenciesTest, NlohmannJsonRoundTripsAndEscapes) {
+  nlohmann::ordered_json json = {{"b", 1.5}, {"a", "line\n\"quoted\""}};
+  json["nan"] = nullptr;
+  const std::string text = json.dump();
+  EXPECT_EQ(text, "{\"b\":1.5,\"a\":\"line\\n\\\"quoted\\\"\",\"nan\":null}");
+  EXPECT_EQ(nlohmann::json::parse(text)["a"], "line\n\"quoted\"");
 }
 
 TEST(DependenciesTest, PlplotCairoDriverWritesPng) {

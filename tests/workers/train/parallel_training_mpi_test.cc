@@ -20,6 +20,7 @@
 #include "parallel/process_groups.h"
 #include "workers/data/data_check.h"
 #include "workers/train/trainer.h"
+#include "tests/mpi_test_util.h"
 
 namespace florenz::train {
 namespace {
@@ -55,17 +56,8 @@ std::string Grid(int tp, int dp, int micro_batch = 0) {
          "execution: {checkpoint_interval: 160, threads: 1}\n";
 }
 
-int WorldRank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
-int WorldSize() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+using testing::WorldRank;
+using testing::WorldSize;
 
 struct Trained {
   std::vector<double> losses;  // per step, from the run file (gang leader only)
