@@ -5,6 +5,7 @@
 // compiled three times under different target attributes.
 #include "fitting/huber_objective.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -195,23 +196,28 @@ struct Dispatch {
   const char* isa;
 };
 
-Dispatch Choose() {
+// The loops this CPU can run, best first.
+const std::vector<Dispatch>& Available() {
+  static const std::vector<Dispatch> available = [] {
+    std::vector<Dispatch> loops;
 #ifdef FLORENZ_X86_DISPATCH
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vl")) {
-    return {KernelAvx512, "avx512"};
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    return {KernelAvx2, "avx2"};
-  }
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl")) {
+      loops.push_back({KernelAvx512, "avx512"});
+    }
+    if (avx2) loops.push_back({KernelAvx2, "avx2"});
 #endif
-  return {KernelBaseline, "baseline"};
+    loops.push_back({KernelBaseline, "baseline"});
+    return loops;
+  }();
+  return available;
 }
 
-const Dispatch& Chosen() {
-  static const Dispatch dispatch = Choose();
-  return dispatch;
+std::atomic<const Dispatch*>& Chosen() {
+  static std::atomic<const Dispatch*> chosen{&Available().front()};
+  return chosen;
 }
 
 }  // namespace
@@ -240,10 +246,20 @@ double SummedHuberObjective::Evaluate(const double* p, double* gradient) const {
     if (!std::isfinite(p[q])) return std::numeric_limits<double>::quiet_NaN();
   }
   const KernelInput in{k_, padded_, has_e_, delta_, log_x_.data(), log_y_.data(), weight_.data()};
-  return Chosen().kernel(in, p, gradient);
+  return Chosen().load(std::memory_order_relaxed)->kernel(in, p, gradient);
 }
 
-const char* SummedHuberObjective::Isa() { return Chosen().isa; }
+const char* SummedHuberObjective::Isa() { return Chosen().load()->isa; }
+
+bool SummedHuberObjective::UseIsa(const char* isa) {
+  for (const Dispatch& loop : Available()) {
+    if (std::strcmp(loop.isa, isa) == 0) {
+      Chosen().store(&loop);
+      return true;
+    }
+  }
+  return false;
+}
 
 double SimdExpNonPositive(double x) { return ExpNonPositive(x); }
 double SimdLogAtLeastOne(double s) { return LogAtLeastOne(s); }

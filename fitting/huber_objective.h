@@ -24,8 +24,12 @@ class SummedHuberObjective {
   // nothing; thread-safe (const).
   double Evaluate(const double* p, double* gradient) const;
 
-  // The instruction set the per-point loop runs with: "avx512", "avx2" or "baseline".
+  // The instruction set the per-point loop runs with: "avx512", "avx2" or "baseline" (the best
+  // this CPU has, unless UseIsa chose another).
   static const char* Isa();
+  // For tests: run the named loop from now on, process-wide (not while objectives are being
+  // evaluated). False, and nothing changes, if the name is unknown or the CPU lacks it.
+  static bool UseIsa(const char* isa);
 
  private:
   int k_, n_, padded_;

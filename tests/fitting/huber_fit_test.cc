@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "experiments/errors.h"
@@ -96,20 +97,26 @@ TEST(HuberObjectiveTest, VectorisedObjectiveMatchesScalarEvaluation) {
       {&one, true, {0.7, 6.8, 0.05}},             // one variable
       {&one, false, {6.8, 0.05}},                 //   without E
   };
+  const std::string best = SummedHuberObjective::Isa();
   for (const Case& c : cases) {
-    const SummedHuberObjective objective(*c.data, c.has_e, 1e-3);
-    ASSERT_EQ(objective.NumParameters(), static_cast<int>(c.p.size()));
-    std::vector<double> expected_gradient, gradient(c.p.size());
-    const double expected = ReferenceObjective(*c.data, c.has_e, 1e-3, c.p, &expected_gradient);
-    const double cost = objective.Evaluate(c.p.data(), gradient.data());
-    EXPECT_NEAR(cost, expected, 1e-13 * expected) << SummedHuberObjective::Isa();
-    EXPECT_EQ(objective.Evaluate(c.p.data(), nullptr), cost);
-    double scale = 0;
-    for (const double g : expected_gradient) scale = std::max(scale, std::fabs(g));
-    for (size_t q = 0; q < c.p.size(); ++q) {
-      EXPECT_NEAR(gradient[q], expected_gradient[q], 1e-12 * scale) << "parameter " << q;
+    for (const char* isa : {"baseline", "avx2", "avx512"}) {
+      if (!SummedHuberObjective::UseIsa(isa)) continue;  // not on this CPU
+      const SummedHuberObjective objective(*c.data, c.has_e, 1e-3);
+      ASSERT_EQ(objective.NumParameters(), static_cast<int>(c.p.size()));
+      std::vector<double> expected_gradient, gradient(c.p.size());
+      const double expected = ReferenceObjective(*c.data, c.has_e, 1e-3, c.p, &expected_gradient);
+      const double cost = objective.Evaluate(c.p.data(), gradient.data());
+      EXPECT_NEAR(cost, expected, 1e-13 * expected) << isa;
+      EXPECT_EQ(objective.Evaluate(c.p.data(), nullptr), cost);
+      double scale = 0;
+      for (const double g : expected_gradient) scale = std::max(scale, std::fabs(g));
+      for (size_t q = 0; q < c.p.size(); ++q) {
+        EXPECT_NEAR(gradient[q], expected_gradient[q], 1e-12 * scale) << "parameter " << q;
+      }
     }
   }
+  EXPECT_TRUE(SummedHuberObjective::UseIsa(best.c_str()));
+  EXPECT_FALSE(SummedHuberObjective::UseIsa("sse9"));
   const SummedHuberObjective objective(two, true, 1e-3);
   const double bad[] = {0.5, 6.0, std::numeric_limits<double>::infinity(), 6.0, 0.28};
   EXPECT_FALSE(std::isfinite(objective.Evaluate(bad, nullptr)));
