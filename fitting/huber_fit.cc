@@ -222,8 +222,10 @@ std::unique_ptr<ceres::Problem> PolishProblem(const FitData& data, bool has_e,
   return problem;
 }
 
-// Polish: the first `polish_best` candidates, to tight tolerances; the lowest converged
-// objective wins (ties: the earlier candidate).
+// Polish: the first `polish_best` candidates, each by L-BFGS to the tight tolerances (cheap on
+// the vectorised objective) and then by Ceres' Levenberg–Marquardt, which confirms convergence
+// in a few iterations instead of the hundreds it takes from a search result on the Huber
+// objective; the lowest converged objective wins (ties: the earlier candidate).
 PolishResult Polish(const FitData& data, const HuberFitOptions& options,
                     const std::vector<Candidate>& candidates) {
   const int size = options.fit_irreducible + 2 * data.variables();
@@ -231,10 +233,17 @@ PolishResult Polish(const FitData& data, const HuberFitOptions& options,
   std::vector<double> p(size);
   const auto problem = PolishProblem(data, options.fit_irreducible, &loss, p.data());
   const ceres::Solver::Options solver = PolishOptions(options);
+  const SummedHuberObjective objective(data, options.fit_irreducible, options.huber_delta);
+  LbfgsOptions refine;
+  refine.max_iterations = options.max_iterations;
+  refine.function_tolerance = options.function_tolerance;
+  refine.gradient_tolerance = options.gradient_tolerance;
+  refine.parameter_tolerance = options.parameter_tolerance;
   PolishResult result;
   const int polished = std::min<int>(options.polish_best, static_cast<int>(candidates.size()));
   for (int c = 0; c < polished; ++c) {
     std::copy(candidates[c].p, candidates[c].p + size, p.begin());
+    MinimizeLbfgs(objective, refine, p.data());  // a non-finite start is left as it was
     ceres::Solver::Summary summary;
     ceres::Solve(solver, problem.get(), &summary);
     const bool usable = summary.IsSolutionUsable() && std::isfinite(summary.final_cost) &&

@@ -39,13 +39,14 @@ struct HuberFitOptions {
   int search_max_iterations = 100;
   double search_tolerance = 1e-8;
   // Polish phase: the `polish_best` lowest-objective starts (default 10; ties in the search
-  // objective go to the lower start index) continue from their search result with Ceres'
-  // Levenberg–Marquardt (Huber loss per residual) under the tight limits below; the lowest
-  // converged objective wins (ties: the start ranked first by the search). The result does not
-  // depend on `threads`.
+  // objective go to the lower start index) continue from their search result, first with
+  // L-BFGS and then with Ceres' Levenberg–Marquardt (Huber loss per residual), both under the
+  // tight limits below; the lowest objective whose Levenberg–Marquardt run converged wins (ties:
+  // the start ranked first by the search). The result does not depend on `threads`.
   int polish_best = 10;
-  // Ceres limits of the polish. The tolerances are tight so that noise-free data is recovered
-  // to ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with distance.
+  // Limits of the polish (both stages). The tolerances are tight so that noise-free data is
+  // recovered to ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with
+  // distance.
   int max_iterations = 500;
   double function_tolerance = 1e-15;
   double gradient_tolerance = 1e-15;
