@@ -3,6 +3,8 @@
 // (structure of arrays) and padded to whole blocks, exp and log are branch-free polynomials, and
 // the per-point loop is compiled for AVX-512, AVX2 + FMA and baseline x86-64, chosen once at run
 // time (the build itself targets any x86-64; other architectures get the portable loop only).
+// The AVX2 and AVX-512 loops fuse multiply-adds and the baseline does not, so the last bits of
+// the objective may differ between CPUs; on one CPU it depends on nothing but the parameters.
 #pragma once
 
 #include <vector>
