@@ -55,7 +55,9 @@ BootstrapResult Bootstrap(const FitData& data, const BootstrapStatistic& statist
           stats[r] = std::move(s);
         }
       } catch (const ConfigError&) {
-        // A degenerate resample (one distinct value, no convergence): dropped and counted.
+        // A degenerate resample (one distinct value): dropped and counted.
+      } catch (const SolverError&) {
+        // A resample whose fit did not converge: dropped and counted.
       }
     }
   };

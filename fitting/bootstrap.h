@@ -25,7 +25,8 @@ struct BootstrapOptions {
 };
 
 // Maps a resample to its statistics (same length and order every time). It may throw
-// ConfigError for a degenerate resample (e.g. one distinct N); that resample is dropped.
+// ConfigError for a degenerate resample (e.g. one distinct N) or SolverError for one whose fit
+// did not converge; that resample is dropped.
 using BootstrapStatistic = std::function<std::vector<double>(const FitData& resample)>;
 
 struct BootstrapResult {

@@ -1,22 +1,25 @@
-// Ceres fit of the additive law (see huber_fit.h): one residual block per point with analytic
-// derivatives of the log-sum-exp, a Huber loss per block (Ceres' ½ρ(r²) is exactly the textbook
-// Huber term, so Ceres' cost is the summed objective). The grid of starts is searched with loose
-// tolerances across threads (each reusing one Problem); the best few are then polished tightly.
+// Ceres fit of the additive law (see huber_fit.h). The grid of starts is searched in parallel
+// with L-BFGS on the whole summed objective (huber_objective.h: one vectorised pass over the
+// points; lbfgs_search.h: no per-iteration allocation); the best few are then polished tightly by
+// Ceres' Levenberg–Marquardt with one residual block per point, analytic derivatives of the
+// log-sum-exp and a Huber loss per block (Ceres' ½ρ(r²) is exactly the textbook Huber term, so
+// Ceres' cost is the summed objective).
 #include "fitting/huber_fit.h"
 
 #include <ceres/ceres.h>
-#include <glog/logging.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
+#include <numeric>
 #include <sstream>
 #include <thread>
 
 #include "core/errors.h"
+#include "fitting/huber_objective.h"
+#include "fitting/lbfgs_search.h"
 
 namespace florenz {
 namespace {
@@ -68,62 +71,6 @@ class LogSumExpResidual : public ceres::CostFunction {
   bool has_e_;
 };
 
-// The whole objective Σ Huber_δ(r_i) and its gradient in one pass over the points, for the
-// L-BFGS search: no per-residual-block overhead, which dominates Levenberg–Marquardt on small
-// problems.
-class SummedHuber : public ceres::FirstOrderFunction {
- public:
-  SummedHuber(const FitData& data, bool has_e, double delta)
-      : k_(data.variables()), n_(data.size()), has_e_(has_e), delta_(delta) {
-    log_x_.resize(static_cast<size_t>(k_) * n_);
-    log_y_.resize(n_);
-    for (int i = 0; i < n_; ++i) {
-      for (int j = 0; j < k_; ++j) log_x_[i * k_ + j] = std::log(data.x[j][i]);
-      log_y_[i] = std::log(data.y[i]);
-    }
-  }
-
-  int NumParameters() const override { return has_e_ + 2 * k_; }
-
-  bool Evaluate(const double* p, double* cost, double* gradient) const override {
-    const int size = NumParameters();
-    if (gradient != nullptr) std::fill(gradient, gradient + size, 0.0);
-    double sum = 0;
-    double z[16];
-    for (int i = 0; i < n_; ++i) {
-      const double* log_x = &log_x_[static_cast<size_t>(i) * k_];
-      int terms = 0;
-      if (has_e_) z[terms++] = p[0];
-      for (int j = 0; j < k_; ++j)
-        z[terms++] = p[has_e_ + 2 * j] - p[has_e_ + 2 * j + 1] * log_x[j];
-      const double m = *std::max_element(z, z + terms);
-      double total = 0;
-      for (int t = 0; t < terms; ++t) total += (z[t] = std::exp(z[t] - m));
-      const double r = m + std::log(total) - log_y_[i];
-      const double a = std::fabs(r);
-      sum += a <= delta_ ? 0.5 * r * r : delta_ * (a - 0.5 * delta_);
-      if (gradient != nullptr) {
-        const double dh = std::max(-delta_, std::min(delta_, r)) / total;
-        int t = 0;
-        if (has_e_) gradient[0] += dh * z[t++];
-        for (int j = 0; j < k_; ++j, ++t) {
-          gradient[has_e_ + 2 * j] += dh * z[t];
-          gradient[has_e_ + 2 * j + 1] -= dh * z[t] * log_x[j];
-        }
-      }
-    }
-    *cost = sum;
-    return std::isfinite(sum);
-  }
-
- private:
-  int k_, n_;
-  bool has_e_;
-  double delta_;
-  std::vector<double> log_x_;  // [i * k + j]
-  std::vector<double> log_y_;
-};
-
 // The start with grid index `index`, written into p (same layout as the residual).
 void StartValues(const HuberFitOptions& options, int variables, int index, double* p) {
   if (!options.starts.empty()) {
@@ -149,6 +96,192 @@ void StartValues(const HuberFitOptions& options, int variables, int index, doubl
 double Huber(double r, double delta) {
   const double a = std::fabs(r);
   return a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta);
+}
+
+// The search's result for one start: the point reached and its objective.
+struct Candidate {
+  double cost;
+  int start;
+  const double* p;  // into SearchResult::points
+};
+
+struct SearchResult {
+  std::vector<double> points;         // [start * parameters + q]
+  std::vector<Candidate> candidates;  // usable starts, sorted by SortCandidates
+  int converged = 0;
+};
+
+// The polish's winner (found == false: no polish converged; `failed` is the first failure's
+// report, if any).
+struct PolishResult {
+  bool found = false;
+  double cost = std::numeric_limits<double>::infinity();
+  int start = -1;
+  std::vector<double> p;
+  ceres::Solver::Summary summary;
+  bool any_failed = false;
+  ceres::Solver::Summary failed;
+};
+
+bool AllFinite(const double* p, int size) {
+  return std::all_of(p, p + size, [](double v) { return std::isfinite(v); });
+}
+
+// Throws ConfigError for invalid options or data; returns the number of parameters.
+int CheckInput(const FitData& data, const HuberFitOptions& options) {
+  const SourceLocation where{data.source, 0, 0};
+  std::string error;
+  if (!options.IsValid(&error)) throw ConfigError(where, "additive fit options: " + error);
+  const int k = data.variables();
+  if (k < 1 || k > 8) throw ConfigError(where, "the additive law takes 1 to 8 variables");
+  const int parameters = options.fit_irreducible + 2 * k;
+  if (options.check_input) CheckFitData(data, parameters, "additive");
+  if (!options.starts.empty() && static_cast<int>(options.starts[0].size()) != parameters) {
+    throw ConfigError(where, "explicit starts need " + std::to_string(parameters) + " values each");
+  }
+  return parameters;
+}
+
+int ThreadCount(const HuberFitOptions& options, int starts) {
+  const int wanted =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, std::min(starts, wanted));
+}
+
+// Search: L-BFGS from every start with the search limits, the starts shared out to `threads`
+// workers one at a time. Each start's result goes to its own slot, so nothing depends on which
+// thread ran it.
+SearchResult Search(const FitData& data, const HuberFitOptions& options, int starts, int threads) {
+  const SummedHuberObjective objective(data, options.fit_irreducible, options.huber_delta);
+  const int size = objective.NumParameters();
+  LbfgsOptions lbfgs;
+  lbfgs.max_iterations = options.search_max_iterations;
+  lbfgs.function_tolerance = options.search_tolerance;
+  lbfgs.gradient_tolerance = options.search_tolerance * 1e-2;
+  lbfgs.parameter_tolerance = options.search_tolerance;
+
+  SearchResult result;
+  result.points.resize(static_cast<size_t>(starts) * size);
+  std::vector<double> cost(starts, std::numeric_limits<double>::quiet_NaN());
+  std::vector<char> converged(starts, 0);
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int s = next++; s < starts; s = next++) {
+      double* p = &result.points[static_cast<size_t>(s) * size];
+      StartValues(options, data.variables(), s, p);
+      const LbfgsSummary summary = MinimizeLbfgs(objective, lbfgs, p);
+      if (!summary.usable || !std::isfinite(summary.cost) || !AllFinite(p, size)) continue;
+      cost[s] = summary.cost;
+      converged[s] = summary.converged;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+
+  for (int s = 0; s < starts; ++s) {
+    if (std::isnan(cost[s])) continue;
+    result.candidates.push_back({cost[s], s, &result.points[static_cast<size_t>(s) * size]});
+    result.converged += converged[s];
+  }
+  return result;
+}
+
+// Lowest cost first; ties go to the lower start index, so the order does not depend on threads.
+void SortCandidates(std::vector<Candidate>* candidates) {
+  std::sort(candidates->begin(), candidates->end(), [](const Candidate& a, const Candidate& b) {
+    return a.cost < b.cost || (a.cost == b.cost && a.start < b.start);
+  });
+}
+
+ceres::Solver::Options PolishOptions(const HuberFitOptions& options) {
+  ceres::Solver::Options solver;
+  solver.linear_solver_type = ceres::DENSE_QR;
+  solver.max_num_iterations = options.max_iterations;
+  solver.function_tolerance = options.function_tolerance;
+  solver.gradient_tolerance = options.gradient_tolerance;
+  solver.parameter_tolerance = options.parameter_tolerance;
+  solver.num_threads = 1;
+  solver.logging_type = ceres::SILENT;
+  return solver;
+}
+
+// One residual block per point, all on the parameter block p; Ceres owns the residuals.
+std::unique_ptr<ceres::Problem> PolishProblem(const FitData& data, bool has_e,
+                                              const ceres::HuberLoss* loss, double* p) {
+  ceres::Problem::Options problem_options;
+  problem_options.loss_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+  auto problem = std::make_unique<ceres::Problem>(problem_options);
+  for (int i = 0; i < data.size(); ++i) {
+    std::vector<double> log_x(data.variables());
+    for (int j = 0; j < data.variables(); ++j) log_x[j] = std::log(data.x[j][i]);
+    problem->AddResidualBlock(new LogSumExpResidual(std::move(log_x), std::log(data.y[i]), has_e),
+                              const_cast<ceres::HuberLoss*>(loss), p);
+  }
+  return problem;
+}
+
+// Polish: the first `polish_best` candidates, each by L-BFGS to the tight tolerances (cheap on
+// the vectorised objective) and then by Ceres' Levenberg–Marquardt, which confirms convergence
+// in a few iterations instead of the hundreds it takes from a search result on the Huber
+// objective; the lowest converged objective wins (ties: the earlier candidate).
+PolishResult Polish(const FitData& data, const HuberFitOptions& options,
+                    const std::vector<Candidate>& candidates) {
+  const int size = options.fit_irreducible + 2 * data.variables();
+  const ceres::HuberLoss loss(options.huber_delta);
+  std::vector<double> p(size);
+  const auto problem = PolishProblem(data, options.fit_irreducible, &loss, p.data());
+  const ceres::Solver::Options solver = PolishOptions(options);
+  const SummedHuberObjective objective(data, options.fit_irreducible, options.huber_delta);
+  LbfgsOptions refine;
+  refine.max_iterations = options.max_iterations;
+  refine.function_tolerance = options.function_tolerance;
+  refine.gradient_tolerance = options.gradient_tolerance;
+  refine.parameter_tolerance = options.parameter_tolerance;
+  PolishResult result;
+  const int polished = std::min<int>(options.polish_best, static_cast<int>(candidates.size()));
+  for (int c = 0; c < polished; ++c) {
+    std::copy(candidates[c].p, candidates[c].p + size, p.begin());
+    MinimizeLbfgs(objective, refine, p.data());  // a non-finite start is left as it was
+    ceres::Solver::Summary summary;
+    ceres::Solve(solver, problem.get(), &summary);
+    const bool usable = summary.IsSolutionUsable() && std::isfinite(summary.final_cost) &&
+                        AllFinite(p.data(), size);
+    if (usable && summary.termination_type == ceres::CONVERGENCE) {
+      if (summary.final_cost < result.cost) {
+        result.found = true;
+        result.cost = summary.final_cost;
+        result.start = candidates[c].start;
+        result.p = p;
+        result.summary = summary;
+      }
+    } else if (!result.any_failed) {
+      result.any_failed = true;
+      result.failed = summary;
+    }
+  }
+  return result;
+}
+
+AdditiveFit MakeFit(const FitData& data, const HuberFitOptions& options, int starts, int converged,
+                    const PolishResult& polish) {
+  const bool has_e = options.fit_irreducible;
+  AdditiveFit fit;
+  fit.x_names = data.x_names;
+  fit.has_irreducible = has_e;
+  fit.irreducible = has_e ? std::exp(polish.p[0]) : 0.0;
+  for (int j = 0; j < data.variables(); ++j) {
+    fit.coefficient.push_back(std::exp(polish.p[has_e + 2 * j]));
+    fit.exponent.push_back(polish.p[has_e + 2 * j + 1]);
+  }
+  fit.objective = polish.cost;
+  fit.n = data.size();
+  fit.starts = starts;
+  fit.converged_starts = converged;
+  fit.best_start = polish.start;
+  fit.ceres_report = polish.summary.BriefReport();
+  return fit;
 }
 
 }  // namespace
@@ -233,157 +366,21 @@ double HuberObjective(const AdditiveFit& law, const FitData& data, double huber_
 }
 
 AdditiveFit FitAdditive(const FitData& data, const HuberFitOptions& options) {
-  // Ceres' line search logs a warning to stderr for each degenerate interpolation step it
-  // recovers from; a failed fit is reported through the summary instead.
-  static std::once_flag quiet_logging;
-  std::call_once(quiet_logging, [] { FLAGS_minloglevel = google::GLOG_ERROR; });
-  const SourceLocation where{data.source, 0, 0};
-  std::string error;
-  if (!options.IsValid(&error)) throw ConfigError(where, "additive fit options: " + error);
-  const int k = data.variables();
-  if (k < 1 || k > 8) throw ConfigError(where, "the additive law takes 1 to 8 variables");
-  const int n_params = options.fit_irreducible + 2 * k;
-  if (options.check_input) CheckFitData(data, n_params, "additive");
-  const int n = data.size();
-  const int starts = options.StartCount(k);
-  if (!options.starts.empty() && static_cast<int>(options.starts[0].size()) != n_params) {
-    throw ConfigError(where, "explicit starts need " + std::to_string(n_params) + " values each");
-  }
-  const int threads =
-      std::max(1, std::min(starts, options.threads > 0
-                                       ? options.threads
-                                       : static_cast<int>(std::thread::hardware_concurrency())));
-
-  auto solver_options = [&](int max_iterations, double function_tolerance,
-                            double gradient_tolerance, double parameter_tolerance) {
-    ceres::Solver::Options solver;
-    solver.linear_solver_type = ceres::DENSE_QR;
-    solver.max_num_iterations = max_iterations;
-    solver.function_tolerance = function_tolerance;
-    solver.gradient_tolerance = gradient_tolerance;
-    solver.parameter_tolerance = parameter_tolerance;
-    solver.num_threads = 1;
-    solver.logging_type = ceres::SILENT;
-    return solver;
-  };
-  ceres::GradientProblemSolver::Options search;
-  search.line_search_direction_type = ceres::LBFGS;
-  search.max_num_iterations = options.search_max_iterations;
-  search.function_tolerance = options.search_tolerance;
-  search.gradient_tolerance = options.search_tolerance * 1e-2;
-  search.parameter_tolerance = options.search_tolerance;
-  search.logging_type = ceres::SILENT;
-  const ceres::Solver::Options polish =
-      solver_options(options.max_iterations, options.function_tolerance, options.gradient_tolerance,
-                     options.parameter_tolerance);
-
-  // One residual block per point, all on the parameter block p; Ceres owns the residuals.
-  auto make_problem = [&](std::vector<double>* p, const ceres::HuberLoss* loss) {
-    ceres::Problem::Options problem_options;
-    problem_options.loss_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
-    auto problem = std::make_unique<ceres::Problem>(problem_options);
-    for (int i = 0; i < n; ++i) {
-      std::vector<double> log_x(k);
-      for (int j = 0; j < k; ++j) log_x[j] = std::log(data.x[j][i]);
-      problem->AddResidualBlock(
-          new LogSumExpResidual(std::move(log_x), std::log(data.y[i]), options.fit_irreducible),
-          const_cast<ceres::HuberLoss*>(loss), p->data());
-    }
-    return problem;
-  };
-  const ceres::HuberLoss loss(options.huber_delta);
-  auto finite = [](const std::vector<double>& p) {
-    return std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
-  };
-
-  // Search: every start, L-BFGS on the summed objective with loose tolerances, in parallel.
-  struct Candidate {
-    double cost;
-    int start;
-    std::vector<double> p;
-  };
-  std::vector<std::vector<Candidate>> found(threads);
-  std::vector<int> search_converged(threads, 0);
-  std::atomic<int> next{0};
-  auto work = [&](int thread) {
-    std::vector<double> p(n_params);
-    const ceres::GradientProblem problem(
-        new SummedHuber(data, options.fit_irreducible, options.huber_delta));
-    for (int s = next++; s < starts; s = next++) {
-      StartValues(options, k, s, p.data());
-      ceres::GradientProblemSolver::Summary summary;
-      ceres::Solve(search, problem, p.data(), &summary);
-      if (!summary.IsSolutionUsable() || !std::isfinite(summary.final_cost) || !finite(p)) {
-        continue;
-      }
-      search_converged[thread] += summary.termination_type == ceres::CONVERGENCE;
-      found[thread].push_back({summary.final_cost, s, p});
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& thread : pool) thread.join();
-  std::vector<Candidate> candidates;
-  for (auto& list : found) {
-    for (auto& c : list) candidates.push_back(std::move(c));
-  }
-  // Ties go to the lower start index, so the result does not depend on thread timing.
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    return a.cost < b.cost || (a.cost == b.cost && a.start < b.start);
-  });
-
-  // Polish: the best few, to tight tolerances; the lowest converged objective wins.
-  std::vector<double> p(n_params);
-  auto problem = make_problem(&p, &loss);
-  double best_cost = std::numeric_limits<double>::infinity();
-  int best_start = -1;
-  std::vector<double> best_p;
-  ceres::Solver::Summary best_summary, failed_summary;
-  bool any_failed = false;
-  const int polished = std::min<int>(options.polish_best, static_cast<int>(candidates.size()));
-  for (int c = 0; c < polished; ++c) {
-    p = candidates[c].p;
-    ceres::Solver::Summary summary;
-    ceres::Solve(polish, problem.get(), &summary);
-    const bool usable =
-        summary.IsSolutionUsable() && std::isfinite(summary.final_cost) && finite(p);
-    if (usable && summary.termination_type == ceres::CONVERGENCE) {
-      if (summary.final_cost < best_cost) {
-        best_cost = summary.final_cost;
-        best_start = candidates[c].start;
-        best_p = p;
-        best_summary = summary;
-      }
-    } else if (!any_failed) {
-      any_failed = true;
-      failed_summary = summary;
-    }
-  }
-  if (best_start < 0) {
+  CheckInput(data, options);
+  const int starts = options.StartCount(data.variables());
+  SearchResult search = Search(data, options, starts, ThreadCount(options, starts));
+  SortCandidates(&search.candidates);
+  const PolishResult polish = Polish(data, options, search.candidates);
+  if (!polish.found) {
     std::ostringstream message;
-    message << "the additive fit of '" << data.y_name << "' did not converge from any of " << starts
+    message << data.source << ": the additive fit of '" << data.y_name
+            << "' did not converge from any of " << starts
             << " starts; Ceres' report of the best start: "
-            << (any_failed ? failed_summary.BriefReport() : std::string("no usable solution"));
-    throw ConfigError(where, message.str());
+            << (polish.any_failed ? polish.failed.BriefReport()
+                                  : std::string("no usable solution"));
+    throw SolverError(message.str());
   }
-  int converged = 0;
-  for (const int c : search_converged) converged += c;
-  AdditiveFit fit;
-  fit.x_names = data.x_names;
-  fit.has_irreducible = options.fit_irreducible;
-  fit.irreducible = options.fit_irreducible ? std::exp(best_p[0]) : 0.0;
-  for (int j = 0; j < k; ++j) {
-    fit.coefficient.push_back(std::exp(best_p[options.fit_irreducible + 2 * j]));
-    fit.exponent.push_back(best_p[options.fit_irreducible + 2 * j + 1]);
-  }
-  fit.objective = best_cost;
-  fit.n = n;
-  fit.starts = starts;
-  fit.converged_starts = converged;
-  fit.best_start = best_start;
-  fit.ceres_report = best_summary.BriefReport();
-  return fit;
+  return MakeFit(data, options, starts, search.converged, polish);
 }
 
 }  // namespace florenz

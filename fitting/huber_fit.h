@@ -2,8 +2,9 @@
 //   y = E + Σj Aj / xj^αj        (two variables: L = E + A/N^α + B/D^β),
 // fitted on log y through the log-sum-exp parameterisation
 //   r_i = LSE(e, a_1 − α_1 log x_1i, …) − log y_i,   E = exp(e), Aj = exp(a_j),
-// minimising the SUM (not the mean: Besiroglu et al. 2024) of Huber(δ) terms with Ceres, from a
-// grid of starts run in parallel; the start with the lowest objective wins. One variable gives
+// minimising the SUM (not the mean: Besiroglu et al. 2024) of Huber(δ) terms from a grid of
+// starts run in parallel (L-BFGS on a vectorised objective), the best few polished by Ceres'
+// Levenberg–Marquardt; the start with the lowest polished objective wins. One variable gives
 // the single-variable laws L(N), L(D) and the compute law L = E + A/C^α.
 #pragma once
 
@@ -31,17 +32,21 @@ struct HuberFitOptions {
   bool fit_irreducible = true;
   // Worker threads for the starts; 0 = std::thread::hardware_concurrency().
   int threads = 0;
-  // Search phase: from every start, at most `search_max_iterations` L-BFGS iterations on the
-  // summed objective with function and parameter tolerance `search_tolerance` (gradient: 1e-2 of
-  // it). Most starts only need to show which basin they fall into. Defaults 100, 1e-8.
+  // Search phase: from every start, at most `search_max_iterations` L-BFGS iterations
+  // (fitting/lbfgs_search.h, strong-Wolfe line search) on the summed objective with function and
+  // parameter tolerance `search_tolerance` (gradient: 1e-2 of it). Most starts only need to show
+  // which basin they fall into. Defaults 100, 1e-8.
   int search_max_iterations = 100;
   double search_tolerance = 1e-8;
-  // Polish phase: the `polish_best` lowest-objective starts (default 10) continue from their
-  // search result with Levenberg–Marquardt (Huber loss per residual) under the tight limits
-  // below; the lowest converged objective wins.
+  // Polish phase: the `polish_best` lowest-objective starts (default 10; ties in the search
+  // objective go to the lower start index) continue from their search result, first with
+  // L-BFGS and then with Ceres' Levenberg–Marquardt (Huber loss per residual), both under the
+  // tight limits below; the lowest objective whose Levenberg–Marquardt run converged wins (ties:
+  // the start ranked first by the search). The result does not depend on `threads`.
   int polish_best = 10;
-  // Ceres limits of the polish. The tolerances are tight so that noise-free data is recovered
-  // to ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with distance.
+  // Limits of the polish (both stages). The tolerances are tight so that noise-free data is
+  // recovered to ~1e-9: a scaling law is extrapolated, and slack in the exponents grows with
+  // distance.
   int max_iterations = 500;
   double function_tolerance = 1e-15;
   double gradient_tolerance = 1e-15;
@@ -64,9 +69,9 @@ struct AdditiveFit {
   double objective = 0;             // Σ Huber_δ(r_i) at the solution
   int n = 0;                        // points
   int starts = 0;                   // starts tried
-  int converged_starts = 0;         // starts whose Ceres run reported CONVERGENCE
+  int converged_starts = 0;         // starts whose search met its tolerances
   int best_start = -1;              // index of the winning start
-  std::string ceres_report;         // Ceres' BriefReport() of the winning start
+  std::string ceres_report;         // Ceres' BriefReport() of the winning start's polish
 
   // E + Σ Aj / xj^αj at x (one value per variable).
   double Predict(const std::vector<double>& x) const;
@@ -77,8 +82,9 @@ struct AdditiveFit {
   std::vector<double> LogParameters() const;
 };
 
-// Fits the additive law. Throws ConfigError for bad input (CheckFitData), invalid options, or
-// when no start converged (the message includes Ceres' BriefReport of the best start).
+// Fits the additive law. Throws ConfigError for bad input (CheckFitData) or invalid options, and
+// SolverError when no polish converged (a run-time failure, exit code 1: the message includes
+// Ceres' BriefReport of the first failed polish). Leaves glog's settings as the caller set them.
 AdditiveFit FitAdditive(const FitData& data, const HuberFitOptions& options = {});
 
 // Σ Huber_δ(LSE(…) − log y_i) for the given law on `data` — the objective FitAdditive minimises
