@@ -25,8 +25,8 @@ std::string Grid(const std::string& image, int size) {
          std::to_string(size) +
          "\n"
          "  image_noise: 0.1\n"
-         "  max_objects: 2\n"
-         + std::string(florenz::bench::kSixLanguages) +
+         "  max_objects: 2\n" +
+         std::string(florenz::bench::kSixLanguages) +
          "  ambiguous_words: [bat, bow]\n"
          "model: {sizes: [xs]}\n"
          "training: {budgets: [1k]}\n";

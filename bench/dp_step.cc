@@ -40,10 +40,9 @@ std::string Grid(const std::string& preset, int64_t batch) {
          "data:\n"
          "  image: symbolic\n"
          "  image_noise: 0.3\n"
-         "  max_caption_tokens: 24\n"
-         + std::string(florenz::bench::kSixLanguages) +
-         "model: {sizes: [" +
-         preset + "]}\ntraining: {budgets: [1k], batch_size: " + std::to_string(batch) + "}\n";
+         "  max_caption_tokens: 24\n" +
+         std::string(florenz::bench::kSixLanguages) + "model: {sizes: [" + preset +
+         "]}\ntraining: {budgets: [1k], batch_size: " + std::to_string(batch) + "}\n";
 }
 
 double Seconds(Clock::time_point start) {

@@ -21,9 +21,8 @@ namespace {
 std::string BigGrid(int sizes, int budgets) {
   std::string text =
       "experiment: {name: big, seeds: [0]}\n"
-      "data:\n"
-      + std::string(florenz::bench::kSixLanguages) +
-      "model:\n  sizes:\n";
+      "data:\n" +
+      std::string(florenz::bench::kSixLanguages) + "model:\n  sizes:\n";
   for (int i = 0; i < sizes; ++i) {
     text += "    - {name: d" + std::to_string(i) + ", d_model: " + std::to_string(32 + 8 * i) +
             ", layers: 2, heads: 4, ffn: " + std::to_string(4 * (32 + 8 * i)) + "}\n";

@@ -39,8 +39,8 @@ const std::string kGrid =
     "  image_noise: 0.3\n"
     "  min_objects: 1\n"
     "  max_objects: 2\n"
-    "  max_caption_tokens: 24\n"
-    + std::string(florenz::bench::kSixLanguages) +
+    "  max_caption_tokens: 24\n" +
+    std::string(florenz::bench::kSixLanguages) +
     "model: {vocab_size: 512, sizes: [xs]}\n"
     "training: {budgets: [1k]}\n";
 

@@ -27,9 +27,8 @@ using florenz::SimulationResult;
 std::string BigGrid() {
   std::string text =
       "experiment: {name: big, seeds: [0]}\n"
-      "data:\n"
-      + std::string(florenz::bench::kSixLanguages) +
-      "model:\n  sizes:\n";
+      "data:\n" +
+      std::string(florenz::bench::kSixLanguages) + "model:\n  sizes:\n";
   for (int i = 0; i < 100; ++i) {
     const int d = 32 + 8 * i;
     text += "    - {name: d" + std::to_string(i) + ", d_model: " + std::to_string(d) +

@@ -61,8 +61,8 @@ std::string Grid(const std::string& image) {
          "\n"
          "  image_size: 64\n"
          "  image_noise: 0.3\n"
-         "  max_caption_tokens: 24\n"
-         + std::string(florenz::bench::kSixLanguages) +
+         "  max_caption_tokens: 24\n" +
+         std::string(florenz::bench::kSixLanguages) +
          "model: {patch_size: 8, sizes: [xs, s, m, l, xl, gpu-100m, gpu-300m]}\n"
          "training: {budgets: [1k], batch_size: 64}\n";
 }

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include "experiments/collect.h"
 #include "core/errors.h"
-#include "experiments/results_dir.h"
 #include "core/exit_codes.h"
+#include "experiments/collect.h"
+#include "experiments/results_dir.h"
 
 namespace florenz {
 

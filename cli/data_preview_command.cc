@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "core/errors.h"
-#include "experiments/grid_loader.h"
 #include "core/exit_codes.h"
+#include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
 #include "workers/data/image.h"

@@ -3,9 +3,9 @@
 // arguments, and say where to run them instead.
 #include <iostream>
 
-#include "core/exit_codes.h"
 #include "cli/fit_command.h"
 #include "cli/report_command.h"
+#include "core/exit_codes.h"
 
 namespace florenz {
 namespace {

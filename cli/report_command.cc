@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "core/errors.h"
-#include "fitting/report.h"
-#include "fitting/solver_log.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
+#include "fitting/report.h"
+#include "fitting/solver_log.h"
 
 namespace florenz {
 namespace {

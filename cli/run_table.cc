@@ -1,10 +1,9 @@
 // Formatting of the run table (see run_table.h).
 #include "cli/run_table.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 

@@ -3,18 +3,17 @@
 // chosen one first and marked.
 #include "cli/simulate_command.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/errors.h"
-#include "experiments/grid_loader.h"
 #include "core/exit_codes.h"
+#include "experiments/grid_loader.h"
 #include "orchestrator/simulation.h"
 #include "workers/data/data_check.h"
 

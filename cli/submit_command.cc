@@ -15,10 +15,10 @@
 #include "cluster/site_profile.h"
 #include "cluster/slurm_jobs.h"
 #include "core/errors.h"
+#include "core/exit_codes.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
-#include "core/exit_codes.h"
 #include "workers/data/data_check.h"
 
 namespace florenz {

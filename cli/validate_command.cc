@@ -3,9 +3,9 @@
 
 #include <iostream>
 
-#include "experiments/grid_loader.h"
-#include "core/exit_codes.h"
 #include "cli/run_table.h"
+#include "core/exit_codes.h"
+#include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 
 namespace florenz {

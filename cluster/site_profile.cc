@@ -214,9 +214,9 @@ SiteProfile LoadSiteProfileFromString(const std::string& text, const std::string
   if (text.size() > kMaxProfileBytes) {
     throw ConfigError(SourceLocation{name, 0, 0}, "profile is larger than 1 MiB");
   }
-  const YAML::Node root = LoadYamlMapping(
-      text, name, "the profile is empty",
-      "expected a mapping with name, partition, nodes, ... at the top level");
+  const YAML::Node root =
+      LoadYamlMapping(text, name, "the profile is empty",
+                      "expected a mapping with name, partition, nodes, ... at the top level");
   SiteProfile profile;
   Diagnostics problems;
   SpecLocations where(name);

@@ -11,7 +11,8 @@ std::vector<std::string> Split(const std::string& text, char separator) {
   size_t begin = 0;
   for (;;) {
     const size_t end = text.find(separator, begin);
-    fields.push_back(text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    fields.push_back(
+        text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
     if (end == std::string::npos) return fields;
     begin = end + 1;
   }

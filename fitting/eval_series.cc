@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "experiments/did_you_mean.h"
 #include "core/errors.h"
+#include "experiments/did_you_mean.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 

@@ -2,13 +2,12 @@
 // parameter vector plus an evaluator; bootstrap, predictions and holdout work on that form.
 #include "fitting/fit_driver.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
 
@@ -196,9 +195,9 @@ Law LawFromString(const std::string& text) {
     if (ToString(law) == text) return law;
   }
   if (text == "chinchilla") return Law::kAdditive;  // Hoffmann et al.'s name for it
-  throw ConfigError(SourceLocation{"--law", 0, 0},
-                    "unknown law '" + text +
-                        "' (loglinear, additive (alias chinchilla), compute or isoflop)");
+  throw ConfigError(
+      SourceLocation{"--law", 0, 0},
+      "unknown law '" + text + "' (loglinear, additive (alias chinchilla), compute or isoflop)");
 }
 
 namespace {
@@ -229,9 +228,9 @@ std::vector<std::vector<double>> PredictionPoints(const std::vector<std::string>
     }
     for (const auto& [name, value] : at) {
       if (std::find(names.begin(), names.end(), name) == names.end()) {
-        throw ConfigError(SourceLocation{"--predict", 0, 0},
-                          "'" + name + "' is not a variable of the law (" + Join(names, ", ") +
-                              ")");
+        throw ConfigError(
+            SourceLocation{"--predict", 0, 0},
+            "'" + name + "' is not a variable of the law (" + Join(names, ", ") + ")");
       }
     }
     points.push_back(x);
@@ -413,9 +412,9 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
   if (options.holdout > 0) AddHoldout(data, options, &report);
   for (const auto& p : report.parameters) {
     if (!std::isfinite(p.value)) {
-      throw ConfigError(SourceLocation{data.source, 0, 0},
-                        "the fit gave a non-finite " + p.name +
-                            "; the data do not determine this law");
+      throw ConfigError(
+          SourceLocation{data.source, 0, 0},
+          "the fit gave a non-finite " + p.name + "; the data do not determine this law");
     }
   }
   return report;

@@ -86,8 +86,8 @@ struct FitReport {
   int fitted_points = 0;             // points fitted (frontier, minus holdout)
   std::vector<FitValue> parameters;
   std::vector<FitValue> derived;                                // compute-optimal exponents etc.
-  std::string interval_kind;  // "t", "bootstrap" or "" (none)
-  double confidence = 0.95;   // the level of every interval
+  std::string interval_kind;                                    // "t", "bootstrap" or "" (none)
+  double confidence = 0.95;                                     // the level of every interval
   double objective = std::numeric_limits<double>::quiet_NaN();  // Huber sum / OLS RSS
   double r2 = std::numeric_limits<double>::quiet_NaN();         // log-space R² where defined
   int bootstrap_resamples = 0, bootstrap_failed = 0;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "experiments/did_you_mean.h"
 #include "core/errors.h"
+#include "experiments/did_you_mean.h"
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "fitting/eval_series.h"

@@ -24,8 +24,8 @@ struct FitPlotOptions {
 // its minimum), the Pareto frontier, then the points.
 Chart FitChart(const FitData& data, const FitReport& report, const FitPlotOptions& options = {});
 
-// Draws FitChart to `file` (.png → pngcairo, .svg → svgcairo). Throws ConfigError for another extension,
-// IoError when PLplot wrote no file.
+// Draws FitChart to `file` (.png → pngcairo, .svg → svgcairo). Throws ConfigError for another
+// extension, IoError when PLplot wrote no file.
 void PlotFit(const FitData& data, const FitReport& report, const std::string& file,
              const FitPlotOptions& options = {});
 

@@ -14,14 +14,14 @@
 #include <stdexcept>
 
 #include "core/errors.h"
+#include "core/exit_codes.h"
+#include "core/strings.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_lock.h"
 #include "orchestrator/cluster_shape.h"
-#include "core/exit_codes.h"
 #include "orchestrator/run_cost.h"
-#include "core/strings.h"
-#include "orchestrator/worker_loop.h"
 #include "orchestrator/scheduler.h"
+#include "orchestrator/worker_loop.h"
 #include "parallel/mpi_check.h"
 #include "workers/train/stop_request.h"
 #include "workers/train/trainer.h"
@@ -192,8 +192,7 @@ bool Coordinator::ShouldTrain(int i) {
 void Coordinator::RepairPartial(int i) {
   const std::string& id = job_.runs[i]->id;
   const ResultsDir& results = *job_.results;
-  for (const auto& file :
-       {results.PartialFile(id), results.PreviousAttemptFile(id)}) {
+  for (const auto& file : {results.PartialFile(id), results.PreviousAttemptFile(id)}) {
     if (!std::filesystem::exists(file)) continue;
     try {
       const RunFileReader reader = RunFileReader::Open(file);

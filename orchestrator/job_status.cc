@@ -16,11 +16,11 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/strings.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_lock.h"
-#include "core/strings.h"
 
 namespace florenz {
 namespace fs = std::filesystem;

@@ -1,6 +1,7 @@
 // The status of a results folder (`florenz status DIR`): the table of an experiment's runs —
-// state, progress, latest loss, samples/s, ETA — from the files alone (experiment.yaml, runs/*.h5, runs/*.h5.partial),
-// read-only and safe while a job writes them (each run file is a whole-file snapshot).
+// state, progress, latest loss, samples/s, ETA — from the files alone (experiment.yaml, runs/*.h5,
+// runs/*.h5.partial), read-only and safe while a job writes them (each run file is a whole-file
+// snapshot).
 #pragma once
 
 #include <cstdint>

@@ -111,7 +111,9 @@ void Read(Reader& r, Progress& m) {
 void Write(Writer& w, const Done& m) {
   w << m.run << m.seconds << m.evaluation_seconds << m.unseen_caption;
 }
-void Read(Reader& r, Done& m) { r >> m.run >> m.seconds >> m.evaluation_seconds >> m.unseen_caption; }
+void Read(Reader& r, Done& m) {
+  r >> m.run >> m.seconds >> m.evaluation_seconds >> m.unseen_caption;
+}
 void Write(Writer& w, const Failed& m) { w << m.run << m.reason; }
 void Read(Reader& r, Failed& m) { r >> m.run >> m.reason; }
 void Write(Writer& w, const Interrupted& m) { w << m.run << m.step << m.reason; }
@@ -137,20 +139,18 @@ Message ReadKind(Reader& r, int32_t index) {
 }  // namespace
 
 const char* KindName(const Message& message) {
-  return std::visit(Overloaded{[](const Assign&) { return "Assign"; },
-                               [](const Progress&) { return "Progress"; },
-                               [](const Done&) { return "Done"; },
-                               [](const Failed&) { return "Failed"; },
-                               [](const Interrupted&) { return "Interrupted"; },
-                               [](const StorageFailed&) { return "StorageFailed"; },
-                               [](const Shutdown&) { return "Shutdown"; }},
-                    message);
+  return std::visit(
+      Overloaded{[](const Assign&) { return "Assign"; }, [](const Progress&) { return "Progress"; },
+                 [](const Done&) { return "Done"; }, [](const Failed&) { return "Failed"; },
+                 [](const Interrupted&) { return "Interrupted"; },
+                 [](const StorageFailed&) { return "StorageFailed"; },
+                 [](const Shutdown&) { return "Shutdown"; }},
+      message);
 }
 
 int RunOf(const Message& message) {
-  return std::visit(Overloaded{[](const Shutdown&) { return -1; },
-                               [](const auto& m) { return m.run; }},
-                    message);
+  return std::visit(
+      Overloaded{[](const Shutdown&) { return -1; }, [](const auto& m) { return m.run; }}, message);
 }
 
 std::vector<char> Pack(const Message& message) {

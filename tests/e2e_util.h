@@ -1,6 +1,6 @@
-// Helpers of the tests that run the real `florenz` binary (tests/cli/, tests/orchestrator/): run a shell command and
-// keep its exit code and output, read a file's bytes, and drop the wall-clock final metrics
-// (the only ones two equal runs may differ in).
+// Helpers of the tests that run the real `florenz` binary (tests/cli/, tests/orchestrator/): run a
+// shell command and keep its exit code and output, read a file's bytes, and drop the wall-clock
+// final metrics (the only ones two equal runs may differ in).
 #pragma once
 
 #include <gtest/gtest.h>

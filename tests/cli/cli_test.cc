@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
@@ -54,10 +53,10 @@ TEST(CliTest, ValidateJsonListsEveryRun) {
   EXPECT_EQ(json["experiment"], "florenz-paper");
   ASSERT_EQ(json["runs"].size(), 16u);
   for (const auto& run : json["runs"]) {
-    for (const char* key : {"id", "size", "d_model", "encoder_layers", "decoder_layers", "heads",
-                            "ffn", "params", "non_embedding_params", "samples", "seed",
-                            "forward_flops_per_sample", "training_flops", "tensor_parallel",
-                            "data_parallel", "ranks"}) {
+    for (const char* key :
+         {"id", "size", "d_model", "encoder_layers", "decoder_layers", "heads", "ffn", "params",
+          "non_embedding_params", "samples", "seed", "forward_flops_per_sample", "training_flops",
+          "tensor_parallel", "data_parallel", "ranks"}) {
       EXPECT_TRUE(run.contains(key)) << key;
     }
     EXPECT_EQ(run["ranks"].get<int>(),

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "experiments/collect.h"
 #include "core/errors.h"
+#include "experiments/collect.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/run_file_writer.h"
@@ -192,8 +192,8 @@ TEST_F(RunFileTest, CreateReplacesAStalePartialAndRefusesAFinishedRun) {
   EXPECT_FALSE(fs::exists(runs_ / "r4.h5.partial.tmp"));
   EXPECT_EQ(RunFileReader::Open(runs_ / "r4.h5.partial").ReadTrain().size(), 0u);
   writer.Finish(RunStatus::kCompleted, "", {});
-  EXPECT_IO_ERROR(RunFileWriter::Create(ResultsDir(root_), Config("r4"), Layout()), (runs_ / "r4.h5").string(),
-                  "already finished");
+  EXPECT_IO_ERROR(RunFileWriter::Create(ResultsDir(root_), Config("r4"), Layout()),
+                  (runs_ / "r4.h5").string(), "already finished");
 }
 
 TEST_F(RunFileTest, RejectsInvalidArgumentsAndUseAfterFinish) {
@@ -201,10 +201,12 @@ TEST_F(RunFileTest, RejectsInvalidArgumentsAndUseAfterFinish) {
   EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), bad_id, Layout()), std::invalid_argument);
   RunFileLayout reserved = Layout();
   reserved.eval_metrics = {"step"};
-  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), Config("r5"), reserved), std::invalid_argument);
+  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), Config("r5"), reserved),
+               std::invalid_argument);
   RunConfig duplicate = Config("r5");
   duplicate.strings.push_back({"params", "x"});
-  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), duplicate, Layout()), std::invalid_argument);
+  EXPECT_THROW(RunFileWriter::Create(ResultsDir(root_), duplicate, Layout()),
+               std::invalid_argument);
 
   auto writer = RunFileWriter::Create(ResultsDir(root_), Config("r5"), Layout());
   EXPECT_THROW(writer.AppendEval("caption_fr", {0, 0, {1, 2}}), std::invalid_argument);
@@ -249,8 +251,8 @@ class WriterProcess {
   WriterProcess(const fs::path& out, const std::string& run_id, int rows, int interval_ms,
                 const std::string& at_end) {
     std::vector<std::string> args = {
-        FLORENZ_RUN_FILE_WRITER_TOOL, out.string(),                run_id,
-        std::to_string(rows),         std::to_string(interval_ms), at_end};
+        FLORENZ_RUN_FILE_WRITER_TOOL, out.string(), run_id, std::to_string(rows),
+        std::to_string(interval_ms),  at_end};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -62,8 +62,9 @@ TEST(FitDriverTest, EveryOptionIsCheckedBeforeAnyFit) {
   options.huber.huber_delta = -1;  // FitAdditive would refuse this
   options.bootstrap = 1000;
   options.holdout = 16;  // all 16 points
-  EXPECT_THAT([&] { RunFit(testing::PowerLawGrid(), options); },
-              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--holdout: cannot hold out 16 of 16")));
+  EXPECT_THAT(
+      [&] { RunFit(testing::PowerLawGrid(), options); },
+      ::testing::ThrowsMessage<ConfigError>(HasSubstr("--holdout: cannot hold out 16 of 16")));
   options.holdout = 0;
   options.predict = {{{"N", 1e11}, {"T", 1e10}}};
   EXPECT_THAT([&] { RunFit(testing::PowerLawGrid(), options); },

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "core/errors.h"
-#include "tests/fitting/load_error.h"
 #include "fitting/fit_driver.h"
+#include "tests/fitting/load_error.h"
 
 namespace florenz {
 namespace {
@@ -67,7 +67,8 @@ TEST(FitInputTest, PlainCsvColumnsAndErrors) {
   EXPECT_NE(testing::LoadErrorOf(options).find("'X'"), std::string::npos);
   options.path = WriteFile("ragged.csv", "N,D,loss\n1,2\n").string();
   options.x = {"N", "D"};
-  EXPECT_NE(testing::LoadErrorOf(options).find("ragged.csv:2"), std::string::npos) << testing::LoadErrorOf(options);
+  EXPECT_NE(testing::LoadErrorOf(options).find("ragged.csv:2"), std::string::npos)
+      << testing::LoadErrorOf(options);
   options.path = WriteFile("text.csv", "N,D,loss\n1,2,abc\n").string();
   EXPECT_NE(testing::LoadErrorOf(options).find("'abc' is not a number"), std::string::npos);
   options.path = "/nonexistent/results";

@@ -1,6 +1,8 @@
 // `florenz status` from the files alone: every state (finished, failed, running, interrupted,
 // queued), progress, loss, rate and ETA from the logged rows, runs outside the stored grid,
 // unreadable files, and that reading changes nothing in the folder.
+#include "orchestrator/job_status.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,7 +16,6 @@
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
 #include "experiments/spec_writer.h"
-#include "orchestrator/job_status.h"
 
 namespace florenz {
 namespace {

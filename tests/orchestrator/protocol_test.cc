@@ -30,8 +30,7 @@ TEST(ProtocolTest, AssignRoundTrips) {
 }
 
 TEST(ProtocolTest, ProgressRoundTrips) {
-  const Progress back =
-      RoundTrip(Progress{3, 41, 100, int64_t{1} << 40, 2.5, 1234.5, 61.25, true});
+  const Progress back = RoundTrip(Progress{3, 41, 100, int64_t{1} << 40, 2.5, 1234.5, 61.25, true});
   EXPECT_EQ(back.run, 3);
   EXPECT_EQ(back.step, 41);
   EXPECT_EQ(back.steps, 100);

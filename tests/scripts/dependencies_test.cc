@@ -9,12 +9,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <Eigen/Dense>
-#include <nlohmann/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #ifdef FLORENZ_HAVE_NCCL

@@ -18,9 +18,9 @@
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
 #include "parallel/process_groups.h"
+#include "tests/mpi_test_util.h"
 #include "workers/data/data_check.h"
 #include "workers/train/trainer.h"
-#include "tests/mpi_test_util.h"
 
 namespace florenz::train {
 namespace {
