@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/check.h"
+
 namespace florenz {
 namespace detail {
 namespace {
@@ -26,14 +28,6 @@ herr_t CollectErrorFrame(unsigned /*n*/, const H5E_error2_t* frame, void* client
   return 0;
 }
 
-// "/abs/path/experiments/x.cc" -> "experiments/x.cc": short, and stable across checkouts.
-std::string_view ShortSourcePath(std::string_view path) {
-  const size_t pos = path.rfind("experiments/");
-  if (pos != std::string_view::npos) return path.substr(pos);
-  const size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 void ThrowH5Error(const char* call, const char* source_file, int line) {
@@ -43,11 +37,10 @@ void ThrowH5Error(const char* call, const char* source_file, int line) {
   H5Eclear2(H5E_DEFAULT);
   std::string call_name(call);
   call_name = call_name.substr(0, call_name.find('('));
-  std::string message = call_name + " failed at " + std::string(ShortSourcePath(source_file)) +
-                        ":" + std::to_string(line);
-  for (const std::string& frame : frames) message += ": " + frame;
-  if (frames.empty()) message += ": (HDF5 gave no error message)";
-  throw H5Error(message);
+  std::string detail;
+  for (const std::string& frame : frames) detail += (detail.empty() ? "" : ": ") + frame;
+  if (frames.empty()) detail = "(HDF5 gave no error message)";
+  throw H5Error(FailedCallMessage(call_name, source_file, line, detail));
 }
 
 }  // namespace detail

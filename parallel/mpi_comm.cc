@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/check.h"
 #include "core/errors.h"
 #include "parallel/mpi_check.h"
 
@@ -15,8 +16,9 @@ void ThrowMpiError(int code, const char* call, const char* file, int line) {
   char text[MPI_MAX_ERROR_STRING] = {};
   int length = 0;
   if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;
-  throw RunError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
-                 (length > 0 ? std::string(text, length) : "MPI error " + std::to_string(code)));
+  throw RunError(FailedCallMessage(
+      call, file, line,
+      length > 0 ? std::string(text, length) : "MPI error " + std::to_string(code)));
 }
 
 MpiComm MpiComm::Borrow(MPI_Comm comm) { return MpiComm(comm, /*owned=*/false); }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/check.h"
 #include "core/errors.h"
 #include "parallel/cuda_check.h"
 #include "parallel/mpi_check.h"
@@ -16,13 +17,11 @@
 namespace florenz {
 
 void ThrowCudaError(cudaError_t code, const char* call, const char* file, int line) {
-  throw RunError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
-                 cudaGetErrorString(code));
+  throw RunError(FailedCallMessage(call, file, line, cudaGetErrorString(code)));
 }
 
 void ThrowNcclError(ncclResult_t code, const char* call, const char* file, int line) {
-  throw RunError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
-                 ncclGetErrorString(code));
+  throw RunError(FailedCallMessage(call, file, line, ncclGetErrorString(code)));
 }
 
 namespace {
