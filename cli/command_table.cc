@@ -6,6 +6,7 @@
 
 #include "cli/collect_command.h"
 #include "cli/data_preview_command.h"
+#include "cli/data_shards_commands.h"
 #include "cli/fit_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
@@ -36,6 +37,9 @@ constexpr Register kSubcommands[] = {
     Entry<StatusCommand, AddStatusCommand, RunStatusCommand>,
     Entry<SubmitCommand, AddSubmitCommand, RunSubmitCommand>,
     Entry<DataPreviewCommand, AddDataPreviewCommand, RunDataPreviewCommand>,
+    Entry<DataExportCommand, AddDataExportCommand, RunDataExportCommand>,
+    Entry<DataIndexCommand, AddDataIndexCommand, RunDataIndexCommand>,
+    Entry<DataInspectCommand, AddDataInspectCommand, RunDataInspectCommand>,
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/data_command.h"
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "experiments/grid_loader.h"
@@ -56,9 +57,7 @@ std::string DescribeGraph(const data::Scene& scene) {
 }  // namespace
 
 CLI::App* AddDataPreviewCommand(CLI::App& app, DataPreviewCommand* preview) {
-  CLI::App* data = app.add_subcommand("data", "Look at a grid's synthetic data.");
-  data->require_subcommand(1);
-  CLI::App* command = data->add_subcommand(
+  CLI::App* command = DataCommand(app)->add_subcommand(
       "preview",
       "Write N sample images as PNG and DIR/samples.md: each image's caption in every "
       "language, the training examples it yields under the grid's coverage, and the "

@@ -28,7 +28,8 @@ std::string Grid(const std::string& name) {
 }
 
 TEST(CliTest, EverySubcommandHasHelp) {
-  for (const char* sub : {"", "validate", "collect", "data", "data preview"}) {
+  for (const char* sub : {"", "validate", "collect", "data", "data preview", "data export",
+                          "data index", "data inspect"}) {
     const Result r = Florenz(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr("Usage")) << sub;
@@ -335,6 +336,40 @@ TEST(CliDataPreviewTest, WritesImagesAndSamplesMarkdown) {
 TEST(CliDataPreviewTest, BadGridExitsTwo) {
   EXPECT_EQ(Florenz("data preview /nonexistent.yaml --out /tmp/x").code, 2);
   EXPECT_EQ(Florenz("data preview " + Grid("quickstart") + " --count 0 --out /tmp/x").code, 2);
+}
+
+// The corpus commands end to end: the quickstart grid exported as shards, indexed (then from
+// its cache), inspected against the grid; a shard cut short exits 2 naming shard and member,
+// and --skip-bad goes on without it.
+TEST(CliDataShardsTest, ExportIndexInspectAndABadShard) {
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_shards";
+  std::filesystem::remove_all(out);
+  Result r = Florenz("data export " + Grid("quickstart") + " --out " + out.string() +
+                     " --scenes 12 --per-shard 5");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string pattern = (out / "train-{000000..000002}.tar").string();
+  EXPECT_THAT(r.output, HasSubstr("in 3 shard(s): " + pattern));
+  r = Florenz("data index '" + pattern + "'");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cached in"));
+  EXPECT_THAT(r.output, HasSubstr("caption_es: 12"));
+  r = Florenz("data index '" + pattern + "'");
+  EXPECT_THAT(r.output, HasSubstr("read the index from"));
+  r = Florenz("data inspect '" + pattern + "' --grid " + Grid("quickstart"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("coverage of grid 'quickstart'"));
+  EXPECT_THAT(r.output, HasSubstr("caption_es         evaluation-only        12 samples"));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("nothing to train on")));
+
+  const auto last = out / "train-000002.tar";
+  std::filesystem::resize_file(last, std::filesystem::file_size(last) / 2);
+  r = Florenz("data index '" + pattern + "'");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(last.string() + ":"));
+  r = Florenz("data index '" + pattern + "' --skip-bad");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 skipped:"));
+  EXPECT_EQ(Florenz("data index '" + (out / "nope-{0..3}.tar").string() + "'").code, 2);
 }
 
 }  // namespace

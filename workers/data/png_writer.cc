@@ -36,8 +36,7 @@ void PutChunk(std::string& out, const char type[4], const unsigned char* data, s
 
 }  // namespace
 
-void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, int size,
-              int scale) {
+std::string EncodePng(const std::vector<float>& chw, int size, int scale) {
   if (size < 1 || scale < 1 || chw.size() != 3 * static_cast<size_t>(size) * size) {
     throw std::invalid_argument(
         "WritePng: need size >= 1, scale >= 1 and 3 * size^2 values (size " + std::to_string(size) +
@@ -67,8 +66,8 @@ void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, 
   const int status = compress2(compressed.data(), &compressed_size, raw.data(),
                                static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION);
   if (status != Z_OK) {
-    throw IoError("cannot encode PNG " + path.string() + ": zlib compress2 failed (" +
-                  zError(status) + ")");
+    throw IoError(std::string("cannot encode a PNG: zlib compress2 failed (") + zError(status) +
+                  ")");
   }
 
   std::string png = "\x89PNG\r\n\x1a\n";
@@ -86,7 +85,12 @@ void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, 
   PutChunk(png, "IHDR", ihdr, sizeof ihdr);
   PutChunk(png, "IDAT", compressed.data(), compressed_size);
   PutChunk(png, "IEND", nullptr, 0);
+  return png;
+}
 
+void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, int size,
+              int scale) {
+  const std::string png = EncodePng(chw, size, scale);
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (!file) throw IoError("cannot open " + path.string() + " for writing");
   file.write(png.data(), static_cast<std::streamsize>(png.size()));

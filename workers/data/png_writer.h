@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace florenz::data {
@@ -14,5 +15,8 @@ namespace florenz::data {
 // file when it cannot be written.
 void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, int size,
               int scale);
+
+// The bytes of that PNG (what WritePng writes), for `florenz data export`'s shards.
+std::string EncodePng(const std::vector<float>& chw, int size, int scale);
 
 }  // namespace florenz::data

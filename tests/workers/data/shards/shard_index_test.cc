@@ -1,0 +1,152 @@
+// The index: a synthetic grid exported as shards indexes to exactly its samples (byte ranges
+// that read back the JSON written), the cache is read back and renewed when a shard changes,
+// and each bad-data case stops with SHARD:KEY or, with skip_bad, is skipped and counted.
+#include "workers/data/shards/shard_index.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.h"
+#include "experiments/grid_loader.h"
+#include "tests/workers/data/shards/shards_test_util.h"
+#include "workers/data/data_check.h"
+#include "workers/data/shards/sample_label.h"
+#include "workers/data/shards/synthetic_export.h"
+#include "workers/data/shards/tar_file.h"
+
+namespace florenz::data {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+ShardIndexOptions NoCache() {
+  ShardIndexOptions options;
+  options.use_cache = false;
+  return options;
+}
+
+class ShardIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::ShardsTestFolder(); }
+  // A shard with the given members, written by TarWriter.
+  std::string Shard(const std::string& name,
+                    const std::vector<std::pair<std::string, std::string>>& members) {
+    const std::string path = (dir_ / name).string();
+    TarWriter writer(path);
+    for (const auto& [member, bytes] : members) writer.Add(member, bytes);
+    writer.Close();
+    return path;
+  }
+  fs::path dir_;
+};
+
+TEST_F(ShardIndexTest, AnExportedGridIndexesToItsSamples) {
+  const LoadedGrid grid = LoadGridFromString(testing::kShardsGrid, "shards.yaml", CheckDataSpec);
+  ExportOptions options;
+  options.scenes = 25;
+  options.scenes_per_shard = 10;
+  const ExportSummary exported = ExportSyntheticShards(grid.spec, dir_.string(), options);
+  ASSERT_EQ(exported.shards.size(), 3u);
+  EXPECT_EQ(exported.samples, 75);  // 25 scenes × 3 pairs
+  EXPECT_EQ(exported.pattern, (dir_ / "train-{000000..000002}.tar").string());
+
+  const ShardIndex index = IndexShards(exported.pattern, NoCache());
+  ASSERT_EQ(index.samples.size(), 75u);
+  EXPECT_EQ(index.PairCounts(), (std::map<std::string, int64_t>{
+                                    {"caption_de", 25}, {"caption_en", 25}, {"translate_de", 25}}));
+  const IndexedSample& first = index.samples.front();
+  EXPECT_EQ(first.shard, 0u);
+  EXPECT_EQ(first.key, "00000000-" + first.PairName());
+  EXPECT_EQ(first.image, ImageKind::kPng);
+  const TarReader reader(index.shards[0]);
+  const SampleLabel label = ParseSampleLabel(reader.Read(first.json_offset, first.json_size), "");
+  EXPECT_EQ(label.lang, first.lang);
+  EXPECT_EQ(reader.Read(first.image_offset, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  const IndexedSample& last = index.samples.back();
+  EXPECT_EQ(last.shard, 2u);
+  EXPECT_EQ(last.key, "00000024-translate_de");
+  EXPECT_EQ(last.src_lang, "en");
+  // The export is a function of the grid: again, the same bytes.
+  const ExportSummary again = ExportSyntheticShards(grid.spec, (dir_ / "again").string(), options);
+  EXPECT_EQ(testing::Shell(dir_, "cmp train-000001.tar again/train-000001.tar"), 0);
+}
+
+TEST_F(ShardIndexTest, TheCacheIsReadBackAndRenewedWhenAShardChanges) {
+  const std::string caption = R"({"task": "caption", "lang": "en", "text": "a red circle"})";
+  const std::string shard = Shard("c-0.tar", {{"a.json", caption}, {"a.png", "png"}});
+  std::string note;
+  const ShardIndex built = IndexShards(shard, {}, &note);
+  EXPECT_THAT(note, HasSubstr("cached in " + ShardIndexCachePath({shard})));
+  ASSERT_TRUE(fs::exists(ShardIndexCachePath({shard})));
+  const ShardIndex cached = IndexShards(shard, {}, &note);
+  EXPECT_THAT(note, HasSubstr("read the index from"));
+  ASSERT_EQ(cached.samples.size(), 1u);
+  EXPECT_EQ(cached.samples[0].key, "a");
+  EXPECT_EQ(cached.samples[0].json_offset, built.samples[0].json_offset);
+  EXPECT_EQ(cached.samples[0].image, ImageKind::kPng);
+  Shard("c-0.tar", {{"a.json", caption}, {"a.png", "png"}, {"b.json", caption}, {"b.jpg", "j"}});
+  const ShardIndex renewed = IndexShards(shard, {}, &note);
+  EXPECT_THAT(note, HasSubstr("cached in"));
+  EXPECT_EQ(renewed.samples.size(), 2u);
+  EXPECT_EQ(renewed.samples[1].image, ImageKind::kJpeg);
+}
+
+TEST_F(ShardIndexTest, EveryBadSampleStopsWithShardAndKeyUnlessSkipped) {
+  const std::string good = R"({"task": "caption", "lang": "en", "text": "a red circle"})";
+  const std::string translate =
+      R"({"task": "translate", "src_lang": "en", "lang": "de", "src_text": "a", "text": "ein"})";
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> members;
+    std::string where, why;
+  };
+  const Case cases[] = {
+      {{{"k1.png", "png"}}, "k1", "has no .json member"},
+      {{{"k2.json", good}}, "k2", "a caption sample without an image"},
+      {{{"k3.json", "{\"task\": "}, {"k3.png", "png"}}, "k3", "does not parse"},
+      {{{"k4.json", R"({"task": "caption", "lang": "en", "text": ""})"}, {"k4.png", "p"}},
+       "k4",
+       "\"text\" is empty"},
+      {{{"k5.json", good}, {"k5.png", "p"}, {"k5.jpg", "j"}}, "k5", "two image members"},
+      {{{"k6.json", R"({"task": "caption", "lang": "EN!", "text": "x"})"}, {"k6.png", "p"}},
+       "k6",
+       "not a language code"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    std::vector<std::pair<std::string, std::string>> members = {{"ok.json", good},
+                                                                {"ok.png", "png"}};
+    members.insert(members.end(), c.members.begin(), c.members.end());
+    members.push_back({"t.json", translate});  // a translation needs no image
+    const std::string shard = Shard("bad-" + std::to_string(n++) + ".tar", members);
+    EXPECT_THAT([&] { IndexShards(shard, NoCache()); },
+                ::testing::ThrowsMessage<ConfigError>(
+                    ::testing::AllOf(HasSubstr(shard + ":" + c.where + ": "), HasSubstr(c.why))))
+        << c.where;
+    ShardIndexOptions skip = NoCache();
+    skip.skip_bad = true;
+    const ShardIndex index = IndexShards(shard, skip);
+    EXPECT_EQ(index.samples.size(), 2u) << c.where;  // ok and t
+    ASSERT_EQ(index.skipped.size(), 1u) << c.where;
+    EXPECT_EQ(index.skipped[0].where, shard + ":" + c.where);
+    EXPECT_THAT(index.skipped[0].reason, HasSubstr(c.why));
+  }
+  // A shard cut short: the whole shard is skipped under skip_bad, named either way.
+  const std::string cut = Shard("cut.tar", {{"ok.json", good}, {"ok.png", std::string(2000, 'p')}});
+  fs::resize_file(cut, 2000);  // inside ok.png's contents (bytes 1536-3535)
+  EXPECT_THAT(
+      [&] { IndexShards(cut, NoCache()); },
+      ::testing::ThrowsMessage<ConfigError>(HasSubstr(cut + ":ok.png: the member runs past")));
+  ShardIndexOptions skip = NoCache();
+  skip.skip_bad = true;
+  EXPECT_EQ(IndexShards(cut, skip).skipped.size(), 1u);
+  // A pattern naming a shard that does not exist.
+  EXPECT_THAT([&] { IndexShards((dir_ / "none-{0..1}.tar").string(), NoCache()); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("none-0.tar: no such shard")));
+}
+
+}  // namespace
+}  // namespace florenz::data
