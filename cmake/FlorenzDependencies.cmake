@@ -68,6 +68,17 @@ if(NOT TARGET florenz::torch)
   target_compile_options(florenz::torch INTERFACE ${_florenz_torch_flags})
 endif()
 
+# Image codecs of the corpus reader (workers/data/shards): libpng and libjpeg-turbo's TurboJPEG
+# API. Found by path (CMAKE_PREFIX_PATH works, as for the packages scripts/gpu-deps carries).
+if(NOT FLORENZ_PARALLEL_ONLY AND NOT TARGET florenz::turbojpeg)
+  find_package(PNG REQUIRED)
+  find_path(FLORENZ_TURBOJPEG_INCLUDE turbojpeg.h REQUIRED)
+  find_library(FLORENZ_TURBOJPEG_LIBRARY NAMES turbojpeg REQUIRED)
+  add_library(florenz::turbojpeg INTERFACE IMPORTED)
+  target_include_directories(florenz::turbojpeg INTERFACE ${FLORENZ_TURBOJPEG_INCLUDE})
+  target_link_libraries(florenz::turbojpeg INTERFACE ${FLORENZ_TURBOJPEG_LIBRARY})
+endif()
+
 # PLplot's C++ binding; the cairo driver (PNG/SVG output) is loaded by PLplot at run time.
 set(FLORENZ_PLPLOT_TARGET PkgConfig::PLPLOT)
 
