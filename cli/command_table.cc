@@ -40,6 +40,7 @@ constexpr Register kSubcommands[] = {
     Entry<DataExportCommand, AddDataExportCommand, RunDataExportCommand>,
     Entry<DataIndexCommand, AddDataIndexCommand, RunDataIndexCommand>,
     Entry<DataInspectCommand, AddDataInspectCommand, RunDataInspectCommand>,
+    Entry<DataTokenizerCommand, AddDataTokenizerCommand, RunDataTokenizerCommand>,
 };
 
 }  // namespace

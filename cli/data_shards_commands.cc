@@ -1,16 +1,24 @@
 // The corpus commands (data_shards_commands.h): flags to workers/data/shards/, results printed.
 #include "cli/data_shards_commands.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "cli/data_command.h"
+#include "core/errors.h"
 #include "core/exit_codes.h"
 #include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 #include "workers/data/shards/shard_index.h"
 #include "workers/data/shards/shard_inspection.h"
 #include "workers/data/shards/synthetic_export.h"
+
+extern char** environ;
 
 namespace florenz {
 
@@ -94,6 +102,55 @@ int RunDataInspectCommand(const DataInspectCommand& options) {
   const data::ShardIndex index = data::IndexShards(options.pattern, index_options);
   std::cout << data::InspectShards(index, grid ? &grid->spec : nullptr);
   return kExitOk;
+}
+
+CLI::App* AddDataTokenizerCommand(CLI::App& app, DataTokenizerCommand* options) {
+  CLI::App* command = DataCommand(app)->add_subcommand(
+      "tokenizer",
+      "Train a SentencePiece model on a corpus's texts (captions, translations and their "
+      "sources), with <lang_xx> for every language, <caption> and <translate> as control "
+      "symbols. Deterministic: the same corpus gives the same model (its hash is printed).");
+  command
+      ->add_option("pattern", options->pattern,
+                   "Training shards, e.g. 'corpus/train-{000000..000127}.tar'")
+      ->required();
+  command->add_option("--out", options->out, "The model file to write (e.g. tok.model)")
+      ->required();
+  command
+      ->add_option("--vocab", options->vocab, "Vocabulary size (at most; a small corpus gets less)")
+      ->check(CLI::Range(16, 1000000))
+      ->capture_default_str();
+  command->add_option("--model-type", options->model_type, "unigram or bpe")
+      ->check(CLI::IsMember({"unigram", "bpe"}))
+      ->capture_default_str();
+  command->add_flag("--skip-bad", options->skip_bad, "Skip bad samples, count and list them");
+  return command;
+}
+
+int RunDataTokenizerCommand(const DataTokenizerCommand& options) {
+  // SentencePiece runs in florenz-tokenizer, beside this binary: Debian's libsentencepiece and
+  // LibTorch's libprotobuf cannot share a process (cli/tokenizer_main.cc).
+  const std::filesystem::path program =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "florenz-tokenizer";
+  std::vector<std::string> args = {program.string(), options.pattern,
+                                   "--out",          options.out,
+                                   "--vocab",        std::to_string(options.vocab),
+                                   "--model-type",   options.model_type};
+  if (options.skip_bad) args.push_back("--skip-bad");
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+    throw IoError(program.string() +
+                  ": cannot start the tokenizer trainer (is florenz built "
+                  "completely? it is installed beside the florenz binary)");
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailure;
 }
 
 }  // namespace florenz

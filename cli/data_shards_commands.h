@@ -2,6 +2,7 @@
 //   export GRID --out DIR [--scenes N] [--per-shard K]   the grid's synthetic data as shards
 //   index PATTERN [--skip-bad] [--no-cache]              index a corpus (cached beside it)
 //   inspect PATTERN [--grid GRID] [--skip-bad]           counts, lengths, sizes, coverage
+//   tokenizer PATTERN --out FILE [--vocab N]             train a SentencePiece model
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -34,5 +35,15 @@ struct DataInspectCommand {
 };
 CLI::App* AddDataInspectCommand(CLI::App& app, DataInspectCommand* options);
 int RunDataInspectCommand(const DataInspectCommand& options);
+
+struct DataTokenizerCommand {
+  std::string pattern;
+  std::string out;
+  int vocab = 8000;
+  std::string model_type = "unigram";
+  bool skip_bad = false;
+};
+CLI::App* AddDataTokenizerCommand(CLI::App& app, DataTokenizerCommand* options);
+int RunDataTokenizerCommand(const DataTokenizerCommand& options);
 
 }  // namespace florenz

@@ -68,8 +68,8 @@ if(NOT TARGET florenz::torch)
   target_compile_options(florenz::torch INTERFACE ${_florenz_torch_flags})
 endif()
 
-# Image codecs of the corpus reader (workers/data/shards): libpng and libjpeg-turbo's TurboJPEG
-# API. Found by path (CMAKE_PREFIX_PATH works, as for the packages scripts/gpu-deps carries).
+# The corpus reader's libraries (workers/data/shards): libpng and libjpeg-turbo's TurboJPEG API
+# for images, SentencePiece for text. Found by path (CMAKE_PREFIX_PATH works, as for the packages scripts/gpu-deps carries).
 if(NOT FLORENZ_PARALLEL_ONLY AND NOT TARGET florenz::turbojpeg)
   find_package(PNG REQUIRED)
   find_path(FLORENZ_TURBOJPEG_INCLUDE turbojpeg.h REQUIRED)
@@ -77,6 +77,14 @@ if(NOT FLORENZ_PARALLEL_ONLY AND NOT TARGET florenz::turbojpeg)
   add_library(florenz::turbojpeg INTERFACE IMPORTED)
   target_include_directories(florenz::turbojpeg INTERFACE ${FLORENZ_TURBOJPEG_INCLUDE})
   target_link_libraries(florenz::turbojpeg INTERFACE ${FLORENZ_TURBOJPEG_LIBRARY})
+  # SentencePiece 0.1.97: the tokenizer of a corpus (training and encoding).
+  find_path(FLORENZ_SENTENCEPIECE_INCLUDE sentencepiece_processor.h REQUIRED)
+  find_library(FLORENZ_SENTENCEPIECE_LIBRARY NAMES sentencepiece REQUIRED)
+  find_library(FLORENZ_SENTENCEPIECE_TRAIN_LIBRARY NAMES sentencepiece_train REQUIRED)
+  add_library(florenz::sentencepiece INTERFACE IMPORTED)
+  target_include_directories(florenz::sentencepiece INTERFACE ${FLORENZ_SENTENCEPIECE_INCLUDE})
+  target_link_libraries(florenz::sentencepiece INTERFACE ${FLORENZ_SENTENCEPIECE_TRAIN_LIBRARY}
+                        ${FLORENZ_SENTENCEPIECE_LIBRARY})
 endif()
 
 # PLplot's C++ binding; the cairo driver (PNG/SVG output) is loaded by PLplot at run time.

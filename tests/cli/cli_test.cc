@@ -29,7 +29,7 @@ std::string Grid(const std::string& name) {
 
 TEST(CliTest, EverySubcommandHasHelp) {
   for (const char* sub : {"", "validate", "collect", "data", "data preview", "data export",
-                          "data index", "data inspect"}) {
+                          "data index", "data inspect", "data tokenizer"}) {
     const Result r = Florenz(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr("Usage")) << sub;
@@ -360,6 +360,11 @@ TEST(CliDataShardsTest, ExportIndexInspectAndABadShard) {
   EXPECT_THAT(r.output, HasSubstr("coverage of grid 'quickstart'"));
   EXPECT_THAT(r.output, HasSubstr("caption_es         evaluation-only        12 samples"));
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr("nothing to train on")));
+  const auto model = out / "tok.model";
+  r = Florenz("data tokenizer '" + pattern + "' --vocab 300 --out " + model.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("languages de en es fr ru zh; hash "));
+  EXPECT_TRUE(std::filesystem::exists(model));
 
   const auto last = out / "train-000002.tar";
   std::filesystem::resize_file(last, std::filesystem::file_size(last) / 2);

@@ -1,11 +1,15 @@
 // Every dependency that scripts/install-deps installs is found, links, and does real work:
 // a failure here names the missing or broken package before any florenz test is confusing.
+// SentencePiece is the exception: its protobuf cannot share a process with LibTorch's, so
+// tests/workers/data/shards/tokenizer_test.cc (no LibTorch) is its check.
 #include <ceres/ceres.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <mpi.h>
 #include <plplot/plstream.h>
+#include <png.h>
 #include <torch/torch.h>
+#include <turbojpeg.h>
 #include <yaml-cpp/yaml.h>
 
 #include <Eigen/Dense>
@@ -91,6 +95,45 @@ TEST(DependenciesTest, NlohmannJsonRoundTripsAndEscapes) {
   const std::string text = json.dump();
   EXPECT_EQ(text, "{\"b\":1.5,\"a\":\"line\\n\\\"quoted\\\"\",\"nan\":null}");
   EXPECT_EQ(nlohmann::json::parse(text)["a"], "line\n\"quoted\"");
+}
+
+TEST(DependenciesTest, TurboJpegAndLibpngRoundTripPixels) {
+  std::vector<unsigned char> rgb(16 * 8 * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<unsigned char>(i * 7);
+  tjhandle compress = tjInitCompress();
+  unsigned char* jpeg = nullptr;
+  unsigned long jpeg_size = 0;
+  ASSERT_EQ(
+      tjCompress2(compress, rgb.data(), 16, 0, 8, TJPF_RGB, &jpeg, &jpeg_size, TJSAMP_444, 90, 0),
+      0)
+      << tjGetErrorStr2(compress);
+  tjhandle decompress = tjInitDecompress();
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+  ASSERT_EQ(
+      tjDecompressHeader3(decompress, jpeg, jpeg_size, &width, &height, &subsampling, &colorspace),
+      0);
+  EXPECT_EQ(width, 16);
+  EXPECT_EQ(height, 8);
+  tjFree(jpeg);
+  tjDestroy(compress);
+  tjDestroy(decompress);
+
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  png.width = 16;
+  png.height = 8;
+  png.format = PNG_FORMAT_RGB;
+  png_alloc_size_t size = 0;
+  ASSERT_TRUE(png_image_write_get_memory_size(png, size, 0, rgb.data(), 0, nullptr));
+  std::vector<unsigned char> encoded(size);
+  ASSERT_TRUE(png_image_write_to_memory(&png, encoded.data(), &size, 0, rgb.data(), 0, nullptr));
+  png_image back{};
+  back.version = PNG_IMAGE_VERSION;
+  ASSERT_TRUE(png_image_begin_read_from_memory(&back, encoded.data(), size));
+  back.format = PNG_FORMAT_RGB;
+  std::vector<unsigned char> decoded(PNG_IMAGE_SIZE(back));
+  ASSERT_TRUE(png_image_finish_read(&back, nullptr, decoded.data(), 0, nullptr));
+  EXPECT_EQ(decoded, rgb);
 }
 
 TEST(DependenciesTest, PlplotCairoDriverWritesPng) {
