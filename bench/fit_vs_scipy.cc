@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <thread>
@@ -47,10 +48,10 @@ florenz::FitData Dataset() {
   return data;
 }
 
-// The number after `"key": ` in a one-line JSON object.
-double JsonNumber(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\":");
-  return at == std::string::npos ? NAN : std::atof(json.c_str() + at + key.size() + 3);
+// The number `key` of the baseline's JSON object (NaN when absent).
+double JsonNumber(const nlohmann::json& json, const std::string& key) {
+  const auto it = json.find(key);
+  return it != json.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
 }  // namespace
@@ -108,16 +109,17 @@ int main(int argc, char** argv) {
     while (pipe != nullptr && (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
       json.append(buffer, n);
     const int status = pipe != nullptr ? pclose(pipe) : -1;
-    if (status != 0 || json.empty()) {
+    const nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+    if (status != 0 || !parsed.is_object()) {
       std::printf("scipy    : failed (status %d; needs Debian's python3-scipy)\n", status);
     } else {
-      const double objective = JsonNumber(json, "objective");
-      const double seconds = JsonNumber(json, "seconds");
+      const double objective = JsonNumber(parsed, "objective");
+      const double seconds = JsonNumber(parsed, "seconds");
       std::printf("scipy    (L-BFGS-B, 1 thread)  : %.0f starts, objective %.12e, %.3f s\n",
-                  JsonNumber(json, "starts"), objective, seconds);
-      std::printf("         E=%.6g A=%.6g alpha=%.6g B=%.6g beta=%.6g\n", JsonNumber(json, "E"),
-                  JsonNumber(json, "A"), JsonNumber(json, "alpha"), JsonNumber(json, "B"),
-                  JsonNumber(json, "beta"));
+                  JsonNumber(parsed, "starts"), objective, seconds);
+      std::printf("         E=%.6g A=%.6g alpha=%.6g B=%.6g beta=%.6g\n", JsonNumber(parsed, "E"),
+                  JsonNumber(parsed, "A"), JsonNumber(parsed, "alpha"), JsonNumber(parsed, "B"),
+                  JsonNumber(parsed, "beta"));
       std::printf(
           "florenz objective / scipy objective = %.12f (|ratio - 1| = %.1e, target <= 1e-9); "
           "speed-up %.1fx (target >= 50x)\n",

@@ -305,6 +305,23 @@ class RunEvaluations {
   double seconds_ = 0;
 };
 
+// A completed run's outcome before its file is committed: the final metrics with the attempt's
+// wall-clock split into evaluation and training (a resumed run counts from its restart), and
+// the input pipeline's and the gang's counters.
+RunOutcome CompletedOutcome(std::map<std::string, double> final_metrics, double evaluation_seconds,
+                            double seconds, const BatchPipeline& inputs, const GangContext& gang) {
+  RunOutcome outcome;
+  outcome.status = RunStatus::kCompleted;
+  outcome.final_metrics = std::move(final_metrics);
+  outcome.final_metrics["evaluation_seconds"] = evaluation_seconds;
+  outcome.final_metrics["training_seconds"] = seconds - evaluation_seconds;
+  outcome.evaluation_seconds = evaluation_seconds;
+  outcome.input_stall_seconds = inputs.stall_seconds();
+  outcome.gradient_allreduces = gang.GradientAllReduces();
+  outcome.gradient_buckets = gang.GradientBucketCount();
+  return outcome;
+}
+
 }  // namespace
 
 RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
@@ -417,17 +434,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
 
   if (context.on_trained) context.on_trained(*model);
   const EvalTable final_table = evaluations.Evaluate(model, steps, steps * batch, /*final=*/true);
-  const double evaluation_seconds = evaluations.seconds();  // reported apart from training
-  RunOutcome outcome;
-  outcome.status = RunStatus::kCompleted;
-  outcome.final_metrics = evaluator.FinalMetrics(final_table);
-  // Wall-clock of this attempt (a resumed run counts from its restart).
-  outcome.final_metrics["evaluation_seconds"] = evaluation_seconds;
-  outcome.final_metrics["training_seconds"] = seconds() - evaluation_seconds;
-  outcome.evaluation_seconds = evaluation_seconds;
-  outcome.input_stall_seconds = inputs.stall_seconds();
-  outcome.gradient_allreduces = gang.GradientAllReduces();
-  outcome.gradient_buckets = gang.GradientBucketCount();
+  RunOutcome outcome = CompletedOutcome(evaluator.FinalMetrics(final_table), evaluations.seconds(),
+                                        seconds(), inputs, gang);
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   gang.Barrier();  // no rank still reads its checkpoint shard
