@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "core/hash.h"
 #include "experiments/spec_writer.h"
 
 namespace florenz {
@@ -30,14 +31,9 @@ bool IsOperational(const std::string& path) {
   return false;
 }
 
-uint64_t Fnv1a64(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
+// The basis run ids were first hashed with (one digit short of FNV's): kept, so that every run
+// id ever written stays the same.
+constexpr uint64_t kRunIdBasis = 1469598103934665603ULL;
 
 }  // namespace
 
@@ -53,7 +49,7 @@ std::string RunIdentityText(const ExperimentSpec& run) {
 std::string MakeRunId(const ExperimentSpec& run) {
   char hash[17];
   std::snprintf(hash, sizeof(hash), "%016llx",
-                static_cast<unsigned long long>(Fnv1a64(RunIdentityText(run))));
+                static_cast<unsigned long long>(Fnv1a64(RunIdentityText(run), kRunIdBasis)));
   return run.model.sizes.front().name + "-" + FormatCount(run.training.budgets.front()) + "-s" +
          std::to_string(run.experiment.seeds.front()) + "-" + std::string(hash, 8);
 }

@@ -9,17 +9,13 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "core/hash.h"
 
 namespace florenz {
 namespace {
 
 // SplitMix64: decorrelates the seeds of neighbouring resamples.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+uint64_t Mix(uint64_t x) { return SplitMix64(x); }
 
 }  // namespace
 

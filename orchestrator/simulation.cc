@@ -11,17 +11,11 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/hash.h"
 #include "orchestrator/run_cost.h"
 
 namespace florenz {
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // Uniform in [-1, 1).
 double Uniform(uint64_t seed, uint64_t index) {

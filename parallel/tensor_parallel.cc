@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "core/hash.h"
 #include "parallel/communicator.h"
 
 namespace florenz {
@@ -49,13 +50,7 @@ torch::Tensor NormalShard(int64_t rows, int64_t cols, double std, uint64_t seed,
 }
 
 uint64_t LayerSeed(uint64_t seed, const std::string& name) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-  uint64_t z = seed ^ h;  // splitmix64 finaliser
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return SplitMix64(seed ^ Fnv1a64(name));
 }
 
 }  // namespace florenz

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/hash.h"
 #include "core/strings.h"
 #include "experiments/results_dir.h"
 #include "workers/data/shards/sample_label.h"
@@ -23,14 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kCacheHeader[] = "florenz-shard-index 1";
-
-uint64_t Fnv1a(const std::string& bytes, uint64_t hash) {
-  for (const unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 // The key of a member name: up to the first '.' of its basename; the rest is its extension.
 void SplitMemberName(const std::string& name, std::string* key, std::string* extension) {
@@ -136,7 +129,7 @@ class Indexer {
 };
 
 std::string CacheKey(const std::vector<std::string>& shards) {
-  uint64_t hash = 14695981039346656037ULL;
+  uint64_t hash = kFnv1aBasis;
   for (const std::string& shard : shards) {
     struct stat info {};
     if (::stat(shard.c_str(), &info) != 0) {
@@ -146,7 +139,7 @@ std::string CacheKey(const std::vector<std::string>& shards) {
     identity << shard << '\n'
              << info.st_size << '\n'
              << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\n';
-    hash = Fnv1a(identity.str(), hash);
+    hash = Fnv1a64(identity.str(), hash);
     std::ifstream in(shard, std::ios::binary);
     std::string head(4096, '\0'), tail(4096, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
@@ -155,11 +148,9 @@ std::string CacheKey(const std::vector<std::string>& shards) {
     in.seekg(std::max<std::streamoff>(0, static_cast<std::streamoff>(info.st_size) - 4096));
     in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
     tail.resize(static_cast<size_t>(in.gcount()));
-    hash = Fnv1a(tail, Fnv1a(head, hash));
+    hash = Fnv1a64(tail, Fnv1a64(head, hash));
   }
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
-  return text;
+  return Hex16(hash);
 }
 
 std::string CacheText(const ShardIndex& index) {

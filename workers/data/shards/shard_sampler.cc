@@ -6,15 +6,10 @@
 
 #include <stdexcept>
 
+#include "core/hash.h"
+
 namespace florenz::data {
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 constexpr int kRounds = 4;
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/errors.h"
+#include "core/hash.h"
 #include "experiments/results_dir.h"
 #include "workers/data/shards/sample_label.h"
 #include "workers/data/shards/tar_file.h"
@@ -18,16 +19,7 @@
 namespace florenz::data {
 namespace {
 
-std::string Fnv1aHex(const std::string& bytes) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (const unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
-  return text;
-}
+std::string Fnv1aHex(const std::string& bytes) { return Hex16(Fnv1a64(bytes)); }
 
 // The corpus's texts, read from the shards one sample at a time, for SentencePiece.
 class CorpusSentences : public sentencepiece::SentenceIterator {
