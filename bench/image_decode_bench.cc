@@ -78,17 +78,18 @@ int main(int argc, char** argv) {
   const Input inputs[] = {
       {"rocket.jpg 640x427 (the file)", ImageKind::kJpeg, photo.str()},
       {"rocket 640x427 JPEG q75", ImageKind::kJpeg, florenz::data::EncodeJpeg(rocket, 75)},
-      {"rocket 1280x854 JPEG q90", ImageKind::kJpeg, florenz::data::EncodeJpeg(Enlarge(rocket, 2), 90)},
-      {"rocket 1920x1281 JPEG q90", ImageKind::kJpeg, florenz::data::EncodeJpeg(Enlarge(rocket, 3), 90)},
+      {"rocket 1280x854 JPEG q90", ImageKind::kJpeg,
+       florenz::data::EncodeJpeg(Enlarge(rocket, 2), 90)},
+      {"rocket 1920x1281 JPEG q90", ImageKind::kJpeg,
+       florenz::data::EncodeJpeg(Enlarge(rocket, 3), 90)},
       {"rocket 427x427 PNG", ImageKind::kPng, florenz::data::EncodePng(chw, rocket.height, 1)},
   };
   std::printf("image -> %d px, one core, samples/s (median of 5 rounds of ~%.1f s)\n", size,
               seconds / 5);
   std::printf("  %-32s %14s %14s %8s\n", "input", "DCT-scaled", "full decode", "ratio");
   for (const Input& input : inputs) {
-    const double scaled = Rate(seconds, [&] {
-      florenz::data::DecodeAndResize(input.kind, input.bytes, size, "bench");
-    });
+    const double scaled = Rate(
+        seconds, [&] { florenz::data::DecodeAndResize(input.kind, input.bytes, size, "bench"); });
     const double full = Rate(seconds, [&] {
       florenz::data::SquareResize(florenz::data::DecodeImage(input.kind, input.bytes, 0, "bench"),
                                   size);

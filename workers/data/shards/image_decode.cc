@@ -32,7 +32,8 @@ RgbImage DecodeJpeg(const std::string& bytes, int min_side, const std::string& w
   if (tj == nullptr) Undecodable(where, "TurboJPEG did not start");
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (tjDecompressHeader3(tj, data, bytes.size(), &width, &height, &subsampling, &colorspace) != 0) {
+  if (tjDecompressHeader3(tj, data, bytes.size(), &width, &height, &subsampling, &colorspace) !=
+      0) {
     Undecodable(where, tjGetErrorStr2(tj));
   }
   // The smallest scale whose shorter side still covers min_side.
@@ -100,13 +101,16 @@ std::vector<float> SquareResize(const RgbImage& image, int size) {
   for (int oy = 0; oy < size; ++oy) {
     // Source rows [ya, yb) of this output row; at least one (nearest when upscaling).
     const int ya = y0 + static_cast<int>(static_cast<int64_t>(oy) * side / size);
-    const int yb = std::max(ya + 1, y0 + static_cast<int>(static_cast<int64_t>(oy + 1) * side / size));
+    const int yb =
+        std::max(ya + 1, y0 + static_cast<int>(static_cast<int64_t>(oy + 1) * side / size));
     for (int ox = 0; ox < size; ++ox) {
       const int xa = x0 + static_cast<int>(static_cast<int64_t>(ox) * side / size);
-      const int xb = std::max(xa + 1, x0 + static_cast<int>(static_cast<int64_t>(ox + 1) * side / size));
+      const int xb =
+          std::max(xa + 1, x0 + static_cast<int>(static_cast<int64_t>(ox + 1) * side / size));
       unsigned sum[3] = {0, 0, 0};
       for (int y = ya; y < yb; ++y) {
-        const unsigned char* row = image.pixels.data() + (static_cast<size_t>(y) * image.width + xa) * 3;
+        const unsigned char* row =
+            image.pixels.data() + (static_cast<size_t>(y) * image.width + xa) * 3;
         for (int x = xa; x < xb; ++x, row += 3) {
           sum[0] += row[0];
           sum[1] += row[1];
@@ -130,9 +134,8 @@ std::string EncodeJpeg(const RgbImage& image, int quality) {
   TjHandle tj(tjInitCompress());
   unsigned char* out = nullptr;
   unsigned long size = 0;
-  if (tj == nullptr ||
-      tjCompress2(tj.get(), image.pixels.data(), image.width, 0, image.height, TJPF_RGB, &out,
-                  &size, TJSAMP_420, quality, 0) != 0) {
+  if (tj == nullptr || tjCompress2(tj.get(), image.pixels.data(), image.width, 0, image.height,
+                                   TJPF_RGB, &out, &size, TJSAMP_420, quality, 0) != 0) {
     if (out != nullptr) tjFree(out);
     throw IoError("cannot encode a JPEG: " +
                   std::string(tj ? tjGetErrorStr2(tj.get()) : "TurboJPEG did not start"));

@@ -211,6 +211,13 @@ bool ParseCache(const std::string& text, const std::string& key, ShardIndex* ind
   return true;
 }
 
+// .florenz-index-<key>.tsv beside the first shard.
+std::string CachePath(const std::vector<std::string>& shards, const std::string& key) {
+  const fs::path first = shards.empty() ? fs::path(".") : fs::path(shards.front());
+  const fs::path dir = first.has_parent_path() ? first.parent_path() : fs::path(".");
+  return (dir / (".florenz-index-" + key + ".tsv")).string();
+}
+
 }  // namespace
 
 const char* ToString(ImageKind kind) {
@@ -236,9 +243,7 @@ std::map<std::string, int64_t> ShardIndex::PairCounts() const {
 }
 
 std::string ShardIndexCachePath(const std::vector<std::string>& shards) {
-  const fs::path first = shards.empty() ? fs::path(".") : fs::path(shards.front());
-  const fs::path dir = first.has_parent_path() ? first.parent_path() : fs::path(".");
-  return (dir / (".florenz-index-" + CacheKey(shards) + ".tsv")).string();
+  return CachePath(shards, CacheKey(shards));
 }
 
 ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& options,
@@ -246,7 +251,7 @@ ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& opti
   ShardIndex index;
   index.shards = ExpandShardPattern(pattern);
   index.key = CacheKey(index.shards);  // also: every shard exists
-  const std::string cache = ShardIndexCachePath(index.shards);
+  const std::string cache = CachePath(index.shards, index.key);
   if (options.use_cache && !options.skip_bad) {
     std::ifstream in(cache, std::ios::binary);
     std::stringstream text;

@@ -37,7 +37,9 @@ class ShardSampler {
   // The sample number at stream position `position` (>= 0).
   int64_t At(int64_t position) const;
   // The epoch of `position`: 0 for the first pass over the eligible samples.
-  int64_t Epoch(int64_t position) const { return position / static_cast<int64_t>(eligible_.size()); }
+  int64_t Epoch(int64_t position) const {
+    return position / static_cast<int64_t>(eligible_.size());
+  }
   // Passes over the corpus that `samples` positions make, as a fraction (1.5: one and a half
   // epochs), for the run file: repetition changes scaling.
   double EpochsSeen(int64_t samples) const;

@@ -71,7 +71,8 @@ TEST(ImageDecodeTest, ARealPhotographDecodesAndResizes) {
   const RgbImage full = DecodeImage(ImageKind::kJpeg, bytes.str(), 0, "photos:rocket");
   EXPECT_EQ(full.width, 640);
   EXPECT_EQ(full.height, 427);
-  const std::vector<float> chw = DecodeAndResize(ImageKind::kJpeg, bytes.str(), 64, "photos:rocket");
+  const std::vector<float> chw =
+      DecodeAndResize(ImageKind::kJpeg, bytes.str(), 64, "photos:rocket");
   ASSERT_EQ(chw.size(), 3u * 64 * 64);
   double mean = 0, lo = 1, hi = 0;
   for (const float v : chw) {
