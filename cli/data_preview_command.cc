@@ -72,6 +72,12 @@ CLI::App* AddDataPreviewCommand(CLI::App& app, DataPreviewCommand* preview) {
 
 int RunDataPreviewCommand(const DataPreviewCommand& options) {
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  if (grid.spec.data.source == DataSourceKind::kShards) {
+    throw ConfigError(SourceLocation{options.grid, 0, 0},
+                      "data preview draws florenz's synthetic scenes; for a corpus of shards use "
+                      "`florenz data inspect " +
+                          grid.spec.data.train + " --grid " + options.grid + "`");
+  }
   const data::DataGenerator generator(grid.spec);
   const DataOptions& d = generator.options();
   std::error_code error;

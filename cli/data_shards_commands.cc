@@ -1,24 +1,19 @@
 // The corpus commands (data_shards_commands.h): flags to workers/data/shards/, results printed.
 #include "cli/data_shards_commands.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <cerrno>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "cli/data_command.h"
+#include "cli/tokenizer_process.h"
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "experiments/grid_loader.h"
-#include "workers/data/data_check.h"
+#include "workers/data/shards/corpus_check.h"
 #include "workers/data/shards/shard_index.h"
 #include "workers/data/shards/shard_inspection.h"
 #include "workers/data/shards/synthetic_export.h"
-
-extern char** environ;
 
 namespace florenz {
 
@@ -35,14 +30,31 @@ CLI::App* AddDataExportCommand(CLI::App& app, DataExportCommand* options) {
   command->add_option("--per-shard", options->per_shard, "Scenes per shard")
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
       ->capture_default_str();
+  command
+      ->add_option("--first-scene", options->first_scene,
+                   "First scene number (eval shards after the train shards' scenes share none)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000000000}))
+      ->capture_default_str();
+  command->add_option("--prefix", options->prefix, "Shard names: PREFIX-000000.tar, …")
+      ->check([](const std::string& p) {
+        return p.empty() || p.find('/') != std::string::npos ? "a file name prefix without '/'"
+                                                               : "";
+      })
+      ->capture_default_str();
   return command;
 }
 
 int RunDataExportCommand(const DataExportCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckGridData);
+  if (grid.spec.data.source != DataSourceKind::kSynthetic) {
+    throw ConfigError(SourceLocation{options.grid, 0, 0},
+                      "data export writes a synthetic grid's data; this grid reads shards");
+  }
   data::ExportOptions exported;
   exported.scenes = options.scenes;
   exported.scenes_per_shard = options.per_shard;
+  exported.first_scene = options.first_scene;
+  exported.prefix = options.prefix;
   const data::ExportSummary summary = data::ExportSyntheticShards(grid.spec, options.out, exported);
   std::cout << "wrote " << summary.samples << " samples in " << summary.shards.size()
             << " shard(s): " << summary.pattern << "\n";
@@ -96,7 +108,7 @@ CLI::App* AddDataInspectCommand(CLI::App& app, DataInspectCommand* options) {
 
 int RunDataInspectCommand(const DataInspectCommand& options) {
   std::optional<LoadedGrid> grid;
-  if (!options.grid.empty()) grid = LoadGrid(options.grid, data::CheckDataSpec);
+  if (!options.grid.empty()) grid = LoadGrid(options.grid, data::CheckGridData);
   data::ShardIndexOptions index_options;
   index_options.skip_bad = options.skip_bad;
   const data::ShardIndex index = data::IndexShards(options.pattern, index_options);
@@ -128,29 +140,12 @@ CLI::App* AddDataTokenizerCommand(CLI::App& app, DataTokenizerCommand* options) 
 }
 
 int RunDataTokenizerCommand(const DataTokenizerCommand& options) {
-  // SentencePiece runs in florenz-tokenizer, beside this binary: Debian's libsentencepiece and
-  // LibTorch's libprotobuf cannot share a process (cli/tokenizer_main.cc).
-  const std::filesystem::path program =
-      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "florenz-tokenizer";
-  std::vector<std::string> args = {program.string(), options.pattern,
-                                   "--out",          options.out,
-                                   "--vocab",        std::to_string(options.vocab),
-                                   "--model-type",   options.model_type};
+  std::vector<std::string> args = {"train",   options.pattern,
+                                   "--out",   options.out,
+                                   "--vocab", std::to_string(options.vocab),
+                                   "--model-type", options.model_type};
   if (options.skip_bad) args.push_back("--skip-bad");
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::cout.flush();
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
-    throw IoError(program.string() +
-                  ": cannot start the tokenizer trainer (is florenz built "
-                  "completely? it is installed beside the florenz binary)");
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailure;
+  return RunTokenizerProgram(args);
 }
 
 }  // namespace florenz

@@ -1,5 +1,6 @@
 // `florenz data export | index | inspect`: the WebDataset corpus commands (docs/data.md).
-//   export GRID --out DIR [--scenes N] [--per-shard K]   the grid's synthetic data as shards
+//   export GRID --out DIR [--scenes N] [--per-shard K] [--first-scene F] [--prefix P]
+//                                                        the grid's synthetic data as shards
 //   index PATTERN [--skip-bad] [--no-cache]              index a corpus (cached beside it)
 //   inspect PATTERN [--grid GRID] [--skip-bad]           counts, lengths, sizes, coverage
 //   tokenizer PATTERN --out FILE [--vocab N]             train a SentencePiece model
@@ -16,6 +17,8 @@ struct DataExportCommand {
   std::string out;
   int64_t scenes = 1000;
   int64_t per_shard = 1000;
+  int64_t first_scene = 0;
+  std::string prefix = "train";
 };
 CLI::App* AddDataExportCommand(CLI::App& app, DataExportCommand* options);
 int RunDataExportCommand(const DataExportCommand& options);

@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/corpus_preparation.h"
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
@@ -28,7 +31,8 @@
 #include "orchestrator/worker_loop.h"
 #include "parallel/mpi_check.h"
 #include "workers/data/data_check.h"
-#include "workers/data/data_generator.h"
+#include "workers/data/shards/corpus_check.h"
+#include "workers/data/shards/make_data_source.h"
 #include "workers/train/device.h"
 #include "workers/train/stop_request.h"
 #include "workers/train/thread_count.h"
@@ -157,7 +161,7 @@ int RunRunCommand(const RunCommand& options) {
   MpiSession mpi;                // alone: the embedded mode, no MPI
   train::InstallStopHandlers();  // after MPI_Init, so florenz's handlers win
   const bool coordinator = mpi.rank() == 0;
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckGridData);
   // Each training rank's device, before anything is written: a missing or shared GPU ends
   // every rank with exit 2 (rank 0 says why).
   DeviceKind device_kind = grid.spec.execution.device;
@@ -190,26 +194,34 @@ int RunRunCommand(const RunCommand& options) {
   // learn whether it could, so a refusal ends every rank instead of leaving them waiting.
   // Another experiment in the folder is bad input (exit 2); a folder that cannot be created or
   // written is an I/O failure (exit 1), as the README says.
+  // A shards grid's indexes and token caches are made here too, before any rank reads them.
   std::string refusal, io_failure;
+  std::optional<ConfigError> corpus_error;
   if (coordinator) {
     try {
       results.Create();
       refusal = AdoptExperiment(results, grid);
+      if (refusal.empty()) PrepareCorpus(grid.spec);
     } catch (const IoError& e) {
       io_failure = e.what();
+    } catch (const ConfigError& e) {
+      corpus_error = e;
     }
   }
   if (mpi.active()) {
-    int refused = !refusal.empty() ? kExitBadInput : !io_failure.empty() ? kExitFailure : 0;
+    int refused = !refusal.empty() || corpus_error ? kExitBadInput
+                  : !io_failure.empty()            ? kExitFailure
+                                                   : 0;
     MPI_CHECK(MPI_Bcast(&refused, 1, MPI_INT, 0, mpi.comm()));
     if (refused != 0 && !coordinator) return refused;  // rank 0 says why
   }
   if (!io_failure.empty()) throw IoError(io_failure);
+  if (corpus_error) throw *corpus_error;
   if (!refusal.empty()) {
     throw ConfigError(SourceLocation{results.ExperimentYaml().string(), 0, 0}, refusal);
   }
-  const data::DataGenerator data(grid.spec);
-  job.data = &data;
+  const std::unique_ptr<data::DataSource> data = data::MakeDataSource(grid.spec);
+  job.data = data.get();
   job.results = &results;
   const int asked = options.threads > 0 ? options.threads : grid.spec.execution.threads;
   const int cores = CoresPerTrainingRank(mpi);

@@ -19,7 +19,7 @@
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
-#include "workers/data/data_check.h"
+#include "workers/data/shards/corpus_check.h"
 
 namespace florenz {
 namespace {
@@ -62,7 +62,7 @@ CLI::App* AddSubmitCommand(CLI::App& app, SubmitCommand* options) {
 }
 
 int RunSubmitCommand(const SubmitCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckGridData);
   const cluster::SiteProfile profile = cluster::LoadSiteProfile(options.cluster);
   const auto shares = cluster::SplitByCost(grid.runs, options.jobs, "--jobs");
 

@@ -6,7 +6,7 @@
 #include "cli/run_table.h"
 #include "core/exit_codes.h"
 #include "experiments/grid_loader.h"
-#include "workers/data/data_check.h"
+#include "workers/data/shards/corpus_check.h"
 
 namespace florenz {
 
@@ -22,7 +22,7 @@ CLI::App* AddValidateCommand(CLI::App& app, ValidateCommand* options) {
 }
 
 int RunValidateCommand(const ValidateCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  const LoadedGrid grid = LoadGrid(options.grid, data::CheckGridData);
   std::cout << (options.json ? RunTableJson(grid) : RunTableText(grid));
   return kExitOk;
 }

@@ -18,6 +18,20 @@ namespace florenz {
 using CoverageMatrix = std::map<Task, std::map<std::string, PairRole>>;
 
 struct DataOptions {
+  // Where samples come from: `synthetic` (the default: procedural scenes, everything below
+  // applies) or `shards` (the user's WebDataset corpus: train, eval, tokenizer, image pixels or
+  // features; docs/data.md, "Your own corpus").
+  DataSourceKind source = DataSourceKind::kSynthetic;
+  // Shards: the training and evaluation shard patterns ("corpus/train-{000000..000127}.tar"),
+  // relative to the working directory.
+  std::string train;
+  std::string eval;
+  // Shards: the SentencePiece model (`florenz data tokenizer`).
+  std::string tokenizer;
+  // Shards with `image: features`: every sample's features are [tokens, dim].
+  std::vector<int64_t> feature_shape;
+  // Shards: a bad sample stops the run (`stop`) or is skipped and counted (`skip`).
+  BadSampleAction on_bad_sample = BadSampleAction::kStop;
   // Seed of everything that must not change between runs: lexicons, evaluation sets,
   // disambiguation sets. (The per-run seed in `experiment.seeds` drives the training stream.)
   int64_t seed = 1234;
@@ -53,6 +67,12 @@ struct DataOptions {
 
   template <class V>
   void VisitFields(V& v) {
+    v("source", source);
+    v("train", train);
+    v("eval", eval);
+    v("tokenizer", tokenizer);
+    v("feature_shape", feature_shape);
+    v("on_bad_sample", on_bad_sample);
     v("seed", seed);
     v("image", image);
     v("image_size", image_size);

@@ -38,10 +38,13 @@ ModelCost ComputeModelCost(const ModelSize& size, const ModelOptions& model,
 
 SequenceShape EstimateSequenceShape(const DataOptions& data, const ModelOptions& model) {
   SequenceShape shape;
-  if (data.image == ImageMode::kRendered) {
+  if (data.image == ImageMode::kRendered || data.image == ImageMode::kPixels) {
     const int64_t side = model.patch_size > 0 ? data.image_size / model.patch_size : 0;
     shape.image_tokens = side * side;
     shape.image_features = 3LL * model.patch_size * model.patch_size;
+  } else if (data.image == ImageMode::kFeatures) {
+    shape.image_tokens = data.feature_shape.size() == 2 ? data.feature_shape[0] : 0;
+    shape.image_features = data.feature_shape.size() == 2 ? data.feature_shape[1] : 0;
   } else {
     shape.image_tokens = data.max_objects;
     shape.image_features = kSymbolicFeatures;

@@ -11,7 +11,12 @@ namespace florenz {
   const char* EnumNames<E>::What() { return what; }
 
 FLORENZ_ENUM_NAMES(ImageMode, "image mode", {ImageMode::kRendered, "rendered"},
-                   {ImageMode::kSymbolic, "symbolic"})
+                   {ImageMode::kSymbolic, "symbolic"}, {ImageMode::kPixels, "pixels"},
+                   {ImageMode::kFeatures, "features"})
+FLORENZ_ENUM_NAMES(DataSourceKind, "data source", {DataSourceKind::kSynthetic, "synthetic"},
+                   {DataSourceKind::kShards, "shards"})
+FLORENZ_ENUM_NAMES(BadSampleAction, "bad-sample action", {BadSampleAction::kStop, "stop"},
+                   {BadSampleAction::kSkip, "skip"})
 FLORENZ_ENUM_NAMES(Task, "task", {Task::kCaption, "caption"}, {Task::kTranslate, "translate"})
 FLORENZ_ENUM_NAMES(PairRole, "pair role", {PairRole::kTrain, "train"}, {PairRole::kEval, "eval"})
 FLORENZ_ENUM_NAMES(ScheduleKind, "schedule kind", {ScheduleKind::kCosine, "cosine"},

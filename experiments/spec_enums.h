@@ -8,9 +8,16 @@
 
 namespace florenz {
 
-// How a scene reaches the model: rendered RGB pixels (patch embedding), or one noisy attribute
-// vector per object (`symbolic`, the cheap mode for CPU studies).
-enum class ImageMode { kRendered, kSymbolic };
+// How an image reaches the model. Synthetic data: rendered RGB pixels (patch embedding), or one
+// noisy attribute vector per object (`symbolic`, the cheap mode for CPU studies). A corpus of
+// shards: its decoded JPEG/PNG `pixels` (patch embedding), or its precomputed `features`
+// (.npy, projected into d_model by a trainable linear layer).
+enum class ImageMode { kRendered, kSymbolic, kPixels, kFeatures };
+// Where a grid's samples come from: florenz's procedural data, or the user's WebDataset shards.
+enum class DataSourceKind { kSynthetic, kShards };
+// A bad sample of a corpus (corrupt member, undecodable image, missing field): stop the run
+// with SHARD:KEY and the reason, or skip it, count it and record the count.
+enum class BadSampleAction { kStop, kSkip };
 // The two tasks of the paper: image → text in L, and image + English text → L.
 enum class Task { kCaption, kTranslate };
 // A (task, language) pair is trained (and evaluated) or evaluation-only.
@@ -47,6 +54,8 @@ struct EnumNames;
     static const char* What();                                    \
   };
 FLORENZ_DECLARE_ENUM_NAMES(ImageMode)
+FLORENZ_DECLARE_ENUM_NAMES(DataSourceKind)
+FLORENZ_DECLARE_ENUM_NAMES(BadSampleAction)
 FLORENZ_DECLARE_ENUM_NAMES(Task)
 FLORENZ_DECLARE_ENUM_NAMES(PairRole)
 FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)

@@ -152,8 +152,58 @@ void ValidateCoverage(const DataOptions& d, Checker& c) {
   }
 }
 
+// The keys of a corpus of shards (data.source: shards); what the shards themselves hold is
+// checked by workers/data/shards/corpus_check.h.
+void ValidateShardsSource(const ExperimentSpec& spec, Checker& c) {
+  const DataOptions& d = spec.data;
+  c.Require(!d.train.empty(), d.train, d,
+            "data.train: data.source shards needs the training shards' pattern, e.g. "
+            "'corpus/train-{000000..000127}.tar'");
+  c.Require(!d.eval.empty(), d.eval, d,
+            "data.eval: data.source shards needs the evaluation shards' pattern");
+  c.Require(!d.tokenizer.empty(), d.tokenizer, d,
+            "data.tokenizer: data.source shards needs a SentencePiece model (`florenz data "
+            "tokenizer`)");
+  c.Require(d.image == ImageMode::kPixels || d.image == ImageMode::kFeatures, d.image, d,
+            "data.image: a corpus of shards has `pixels` (JPEG/PNG) or `features` (.npy), not '" +
+                ToString(d.image) + "'");
+  if (d.image == ImageMode::kFeatures) {
+    c.Require(d.feature_shape.size() == 2 && d.feature_shape[0] >= 1 && d.feature_shape[1] >= 1 &&
+                  d.feature_shape[0] <= 4096 && d.feature_shape[1] <= 65536,
+              d.feature_shape, d,
+              "data.feature_shape: image features need their shape [tokens, dim] (1-4096 "
+              "tokens, 1-65536 dims), as every sample's .npy has it");
+  }
+  // What needs florenz's synthetic ground truth has no meaning on a corpus.
+  c.Require(d.ambiguous_words.empty(), d.ambiguous_words, d,
+            "data.ambiguous_words: homonym disambiguation needs synthetic scenes; not applicable "
+            "to data.source shards");
+  c.Require(d.held_out.empty(), d.held_out, d,
+            "data.held_out: held-out colour-shape combinations need synthetic scenes; not "
+            "applicable to data.source shards");
+  c.Require(d.weights.empty(), d.weights, d,
+            "data.weights: a corpus is sampled uniformly over its samples of the trained pairs; "
+            "pair weights apply to synthetic data only");
+  for (const auto& m : spec.evaluation.metrics) {
+    c.Require(m != EvalMetric::kDisambiguation && m != EvalMetric::kExactMatch, m,
+              spec.evaluation.metrics,
+              "evaluation.metrics: '" + ToString(m) +
+                  "' needs synthetic ground truth (scene graphs, homonyms); not applicable to "
+                  "data.source shards (use cross_entropy, bleu, language_accuracy)");
+  }
+}
+
 void ValidateData(const ExperimentSpec& spec, Checker& c) {
   const DataOptions& d = spec.data;
+  if (d.source == DataSourceKind::kShards) {
+    ValidateShardsSource(spec, c);
+  } else {
+    c.Require(d.image == ImageMode::kRendered || d.image == ImageMode::kSymbolic, d.image, d,
+              "data.image: synthetic data is `rendered` or `symbolic`; `" + ToString(d.image) +
+                  "` needs data.source shards");
+    c.Require(d.train.empty() && d.eval.empty() && d.tokenizer.empty(), d.source, d,
+              "data.source: data.train, data.eval and data.tokenizer need data.source shards");
+  }
   c.Require(d.image_size >= 8 && d.image_size <= 512, d.image_size, d,
             "data.image_size: must be 8-512 pixels, got " + std::to_string(d.image_size));
   c.Require(d.image_noise >= 0 && d.image_noise <= 1, d.image_noise, d,
@@ -165,7 +215,7 @@ void ValidateData(const ExperimentSpec& spec, Checker& c) {
                 "), got " + std::to_string(d.max_objects));
   // Each object needs at least an 8 x 8 cell of the image to be drawn recognisably.
   const int cells = (d.image_size / 8) * (d.image_size / 8);
-  c.Require(d.max_objects <= std::min(cells, 16), d.max_objects, d,
+  c.Require(d.source == DataSourceKind::kShards || d.max_objects <= std::min(cells, 16), d.max_objects, d,
             "data.max_objects: " + std::to_string(d.max_objects) + " objects do not fit a " +
                 std::to_string(d.image_size) + "x" + std::to_string(d.image_size) +
                 " image (at most " + std::to_string(std::min(cells, 16)) + ")");
@@ -260,7 +310,7 @@ void ValidateModel(ExperimentSpec& spec, Checker& c) {
             "model.vocab_size: must be 16-10000000, got " + std::to_string(m.vocab_size));
   c.Require(m.patch_size >= 1, m.patch_size, m,
             "model.patch_size: must be >= 1, got " + std::to_string(m.patch_size));
-  if (spec.data.image == ImageMode::kRendered && m.patch_size >= 1) {
+  if ((spec.data.image == ImageMode::kRendered || spec.data.image == ImageMode::kPixels) && m.patch_size >= 1) {
     c.Require(spec.data.image_size % m.patch_size == 0, m.patch_size, m,
               "model.patch_size: " + std::to_string(m.patch_size) +
                   " does not divide data.image_size " + std::to_string(spec.data.image_size));

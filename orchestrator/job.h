@@ -12,14 +12,14 @@
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "orchestrator/protocol.h"
-#include "workers/data/data_generator.h"
+#include "workers/data/data_source.h"
 
 namespace florenz {
 
 struct Job {
   const LoadedGrid* grid = nullptr;
   std::vector<const RunSpec*> runs;  // the runs this command trains (--only selects one)
-  const data::DataGenerator* data = nullptr;
+  const data::DataSource* data = nullptr;
   const ResultsDir* results = nullptr;
   int threads = 1;
   // This rank's device ("cpu", "cuda:<index>"; "" on a coordinator that trains nothing) and its

@@ -53,20 +53,7 @@ DataGenerator::DataGenerator(const ExperimentSpec& spec)
   for (size_t i = 0; i < languages_.size(); ++i) {
     if (languages_[i].name() == "en") english_ = static_cast<int>(i);
   }
-  for (const auto& [task, row] : options_.coverage) {
-    for (const auto& [language, role] : row) {
-      Pair p;
-      p.task = task;
-      p.role = role;
-      p.name = PairName(task, language);
-      for (size_t i = 0; i < languages_.size(); ++i) {
-        if (languages_[i].name() == language) p.language = static_cast<int>(i);
-      }
-      auto weight = options_.weights.find(p.name);
-      p.weight = weight == options_.weights.end() ? 1.0 : weight->second;
-      pairs_.push_back(p);
-    }
-  }
+  pairs_ = CoveragePairs(options_);
   double total = 0;
   for (const int p : TrainedPairs()) {
     total += pairs_[p].weight;
@@ -90,23 +77,6 @@ DataGenerator::DataGenerator(const ExperimentSpec& spec)
     std::pair<Shape, Colour> combination;
     if (ParseHeldOut(text, &combination)) scene_options_.held_out.push_back(combination);
   }
-}
-
-std::vector<int> DataGenerator::TrainedPairs() const {
-  std::vector<int> trained;
-  for (size_t i = 0; i < pairs_.size(); ++i) {
-    if (pairs_[i].role == PairRole::kTrain) trained.push_back(static_cast<int>(i));
-  }
-  return trained;
-}
-
-int DataGenerator::FindPair(Task task, const std::string& language) const {
-  for (size_t i = 0; i < pairs_.size(); ++i) {
-    if (pairs_[i].task == task && languages_[pairs_[i].language].name() == language) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
 }
 
 Example DataGenerator::Build(int pair, const Scene& scene, int paraphrase, SampleRng& rng) const {

@@ -10,37 +10,12 @@
 #include <vector>
 
 #include "experiments/experiment_spec.h"
+#include "workers/data/data_source.h"
 #include "workers/data/language.h"
 #include "workers/data/scene.h"
 #include "workers/data/vocabulary.h"
 
 namespace florenz::data {
-
-// A (task, language) pair of the coverage matrix.
-struct Pair {
-  Task task = Task::kCaption;
-  int language = 0;  // index into DataGenerator::languages()
-  PairRole role = PairRole::kTrain;
-  double weight = 1.0;  // sampling weight (trained pairs)
-  std::string name;     // "caption_es"
-};
-
-// One example as the model sees it.
-struct Example {
-  int pair = -1;  // index into DataGenerator::pairs(); -1 outside the coverage matrix
-  Scene scene;
-  int paraphrase = 0;
-  // Rendered image (3 × S × S, CHW) or symbolic objects (n × SymbolicFeatureSize()); empty
-  // for a translation without the image.
-  std::vector<float> image;
-  int image_tokens = 0;
-  // Encoder prompt: <lang_L> <task> and, for translation, the English caption.
-  std::vector<int32_t> prompt;
-  // Decoder target: the caption in L, then <eos>. The decoder reads <bos> + target[:-1].
-  std::vector<int32_t> target;
-  // The first `prefix_tokens` target tokens are L's decoder prefix ("the image shows").
-  int prefix_tokens = 0;
-};
 
 // CoMMuTE-style item: an English sentence with a homonym, the translation that matches the
 // image and the one with the homonym's other sense.
@@ -56,21 +31,23 @@ bool ParseHeldOut(const std::string& text, std::pair<Shape, Colour>* combination
 std::vector<std::string> KnownHomonyms();
 bool HomonymSenses(const std::string& word, Shape* first, Shape* second);
 
-class DataGenerator {
+class DataGenerator : public DataSource {
  public:
   // `spec` must be validated (experiments/grid_loader.h).
   explicit DataGenerator(const ExperimentSpec& spec);
 
   const std::vector<Language>& languages() const { return languages_; }
   const Vocabulary& vocabulary() const { return vocabulary_; }
-  const std::vector<Pair>& pairs() const { return pairs_; }
-  std::vector<int> TrainedPairs() const;
-  int FindPair(Task task, const std::string& language) const;  // -1 when absent
+  const std::vector<Pair>& pairs() const override { return pairs_; }
+  const std::string& LanguageName(int language) const override {
+    return languages_[language].name();
+  }
 
   // Sample `index` of the training stream of a run with seed `run_seed`.
-  Example TrainExample(int64_t run_seed, int64_t index) const;
+  Example TrainExample(int64_t run_seed, int64_t index) const override;
   // Sample `index` of pair `pair`'s fixed evaluation set.
-  Example EvalExample(int pair, int64_t index) const;
+  Example EvalExample(int pair, int64_t index) const override;
+  const DataGenerator* synthetic() const override { return this; }
   // Item `index` of language `language`'s disambiguation set (a language other than English,
   // with at least one homonym active).
   DisambiguationItem Disambiguation(int language, int64_t index) const;

@@ -12,20 +12,29 @@
 namespace florenz::model {
 
 int64_t ImageFeatures(ImageMode mode, int patch_size) {
-  return mode == ImageMode::kRendered ? 3LL * patch_size * patch_size
-                                      : static_cast<int64_t>(data::SymbolicFeatureSize());
+  return mode == ImageMode::kRendered || mode == ImageMode::kPixels
+             ? 3LL * patch_size * patch_size
+             : static_cast<int64_t>(data::SymbolicFeatureSize());
+}
+
+ImageLayout LayoutOf(const DataOptions& data, int patch_size) {
+  ImageLayout layout{data.image, data.image_size, patch_size, 0};
+  layout.features = data.image == ImageMode::kFeatures
+                        ? (data.feature_shape.size() == 2 ? data.feature_shape[1] : 0)
+                        : ImageFeatures(data.image, patch_size);
+  return layout;
 }
 
 namespace {
 
-// Image tokens of one example: patches of a rendered image, objects of a symbolic one.
-int64_t ImageTokens(const data::Example& e, ImageMode mode, int image_size, int patch_size) {
+// Image tokens of one example: patches of pixels, objects of a symbolic image, feature rows.
+int64_t ImageTokens(const data::Example& e, const ImageLayout& layout) {
   if (e.image.empty()) return 0;
-  if (mode == ImageMode::kRendered) {
-    const int64_t side = image_size / patch_size;
+  if (layout.patches()) {
+    const int64_t side = layout.image_size / layout.patch_size;
     return side * side;
   }
-  return static_cast<int64_t>(e.image.size()) / data::SymbolicFeatureSize();
+  return static_cast<int64_t>(e.image.size()) / layout.features;
 }
 
 // Copies `tokens` into row `row` of a [B, width] int64 tensor, the rest stays <pad>.
@@ -37,22 +46,28 @@ void FillRow(const std::vector<int32_t>& tokens, int64_t row, int64_t width, int
 
 Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int image_size,
               int patch_size) {
-  if (mode == ImageMode::kRendered && (patch_size <= 0 || image_size % patch_size != 0)) {
+  return Collate(examples,
+                 ImageLayout{mode, image_size, patch_size, ImageFeatures(mode, patch_size)});
+}
+
+Batch Collate(const std::vector<data::Example>& examples, const ImageLayout& layout) {
+  const int image_size = layout.image_size, patch_size = layout.patch_size;
+  if (layout.patches() && (patch_size <= 0 || image_size % patch_size != 0)) {
     throw RunError("patch_size " + std::to_string(patch_size) + " does not divide image_size " +
                    std::to_string(image_size));
   }
+  if (layout.features <= 0) throw RunError("an image layout without features per token");
   const int64_t b = static_cast<int64_t>(examples.size());
-  const int64_t f = ImageFeatures(mode, patch_size);
+  const int64_t f = layout.features;
   int64_t i_max = 0, s_max = 0, t_max = 0;
   for (const auto& e : examples) {
-    const int64_t expected = mode == ImageMode::kRendered
-                                 ? 3LL * image_size * image_size
-                                 : ImageTokens(e, mode, image_size, patch_size) * f;
+    const int64_t expected =
+        layout.patches() ? 3LL * image_size * image_size : ImageTokens(e, layout) * f;
     if (!e.image.empty() && static_cast<int64_t>(e.image.size()) != expected) {
       throw RunError("example image has " + std::to_string(e.image.size()) + " floats, expected " +
                      std::to_string(expected));
     }
-    i_max = std::max(i_max, ImageTokens(e, mode, image_size, patch_size));
+    i_max = std::max(i_max, ImageTokens(e, layout));
     s_max = std::max(s_max, static_cast<int64_t>(e.prompt.size()));
     t_max = std::max(t_max, static_cast<int64_t>(e.target.size()));
   }
@@ -71,10 +86,10 @@ Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int im
 
   for (int64_t row = 0; row < b; ++row) {
     const data::Example& e = examples[row];
-    const int64_t tokens = ImageTokens(e, mode, image_size, patch_size);
+    const int64_t tokens = ImageTokens(e, layout);
     float* out = image + row * i_max * f;
     std::fill(image_mask + row * i_max, image_mask + row * i_max + tokens, true);
-    if (tokens > 0 && mode == ImageMode::kRendered) {
+    if (tokens > 0 && layout.patches()) {
       // Patch (pr, pc), row-major, feature (c, i, j) channel-major: pixel (c, pr·p+i, pc·p+j).
       const int64_t s = image_size, p = patch_size, side = s / p;
       for (int64_t pr = 0; pr < side; ++pr) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "experiments/spec_enums.h"
-#include "workers/data/data_generator.h"
+#include "workers/data/data_source.h"
 
 namespace florenz::model {
 
@@ -22,10 +22,24 @@ struct Batch {
   int64_t size() const { return prompt.size(0); }
 };
 
-// Stacks `examples`. Rendered images (3 × size × size) are cut into patch_size² patches,
-// row-major, each flattened channel-major (F = 3·p²); symbolic objects (F = 22) are padded to
-// the batch's most objects. A sample without an image (text-only translation) has an
-// all-false image_mask.
+// How a grid's images become image tokens.
+struct ImageLayout {
+  ImageMode mode = ImageMode::kRendered;
+  int image_size = 32;   // rendered and pixels: the square side
+  int patch_size = 4;    // rendered and pixels
+  int64_t features = 0;  // F, features per image token
+  // Rendered synthetic scenes and decoded corpus pixels are cut into patches.
+  bool patches() const { return mode == ImageMode::kRendered || mode == ImageMode::kPixels; }
+};
+// The layout of a grid's data section with the model's patch size.
+ImageLayout LayoutOf(const DataOptions& data, int patch_size);
+
+// Stacks `examples`. Images of 3 × size × size pixels (rendered or decoded) are cut into
+// patch_size² patches, row-major, each flattened channel-major (F = 3·p²); symbolic objects
+// (F = 22) and precomputed features (F = dim) are padded to the batch's most tokens. A sample
+// without an image (text-only translation) has an all-false image_mask.
+Batch Collate(const std::vector<data::Example>& examples, const ImageLayout& layout);
+// The same for a layout of rendered or symbolic synthetic images.
 Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int image_size,
               int patch_size);
 
@@ -37,7 +51,8 @@ Batch ToDevice(const Batch& batch, const torch::Device& device, bool non_blockin
 // asynchronous. Needs a CUDA build of LibTorch (callers pin only for a CUDA device).
 Batch Pinned(const Batch& batch);
 
-// Features per image token: 3·p² for rendered images, data::SymbolicFeatureSize() otherwise.
+// Features per image token: 3·p² for rendered images, data::SymbolicFeatureSize() for
+// symbolic ones (features: see LayoutOf, the dim is the grid's data.feature_shape).
 int64_t ImageFeatures(ImageMode mode, int patch_size);
 
 }  // namespace florenz::model

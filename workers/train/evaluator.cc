@@ -38,23 +38,19 @@ std::string PairMetricExclPrefixName(const std::string& pair) {
   return std::string(kCrossEntropyExclPrefix) + "_" + pair;
 }
 
-Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
+Evaluator::Evaluator(const ExperimentSpec& run, const data::DataSource& data)
     : data_(data),
-      image_mode_(run.data.image),
-      image_size_(run.data.image_size),
-      patch_size_(run.model.patch_size),
+      layout_(model::LayoutOf(run.data, run.model.patch_size)),
       batch_size_(run.training.batch_size),
       precision_(run.training.precision),
       samples_per_pair_(run.evaluation.samples_per_pair),
       metrics_(run.evaluation.metrics),
-      generation_(run.evaluation, data, run.data.image, run.data.image_size, run.model.patch_size,
-                  run.training.batch_size) {
+      generation_(run.evaluation, data, layout_, run.training.batch_size) {
   for (size_t p = 0; p < data.pairs().size(); ++p) {
+    const int64_t size = data.EvalSetSize(static_cast<int>(p), samples_per_pair_);
     std::vector<data::Example> set;
-    set.reserve(samples_per_pair_);
-    for (int i = 0; i < samples_per_pair_; ++i) {
-      set.push_back(data.EvalExample(static_cast<int>(p), i));
-    }
+    set.reserve(size);
+    for (int64_t i = 0; i < size; ++i) set.push_back(data.EvalExample(static_cast<int>(p), i));
     sets_.push_back(std::move(set));
   }
   if (disambiguation_enabled()) {
@@ -62,7 +58,7 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
       if (pair.task != Task::kTranslate) continue;
       auto& items = disambiguation_[pair.language];
       for (int i = 0; i < samples_per_pair_; ++i) {
-        items.push_back(data.Disambiguation(pair.language, i));
+        items.push_back(data.synthetic()->Disambiguation(pair.language, i));
       }
     }
   }
@@ -71,7 +67,7 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataGenerator& data)
 bool Evaluator::disambiguation_enabled() const {
   return std::find(metrics_.begin(), metrics_.end(), EvalMetric::kDisambiguation) !=
              metrics_.end() &&
-         !data_.options().ambiguous_words.empty();
+         data_.synthetic() != nullptr && !data_.synthetic()->options().ambiguous_words.empty();
 }
 
 EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
@@ -87,7 +83,7 @@ EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
     for (size_t start = 0; start < set.size(); start += batch_size_) {
       const size_t end = std::min(set.size(), start + batch_size_);
       const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
-      const model::Batch batch = model::Collate(chunk, image_mode_, image_size_, patch_size_);
+      const model::Batch batch = model::Collate(chunk, layout_);
       sum += model->SampleLoss(model::ToDevice(batch, device)).sum().item<double>();
       sum_excl_prefix +=
           model->SampleLoss(model::ToDevice(WithoutPrefixTargets(batch, chunk), device))
@@ -127,12 +123,12 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
       // Both translations have the same number of tokens, so comparing the token-mean CE
       // compares the likelihoods.
       const torch::Tensor a = model->SampleLoss(
-          model::ToDevice(model::Collate(correct, image_mode_, image_size_, patch_size_), device));
+          model::ToDevice(model::Collate(correct, layout_), device));
       const torch::Tensor b = model->SampleLoss(model::ToDevice(
-          model::Collate(incorrect, image_mode_, image_size_, patch_size_), device));
+          model::Collate(incorrect, layout_), device));
       right += (a < b).sum().item<int>();
     }
-    result[data_.languages()[language].name()] =
+    result[data_.LanguageName(language)] =
         static_cast<double>(right) / static_cast<double>(items.size());
   }
   if (was_training) model->train();
@@ -156,7 +152,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
     const auto accuracy = Disambiguation(model), blank = Disambiguation(model, true);
     for (const auto& pair : data_.pairs()) {
       if (pair.task != Task::kTranslate) continue;
-      const std::string& language = data_.languages()[pair.language].name();
+      const std::string& language = data_.LanguageName(pair.language);
       auto it = accuracy.find(language);
       if (it == accuracy.end()) continue;
       table[pair.name][kDisambiguation] = it->second;
@@ -207,7 +203,7 @@ std::map<std::string, double> Evaluator::FinalMetrics(const EvalTable& table) co
     for (const char* metric : {kDisambiguation, kDisambiguationBlank}) {
       auto accuracy = row->second.find(metric);
       if (accuracy == row->second.end()) continue;
-      out[std::string(metric) + "_" + data_.languages()[pair.language].name()] = accuracy->second;
+      out[std::string(metric) + "_" + data_.LanguageName(pair.language)] = accuracy->second;
       sums[metric].first += accuracy->second;
       sums[metric].second += 1;
     }

@@ -12,6 +12,7 @@
 
 #include "experiments/experiment_spec.h"
 #include "workers/data/data_generator.h"
+#include "workers/data/data_source.h"
 #include "workers/model/encoder_decoder.h"
 #include "workers/train/generation_metrics.h"
 
@@ -22,7 +23,7 @@ using EvalTable = std::map<std::string, std::map<std::string, double>>;
 
 class Evaluator {
  public:
-  Evaluator(const ExperimentSpec& run, const data::DataGenerator& data);
+  Evaluator(const ExperimentSpec& run, const data::DataSource& data);
 
   // Every metric of every pair. Generated outputs and disambiguation (decoding and extra
   // passes cost far more than one forward pass) only when `final`: the curve during
@@ -53,10 +54,8 @@ class Evaluator {
  private:
   bool disambiguation_enabled() const;
 
-  const data::DataGenerator& data_;
-  ImageMode image_mode_;
-  int image_size_;
-  int patch_size_;
+  const data::DataSource& data_;
+  model::ImageLayout layout_;
   int batch_size_;
   Precision precision_;  // autocast for the forward passes, as in training
   int samples_per_pair_;
@@ -65,7 +64,7 @@ class Evaluator {
   std::vector<std::vector<data::Example>> sets_;
   // BLEU, language accuracy, exact match of generated outputs (when the grid asks).
   GenerationMetrics generation_;
-  // Disambiguation sets per language index (empty when not evaluated).
+  // Disambiguation sets per language index (empty when not evaluated; synthetic data only).
   std::map<int, std::vector<data::DisambiguationItem>> disambiguation_;
 };
 

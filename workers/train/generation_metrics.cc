@@ -3,31 +3,35 @@
 
 #include <algorithm>
 
+#include "workers/data/data_generator.h"
+#include "workers/data/shards/shard_source.h"
 #include "workers/eval/bleu.h"
+#include "workers/eval/bleu_tokenizers.h"
 #include "workers/eval/caption_scoring.h"
 #include "workers/model/generation.h"
 
 namespace florenz::train {
 
 GenerationMetrics::GenerationMetrics(const EvaluationOptions& options,
-                                     const data::DataGenerator& data, ImageMode image_mode,
-                                     int image_size, int patch_size, int batch_size)
+                                     const data::DataSource& data, const model::ImageLayout& layout,
+                                     int batch_size)
     : options_(options),
       data_(data),
-      image_mode_(image_mode),
-      image_size_(image_size),
-      patch_size_(patch_size),
+      layout_(layout),
       batch_size_(batch_size),
-      identifier_(data.languages()) {
+      has_prefix_(data.synthetic() != nullptr) {
+  if (data.synthetic() != nullptr) identifier_.emplace(data.synthetic()->languages());
   auto wants = [&](EvalMetric m) {
     return std::find(options.metrics.begin(), options.metrics.end(), m) != options.metrics.end();
   };
   bleu_ = wants(EvalMetric::kBleu);
   language_ = wants(EvalMetric::kLanguageAccuracy);
-  exact_ = wants(EvalMetric::kExactMatch);
+  // Scene-graph metrics need synthetic ground truth (a corpus's grid cannot ask for them).
+  exact_ = wants(EvalMetric::kExactMatch) && data.synthetic() != nullptr;
   bool any_unseen = false;
   for (const auto& pair : data.pairs()) any_unseen = any_unseen || pair.role == PairRole::kEval;
-  const bool prefix_columns = any_unseen && options.decoder_prefix != DecoderPrefix::kWithout;
+  const bool prefix_columns =
+      has_prefix_ && any_unseen && options.decoder_prefix != DecoderPrefix::kWithout;
   std::vector<std::string> base;
   if (bleu_) base.push_back("bleu");
   if (language_) base.push_back("language_accuracy");
@@ -43,9 +47,12 @@ GenerationMetrics::GenerationMetrics(const EvaluationOptions& options,
   }
   // Which language evaluation-only pairs answer in without the prefix (the paper's "answers
   // in German or English instead"): the share of outputs identified as each language.
-  if (language_ && any_unseen && options.decoder_prefix != DecoderPrefix::kWith) {
-    for (const auto& l : data.languages()) names_.push_back("answered_" + l.name());
-    names_.push_back("answered_mixed");
+  if (language_ && any_unseen && (!has_prefix_ || options.decoder_prefix != DecoderPrefix::kWith)) {
+    for (const auto& l : data.synthetic() ? data.synthetic()->options().languages
+                                          : data.corpus()->options().languages) {
+      names_.push_back("answered_" + l.name);
+    }
+    if (has_prefix_) names_.push_back("answered_mixed");
   }
 }
 
@@ -64,11 +71,100 @@ std::vector<std::string> GenerationMetrics::NamesFor(PairRole role) const {
 }
 
 bool GenerationMetrics::WithoutPrefix(PairRole role) const {
-  return role == PairRole::kTrain || options_.decoder_prefix != DecoderPrefix::kWith;
+  return !has_prefix_ || role == PairRole::kTrain ||
+         options_.decoder_prefix != DecoderPrefix::kWith;
 }
 
 bool GenerationMetrics::WithPrefix(PairRole role) const {
-  return role == PairRole::kEval && options_.decoder_prefix != DecoderPrefix::kWithout;
+  return has_prefix_ && role == PairRole::kEval && options_.decoder_prefix != DecoderPrefix::kWithout;
+}
+
+std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(
+    model::EncoderDecoder& model, const std::vector<data::Example>& set,
+    const std::vector<int32_t>* prefix) const {
+  model::GenerationOptions generation;
+  generation.beam_size = options_.beam_size;
+  generation.max_length = options_.max_length;
+  std::vector<std::vector<int32_t>> outputs;
+  for (size_t start = 0; start < set.size(); start += batch_size_) {
+    const size_t end = std::min(set.size(), start + batch_size_);
+    const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
+    const model::Batch batch =
+        model::ToDevice(model::Collate(chunk, layout_), model->device());
+    const std::vector<std::vector<int32_t>> prefixes =
+        prefix != nullptr ? std::vector<std::vector<int32_t>>(chunk.size(), *prefix)
+                          : std::vector<std::vector<int32_t>>{};
+    for (auto& ids : model::Generate(model, batch, generation, prefixes)) {
+      outputs.push_back(std::move(ids));
+    }
+  }
+  return outputs;
+}
+
+void GenerationMetrics::ScoreSynthetic(int pair, const std::vector<data::Example>& set,
+                                       const std::vector<std::vector<int32_t>>& output_ids,
+                                       bool forced, std::map<std::string, double>* out) const {
+  const data::DataGenerator& data = *data_.synthetic();
+  const data::Pair& p = data.pairs()[pair];
+  const data::Language& language = data.languages()[p.language];
+  const data::Vocabulary& vocabulary = data.vocabulary();
+  std::vector<std::vector<std::string>> references, outputs;
+  std::vector<std::vector<data::Clause>> scenes;
+  for (const auto& e : set) {
+    references.push_back(vocabulary.Decode(e.target));
+    scenes.push_back(e.scene.clauses);
+  }
+  for (const auto& ids : output_ids) outputs.push_back(vocabulary.Decode(ids));
+  const std::string suffix = forced ? "_prefix" : "";
+  if (bleu_) (*out)["bleu" + suffix] = eval::CorpusBleu(outputs, references).score;
+  if (language_) {
+    const eval::LanguageAccuracy accuracy = identifier_->Score(outputs, p.language, forced);
+    (*out)["language_accuracy" + suffix] = accuracy.accuracy;
+    if (!forced && p.role == PairRole::kEval && accuracy.sequences > 0) {
+      for (size_t i = 0; i < accuracy.labels.size(); ++i) {
+        (*out)["answered_" + accuracy.labels[i]] =
+            static_cast<double>(accuracy.confusion[i]) / static_cast<double>(accuracy.sequences);
+      }
+    }
+  }
+  if (exact_) {
+    const eval::CaptionScores s = eval::ScoreCaptions(language, outputs, scenes);
+    (*out)["exact_match" + suffix] = s.exact_match;
+    (*out)["colour_accuracy" + suffix] = s.colour_accuracy;
+    (*out)["shape_accuracy" + suffix] = s.shape_accuracy;
+    (*out)["relation_accuracy" + suffix] = s.relation_accuracy;
+  }
+}
+
+void GenerationMetrics::ScoreCorpus(int pair, const std::vector<std::vector<int32_t>>& output_ids,
+                                    std::map<std::string, double>* out) const {
+  const data::ShardSource& corpus = *data_.corpus();
+  const data::Pair& p = corpus.pairs()[pair];
+  const std::string& language = corpus.LanguageName(p.language);
+  const eval::BleuTokenize tokenize = eval::DefaultBleuTokenize(language);
+  std::vector<std::vector<std::string>> references, outputs;
+  std::map<std::string, int64_t> answered;
+  int64_t right = 0;
+  for (size_t i = 0; i < output_ids.size(); ++i) {
+    const std::string text = corpus.DecodeText(output_ids[i]);
+    outputs.push_back(eval::BleuWords(text, tokenize));
+    references.push_back(
+        eval::BleuWords(corpus.EvalReference(pair, static_cast<int64_t>(i)), tokenize));
+    const std::string identified = corpus.language_identifier().Identify(text);
+    right += identified == language;
+    ++answered[identified];
+  }
+  if (bleu_) (*out)["bleu"] = eval::CorpusBleu(outputs, references).score;
+  if (language_ && !output_ids.empty()) {
+    const double n = static_cast<double>(output_ids.size());
+    (*out)["language_accuracy"] = static_cast<double>(right) / n;
+    if (p.role == PairRole::kEval) {
+      for (const auto& l : corpus.options().languages) {
+        auto it = answered.find(l.name);
+        (*out)["answered_" + l.name] = it == answered.end() ? 0.0 : static_cast<double>(it->second) / n;
+      }
+    }
+  }
 }
 
 std::map<std::string, double> GenerationMetrics::Score(
@@ -77,53 +173,16 @@ std::map<std::string, double> GenerationMetrics::Score(
   if (!enabled() || set.empty()) return out;
   torch::NoGradGuard no_grad;
   const data::Pair& p = data_.pairs()[pair];
-  const data::Language& language = data_.languages()[p.language];
-  const data::Vocabulary& vocabulary = data_.vocabulary();
-  const std::vector<int32_t> prefix = vocabulary.Encode(language.Prefix());
-  model::GenerationOptions generation;
-  generation.beam_size = options_.beam_size;
-  generation.max_length = options_.max_length;
-
-  std::vector<std::vector<std::string>> references;
-  std::vector<std::vector<data::Clause>> scenes;
-  for (const auto& e : set) {
-    references.push_back(vocabulary.Decode(e.target));
-    scenes.push_back(e.scene.clauses);
+  if (data_.corpus() != nullptr) {
+    ScoreCorpus(pair, Outputs(model, set, nullptr), &out);
+    return out;
   }
+  const data::DataGenerator& data = *data_.synthetic();
+  const std::vector<int32_t> prefix =
+      data.vocabulary().Encode(data.languages()[p.language].Prefix());
   for (const bool forced : {false, true}) {
     if (forced ? !WithPrefix(p.role) : !WithoutPrefix(p.role)) continue;
-    std::vector<std::vector<std::string>> outputs;
-    for (size_t start = 0; start < set.size(); start += batch_size_) {
-      const size_t end = std::min(set.size(), start + batch_size_);
-      const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
-      const model::Batch batch = model::ToDevice(
-          model::Collate(chunk, image_mode_, image_size_, patch_size_), model->device());
-      const std::vector<std::vector<int32_t>> prefixes =
-          forced ? std::vector<std::vector<int32_t>>(chunk.size(), prefix)
-                 : std::vector<std::vector<int32_t>>{};
-      for (const auto& ids : model::Generate(model, batch, generation, prefixes)) {
-        outputs.push_back(vocabulary.Decode(ids));
-      }
-    }
-    const std::string suffix = forced ? "_prefix" : "";
-    if (bleu_) out["bleu" + suffix] = eval::CorpusBleu(outputs, references).score;
-    if (language_) {
-      const eval::LanguageAccuracy accuracy = identifier_.Score(outputs, p.language, forced);
-      out["language_accuracy" + suffix] = accuracy.accuracy;
-      if (!forced && p.role == PairRole::kEval && accuracy.sequences > 0) {
-        for (size_t i = 0; i < accuracy.labels.size(); ++i) {
-          out["answered_" + accuracy.labels[i]] =
-              static_cast<double>(accuracy.confusion[i]) / static_cast<double>(accuracy.sequences);
-        }
-      }
-    }
-    if (exact_) {
-      const eval::CaptionScores s = eval::ScoreCaptions(language, outputs, scenes);
-      out["exact_match" + suffix] = s.exact_match;
-      out["colour_accuracy" + suffix] = s.colour_accuracy;
-      out["shape_accuracy" + suffix] = s.shape_accuracy;
-      out["relation_accuracy" + suffix] = s.relation_accuracy;
-    }
+    ScoreSynthetic(pair, set, Outputs(model, set, forced ? &prefix : nullptr), forced, &out);
   }
   return out;
 }

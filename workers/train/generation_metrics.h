@@ -3,14 +3,18 @@
 // and exact-match and attribute accuracy of the scene read back from the output — each with
 // and without the target language's forced decoder prefix for evaluation-only pairs, the
 // paper's finding that the prefix unlocks captioning in unseen languages.
+// On a corpus of shards (issue 17) outputs are detokenized text: BLEU is sacreBLEU's on the
+// reference texts (13a, zh for Chinese), the output language is the character n-gram
+// identifier's verdict, and what needs a scene graph or a decoder prefix does not apply.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/evaluation_options.h"
-#include "workers/data/data_generator.h"
+#include "workers/data/data_source.h"
 #include "workers/eval/language_accuracy.h"
 #include "workers/model/encoder_decoder.h"
 
@@ -18,8 +22,8 @@ namespace florenz::train {
 
 class GenerationMetrics {
  public:
-  GenerationMetrics(const EvaluationOptions& options, const data::DataGenerator& data,
-                    ImageMode image_mode, int image_size, int patch_size, int batch_size);
+  GenerationMetrics(const EvaluationOptions& options, const data::DataSource& data,
+                    const model::ImageLayout& layout, int batch_size);
 
   // Does the grid ask for any metric of generated outputs?
   bool enabled() const { return !names_.empty(); }
@@ -37,14 +41,25 @@ class GenerationMetrics {
   // Decode with or without the forced prefix for a pair of this role?
   bool WithoutPrefix(PairRole role) const;
   bool WithPrefix(PairRole role) const;
+  // The outputs of `set` (token ids), decoded with or without the forced prefix.
+  std::vector<std::vector<int32_t>> Outputs(model::EncoderDecoder& model,
+                                            const std::vector<data::Example>& set,
+                                            const std::vector<int32_t>* prefix) const;
+  // Scores of one decoding pass (`suffix` "" or "_prefix") of a synthetic pair or a corpus's.
+  void ScoreSynthetic(int pair, const std::vector<data::Example>& set,
+                      const std::vector<std::vector<int32_t>>& outputs, bool forced,
+                      std::map<std::string, double>* out) const;
+  void ScoreCorpus(int pair, const std::vector<std::vector<int32_t>>& outputs,
+                   std::map<std::string, double>* out) const;
 
   EvaluationOptions options_;
-  const data::DataGenerator& data_;
-  ImageMode image_mode_;
-  int image_size_, patch_size_, batch_size_;
+  const data::DataSource& data_;
+  model::ImageLayout layout_;
+  int batch_size_;
   bool bleu_ = false, language_ = false, exact_ = false;
+  bool has_prefix_ = false;  // synthetic languages have a decoder prefix; a corpus has none
   std::vector<std::string> names_;
-  eval::LanguageIdentifier identifier_;
+  std::optional<eval::LanguageIdentifier> identifier_;  // synthetic data
 };
 
 }  // namespace florenz::train

@@ -38,7 +38,8 @@ int64_t MicroBatch(const RunSpec& run) {
   return micro > 0 ? micro : per_rank;
 }
 
-RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& device) {
+RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int threads,
+                        const torch::Device& device) {
   const ModelSize& s = run.size();
   RunConfig config;
   config.run_id = run.id;
@@ -73,14 +74,20 @@ RunConfig MakeRunConfig(const RunSpec& run, int threads, const torch::Device& de
     config.strings.push_back({"cuda_version", d.cuda_version});
     config.strings.push_back({"nccl_version", d.nccl_version});
   }
+  // A corpus's facts: its tokenizer's hash, its size and the epochs this budget makes.
+  data.DescribeRun(run.seed(), run.samples(), &config.numbers, &config.strings);
   return config;
 }
 
-RunFileLayout MakeLayout(const data::DataGenerator& data, const Evaluator& evaluator) {
+// Bad samples a run skipped (data.on_bad_sample: skip), a final metric of corpus runs.
+constexpr const char* kBadSamplesSkipped = "bad_samples_skipped";
+
+RunFileLayout MakeLayout(const data::DataSource& data, const Evaluator& evaluator) {
   RunFileLayout layout;
   for (const auto& pair : data.pairs()) layout.eval_pairs.push_back(pair.name);
   layout.eval_metrics = evaluator.MetricNames();
   layout.final_metrics = evaluator.FinalMetricNames();
+  if (data.corpus() != nullptr) layout.final_metrics.push_back(kBadSamplesSkipped);
   layout.final_metrics.push_back("evaluation_seconds");
   layout.final_metrics.push_back("training_seconds");
   return layout;
@@ -112,6 +119,30 @@ void ReplayRows(const std::filesystem::path& partial, int64_t up_to_step,
   }
 }
 
+// A run that began with one tokenizer never resumes with another: its token ids would mean other
+// pieces. Throws RunError when the interrupted attempt's file records another tokenizer hash.
+void RefuseAnotherTokenizer(const std::string& run_id, const RunConfig& config,
+                            const std::vector<std::filesystem::path>& attempts) {
+  std::string mine;
+  for (const auto& [name, value] : config.strings) {
+    if (name == "tokenizer_hash") mine = value;
+  }
+  for (const auto& file : attempts) {
+    if (!std::filesystem::exists(file)) continue;
+    const auto strings = RunFileReader::Open(file).strings();
+    auto it = strings.find("tokenizer_hash");
+    const std::string theirs = it == strings.end() ? "" : it->second;
+    if (theirs != mine) {
+      throw RunError(run_id + " was started with tokenizer " +
+                     (theirs.empty() ? std::string("(none)") : theirs) +
+                     " and cannot resume with tokenizer " + (mine.empty() ? "(none)" : mine) +
+                     ": its checkpoint's token ids mean other pieces (restore the tokenizer, or "
+                     "train it again with --retrain)");
+    }
+    return;
+  }
+}
+
 // A new writer for `run`. With `keep_up_to_step` >= 0, the rows that the previous attempt's
 // .partial holds up to that step are carried over (a resumed run); the old rows wait in the
 // run's checkpoint folder until the new .partial holds them, so a kill at any moment loses
@@ -134,7 +165,7 @@ RunFileWriter ReopenRunFile(const ResultsDir& results, const RunSpec& run, const
   return writer;
 }
 
-std::vector<data::Example> Examples(const data::DataGenerator& data, int64_t seed, int64_t first,
+std::vector<data::Example> Examples(const data::DataSource& data, int64_t seed, int64_t first,
                                     int64_t count) {
   std::vector<data::Example> examples;
   examples.reserve(count);
@@ -205,16 +236,17 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(
 
 // This rank's share of step `step`'s global batch, in `accumulation` micro-batches of `micro`
 // samples (in page-locked memory when `pin`, so the copies to a GPU overlap its work).
-StepInputs MakeStepInputs(const data::DataGenerator& data, const RunSpec& run,
+StepInputs MakeStepInputs(const data::DataSource& data, const RunSpec& run,
                           const GangContext& gang, int64_t step, int64_t micro,
                           int64_t accumulation, bool pin) {
   const ExperimentSpec& spec = run.spec();
   const int64_t batch = spec.training.batch_size;
   const int64_t first = step * batch + gang.ShardOffset(batch);
+  const model::ImageLayout layout = model::LayoutOf(spec.data, spec.model.patch_size);
   StepInputs micro_batches;
   for (int64_t k = 0; k < accumulation; ++k) {
-    model::Batch b = model::Collate(Examples(data, run.seed(), first + k * micro, micro),
-                                    spec.data.image, spec.data.image_size, spec.model.patch_size);
+    model::Batch b =
+        model::Collate(Examples(data, run.seed(), first + k * micro, micro), layout);
     micro_batches.push_back(pin ? model::Pinned(b) : std::move(b));
   }
   return micro_batches;
@@ -324,7 +356,7 @@ RunOutcome CompletedOutcome(std::map<std::string, double> final_metrics, double 
 
 }  // namespace
 
-RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
+RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data,
                     const RunContext& context) {
   const ExperimentSpec& spec = run.spec();
   const TrainingOptions& t = spec.training;
@@ -338,7 +370,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   // The model (this rank's tensor-parallel shard), built on the CPU so that its initial weights
   // are the same bits on every device, then moved; optimizer and schedule of this run.
   model::EncoderDecoder model(run.size(), spec.model,
-                              model::ImageFeatures(spec.data.image, spec.model.patch_size),
+                              model::LayoutOf(spec.data, spec.model.patch_size).features,
                               static_cast<uint64_t>(run.seed()), gang.tensor_parallel());
   model->to(device);
   const std::vector<torch::Tensor> params = model->parameters();
@@ -361,10 +393,15 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   const ResultsDir& results = *context.results;
   const auto resumed = ResumeFromCheckpoint(results, run.id, gang, device, *model, optimizer);
   const int64_t start_step = resumed ? resumed->step : 0;
+  const RunConfig config = MakeRunConfig(run, data, threads, device);
+  if (resumed) {  // every rank: all of them refuse together
+    RefuseAnotherTokenizer(run.id, config,
+                           {results.PreviousAttemptFile(run.id), results.PartialFile(run.id)});
+  }
   std::optional<RunFileWriter> writer;  // the gang leader's
   if (gang.leader()) {
-    writer.emplace(ReopenRunFile(results, run, MakeRunConfig(run, threads, device),
-                                 MakeLayout(data, evaluator), resumed ? start_step : -1));
+    writer.emplace(ReopenRunFile(results, run, config, MakeLayout(data, evaluator),
+                                 resumed ? start_step : -1));
   }
   auto flush = [&] {
     if (writer) writer->Flush();
@@ -378,6 +415,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
     gang.Barrier();  // every shard written before any rank goes on
   };
 
+  const int64_t bad_before = data.BadSamplesSkipped();
   const auto started = Clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const int64_t eval_every = spec.evaluation.interval > 0 ? spec.evaluation.interval : 0;
@@ -434,7 +472,13 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
 
   if (context.on_trained) context.on_trained(*model);
   const EvalTable final_table = evaluations.Evaluate(model, steps, steps * batch, /*final=*/true);
-  RunOutcome outcome = CompletedOutcome(evaluator.FinalMetrics(final_table), evaluations.seconds(),
+  std::map<std::string, double> final_metrics = evaluator.FinalMetrics(final_table);
+  if (data.corpus() != nullptr) {  // every rank's skipped samples (this attempt's)
+    int64_t skipped = 0;
+    for (int64_t n : gang.AllGather({data.BadSamplesSkipped() - bad_before})) skipped += n;
+    final_metrics[kBadSamplesSkipped] = static_cast<double>(skipped);
+  }
+  RunOutcome outcome = CompletedOutcome(std::move(final_metrics), evaluations.seconds(),
                                         seconds(), inputs, gang);
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
@@ -444,11 +488,11 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data,
   return outcome;
 }
 
-std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
+std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataSource& data,
                                       const ResultsDir& results, const std::string& reason) {
   const Evaluator evaluator(run.spec(), data);
   RunFileWriter writer =
-      ReopenRunFile(results, run, MakeRunConfig(run, ResolveThreadCount(0), torch::kCPU),
+      ReopenRunFile(results, run, MakeRunConfig(run, data, ResolveThreadCount(0), torch::kCPU),
                     MakeLayout(data, evaluator), INT64_MAX);
   const auto file = writer.Finish(RunStatus::kFailed, reason, {});
   std::filesystem::remove_all(results.CheckpointDir(run.id));

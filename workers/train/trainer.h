@@ -12,7 +12,7 @@
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
 #include "experiments/run_spec.h"
-#include "workers/data/data_generator.h"
+#include "workers/data/data_source.h"
 
 namespace torch::nn {
 class Module;
@@ -76,10 +76,10 @@ struct RunOutcome {
 // dp rank 0 of each tp rank its checkpoint shard. Throws RunError when the loss diverges ("diverged
 // at step S (loss = nan)") and lets other exceptions through: the caller's run boundary retries or
 // calls CommitFailedRun.
-RunOutcome TrainRun(const RunSpec& run, const data::DataGenerator& data, const RunContext& context);
+RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunContext& context);
 
 // Commits `run`'s file with status failed and `reason`, keeping every row its .partial holds.
-std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataGenerator& data,
+std::filesystem::path CommitFailedRun(const RunSpec& run, const data::DataSource& data,
                                       const ResultsDir& results, const std::string& reason);
 
 }  // namespace florenz::train

@@ -53,11 +53,12 @@ ExportSummary ExportSyntheticShards(const ExperimentSpec& spec, const std::strin
       shard = std::make_unique<TarWriter>(summary.shards.back());
     }
     int paraphrase = 0;
-    const Scene scene = generator.PreviewScene(i, &paraphrase);
-    SampleRng render_rng(static_cast<uint64_t>(d.seed), Split::kPreview, i, 1);
+    const int64_t number = options.first_scene + i;
+    const Scene scene = generator.PreviewScene(number, &paraphrase);
+    SampleRng render_rng(static_cast<uint64_t>(d.seed), Split::kPreview, number, 1);
     const std::string png = EncodePng(RenderImage(scene, side, noise, render_rng), side, 1);
     char scene_key[16];
-    std::snprintf(scene_key, sizeof(scene_key), "%08lld", static_cast<long long>(i));
+    std::snprintf(scene_key, sizeof(scene_key), "%08lld", static_cast<long long>(number));
     for (const Pair& pair : generator.pairs()) {
       const Language& language = generator.languages()[pair.language];
       SampleLabel label;

@@ -16,6 +16,8 @@ namespace florenz::data {
 
 struct ExportOptions {
   int64_t scenes = 1000;            // scenes exported (samples = scenes × pairs)
+  int64_t first_scene = 0;          // scenes first_scene … first_scene + scenes - 1 (eval shards
+                                    // after the train shards' scenes: no scene in both)
   int64_t scenes_per_shard = 1000;  // scenes per shard
   std::string prefix = "train";     // shards are <prefix>-000000.tar, <prefix>-000001.tar, …
 };

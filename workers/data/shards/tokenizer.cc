@@ -15,6 +15,7 @@
 #include "experiments/results_dir.h"
 #include "workers/data/shards/sample_label.h"
 #include "workers/data/shards/tar_file.h"
+#include "workers/data/shards/token_cache.h"
 
 namespace florenz::data {
 namespace {
@@ -60,8 +61,6 @@ class CorpusSentences : public sentencepiece::SentenceIterator {
 
 }  // namespace
 
-std::string LanguageSymbol(const std::string& language) { return "<lang_" + language + ">"; }
-
 TokenizerSummary TrainTokenizer(const ShardIndex& index, const std::string& out,
                                 const TokenizerOptions& options) {
   std::set<std::string> languages;
@@ -75,10 +74,10 @@ TokenizerSummary TrainTokenizer(const ShardIndex& index, const std::string& out,
       {"vocab_size", std::to_string(options.vocab_size)},
       {"model_type", options.model_type},
       {"control_symbols", symbols},  // never produced from text (user symbols would be)
-      {"pad_id", "0"},
-      {"unk_id", "1"},
-      {"bos_id", "2"},
-      {"eos_id", "3"},
+      {"pad_id", "0"},  // florenz's special ids (workers/data/vocabulary.h)
+      {"bos_id", "1"},
+      {"eos_id", "2"},
+      {"unk_id", "3"},
       {"character_coverage", "0.9995"},  // SentencePiece's advice for CJK
       {"input_sentence_size", std::to_string(options.max_sentences)},
       {"shuffle_input_sentence", "false"},  // the corpus's order: deterministic
@@ -141,5 +140,49 @@ int32_t Tokenizer::LanguageToken(const std::string& language) const {
 }
 
 int Tokenizer::size() const { return processor_->GetPieceSize(); }
+
+}  // namespace florenz::data
+
+namespace florenz::data {
+
+TokenCache EncodeCorpus(const ShardIndex& index, const Tokenizer& tokenizer) {
+  TokenCache cache;
+  cache.index_key = index.key;
+  cache.tokenizer_hash = tokenizer.hash();
+  tokenizer.PieceTable(&cache.pieces, &cache.types);
+  std::vector<std::unique_ptr<TarReader>> readers;
+  for (const std::string& shard : index.shards) readers.push_back(std::make_unique<TarReader>(shard));
+  cache.text_begin.push_back(0);
+  cache.src_begin.push_back(0);
+  std::vector<int32_t> sources;
+  for (const IndexedSample& s : index.samples) {
+    const TarReader& reader = *readers[s.shard];
+    const SampleLabel label =
+        ParseSampleLabel(reader.Read(s.json_offset, s.json_size), reader.path() + ":" + s.key);
+    const std::vector<int32_t> text = tokenizer.Encode(label.text);
+    cache.ids.insert(cache.ids.end(), text.begin(), text.end());
+    cache.text_begin.push_back(cache.ids.size());
+    const std::vector<int32_t> source =
+        label.task == Task::kTranslate ? tokenizer.Encode(label.src_text) : std::vector<int32_t>{};
+    sources.insert(sources.end(), source.begin(), source.end());
+    cache.src_begin.push_back(sources.size());
+  }
+  // Sources after the texts: their offsets move by the texts' length.
+  const uint64_t texts = cache.ids.size();
+  for (auto& begin : cache.src_begin) begin += texts;
+  cache.ids.insert(cache.ids.end(), sources.begin(), sources.end());
+  return cache;
+}
+
+void Tokenizer::PieceTable(std::vector<std::string>* pieces, std::vector<PieceType>* types) const {
+  pieces->clear();
+  types->clear();
+  for (int id = 0; id < size(); ++id) {
+    pieces->push_back(processor_->IdToPiece(id));
+    types->push_back(processor_->IsUnknown(id)   ? PieceType::kUnknown
+                     : processor_->IsControl(id) ? PieceType::kControl
+                                                 : PieceType::kNormal);
+  }
+}
 
 }  // namespace florenz::data

@@ -2,7 +2,8 @@
 // (`florenz data tokenizer`), with the prompt's tokens — <lang_xx> for every language of the
 // corpus, <caption> and <translate> — as SentencePiece control symbols: each is one piece, and
 // no text produces it (a user symbol would be matched inside texts: a caption that says
-// "<caption>" would forge the prompt). Ids 0-3 are <pad>, <unk>, <bos> and <eos>. A model is named
+// "<caption>" would forge the prompt). Ids 0-3 are <pad>, <bos>, <eos> and <unk>, as in florenz's
+// own vocabulary (workers/data/vocabulary.h), so batches pad and start alike. A model is named
 // by the hash of its bytes, which every run records so that it never resumes with another.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "workers/data/shards/shard_index.h"
+#include "workers/data/shards/token_cache.h"
 
 namespace sentencepiece {
 class SentencePieceProcessor;
@@ -51,7 +53,7 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  static constexpr int32_t kPad = 0, kUnk = 1, kBos = 2, kEos = 3;
+  static constexpr int32_t kPad = 0, kBos = 1, kEos = 2, kUnk = 3;
   std::vector<int32_t> Encode(const std::string& text) const;
   std::string Decode(const std::vector<int32_t>& ids) const;
   // The <lang_xx> piece; -1 when the model has none for `language`.
@@ -60,6 +62,8 @@ class Tokenizer {
   int32_t TranslateToken() const { return translate_; }
   int size() const;
   const std::string& hash() const { return hash_; }
+  // Every piece's text and type, by id (the token cache's piece table).
+  void PieceTable(std::vector<std::string>* pieces, std::vector<PieceType>* types) const;
 
  private:
   Tokenizer();
@@ -68,7 +72,9 @@ class Tokenizer {
   std::string hash_;
 };
 
-// "<lang_de>": the prompt token of a language.
-std::string LanguageSymbol(const std::string& language);
+// The token cache of `index` (token_cache.h): every sample's text and source ids in index order,
+// and the piece table. Throws ConfigError "SHARD:KEY: …" for a JSON that no longer parses.
+TokenCache EncodeCorpus(const ShardIndex& index, const Tokenizer& tokenizer);
+
 
 }  // namespace florenz::data

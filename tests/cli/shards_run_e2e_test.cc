@@ -1,0 +1,216 @@
+// A grid trained on a corpus of WebDataset shards, end to end with the real binaries: a
+// synthetic grid's data exported as shards, a SentencePiece model trained on them, `florenz
+// validate` and `florenz run` on a grid with data.source: shards. The run learns (its loss falls,
+// its seen pair's BLEU is far above an untrained model's), records the tokenizer's hash and the
+// epochs its budget made; kill -9 and the same command finish with exactly the numbers of an
+// uninterrupted run; a resume with another tokenizer is refused; a corrupt image stops the run
+// with SHARD:KEY, or is skipped and counted with data.on_bad_sample: skip.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "experiments/results_dir.h"
+#include "experiments/run_file_reader.h"
+#include "tests/e2e_util.h"
+#include "workers/data/shards/tar_file.h"
+
+namespace florenz {
+namespace {
+
+using e2e::Florenz;
+using e2e::Result;
+using e2e::RunShell;
+using e2e::WithoutTimes;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+const char kSyntheticGrid[] =
+    "experiment: {name: to-export}\n"
+    "data:\n"
+    "  image: rendered\n"
+    "  image_size: 16\n"
+    "  languages: [en, de]\n"
+    "  coverage:\n"
+    "    caption: {en: train, de: eval}\n"
+    "    translate: {de: train}\n"
+    "model: {sizes: [xs]}\n"
+    "training: {budgets: [1k]}\n";
+
+class ShardsRunE2eTest : public ::testing::Test {
+ protected:
+  // One corpus for the whole suite: 300 train scenes (900 samples), 40 eval scenes after them,
+  // and a tokenizer.
+  static void SetUpTestSuite() {
+    corpus_ = fs::temp_directory_path() / "florenz_shards_run_e2e_corpus";
+    fs::remove_all(corpus_);
+    fs::create_directories(corpus_);
+    std::ofstream(corpus_ / "synthetic.yaml") << kSyntheticGrid;
+    const std::string grid = (corpus_ / "synthetic.yaml").string();
+    const std::string out = (corpus_ / "shards").string();
+    ASSERT_EQ(Florenz("data export " + grid + " --out " + out + " --scenes 300 --per-shard 100").code, 0);
+    ASSERT_EQ(Florenz("data export " + grid + " --out " + out +
+                      " --scenes 40 --first-scene 300 --prefix eval")
+                  .code,
+              0);
+    const Result tokenizer = Florenz("data tokenizer '" + out + "/train-{000000..000002}.tar' --vocab 100 --out " +
+                                     (corpus_ / "tok.model").string());
+    ASSERT_EQ(tokenizer.code, 0) << tokenizer.output;
+  }
+
+  void SetUp() override { root_ = e2e::FreshTestFolder("florenz_shards_run_e2e_"); }
+
+  // A shards grid over the suite's corpus (copied into this test's folder when `own_copy`).
+  fs::path Grid(int64_t budget, const std::string& extra = "", bool own_copy = false) {
+    fs::path shards = corpus_ / "shards", tokenizer = corpus_ / "tok.model";
+    if (own_copy) {
+      fs::copy(corpus_ / "shards", root_ / "shards");
+      fs::copy_file(corpus_ / "tok.model", root_ / "tok.model");
+      shards = root_ / "shards";
+      tokenizer = root_ / "tok.model";
+    }
+    const fs::path grid = root_ / ("grid-" + std::to_string(budget) + ".yaml");
+    std::ofstream(grid) << "experiment: {name: corpus}\n"
+                           "data:\n"
+                           "  source: shards\n"
+                           "  train: '"
+                        << shards.string() << "/train-{000000..000002}.tar'\n  eval: '"
+                        << shards.string() << "/eval-000000.tar'\n  tokenizer: '"
+                        << tokenizer.string()
+                        << "'\n"
+                           "  image: pixels\n"
+                           "  image_size: 16\n"
+                           "  max_caption_tokens: 24\n"
+                           "  languages: [en, de]\n"
+                           "  coverage:\n"
+                           "    caption: {en: train, de: eval}\n"
+                           "    translate: {de: train}\n"
+                        << extra
+                        << "model:\n"
+                           "  patch_size: 4\n"
+                           "  vocab_size: 128\n"
+                           "  sizes: [{name: tiny, d_model: 32, layers: 1, heads: 2, ffn: 64}]\n"
+                           "training:\n"
+                           "  budgets: ["
+                        << budget
+                        << "]\n"
+                           "  batch_size: 32\n"
+                           "  log_interval: 5\n"
+                           "  optimizer: {learning_rate: 0.003}\n"
+                           "evaluation:\n"
+                           "  samples_per_pair: 16\n"
+                           "  metrics: [cross_entropy, bleu, language_accuracy]\n"
+                           "execution: {checkpoint_interval: 640, threads: 1}\n";
+    return grid;
+  }
+
+  static RunFileReader OnlyRun(const fs::path& out) {
+    return RunFileReader::Open(ResultsDir(out).ListRuns().at(0).file);
+  }
+
+  static fs::path corpus_;
+  fs::path root_;
+};
+
+fs::path ShardsRunE2eTest::corpus_;
+
+TEST_F(ShardsRunE2eTest, ARunOnShardsLearnsAndRecordsItsTokenizerAndEpochs) {
+  const fs::path grid = Grid(6000);
+  const Result validate = Florenz("validate " + grid.string());
+  ASSERT_EQ(validate.code, 0) << validate.output;
+
+  const Result trained = Florenz("run " + grid.string() + " --out " + (root_ / "trained").string());
+  ASSERT_EQ(trained.code, 0) << trained.output;
+  EXPECT_THAT(trained.output, HasSubstr("tokenized 900 samples"));
+  const RunFileReader run = OnlyRun(root_ / "trained");
+  const auto loss = run.ReadTrain().loss;
+  ASSERT_GE(loss.size(), 10u);
+  EXPECT_LT(loss.back(), 0.5 * loss.front());
+  EXPECT_EQ(run.numbers().at("epochs_seen"), 6000.0 / 600);  // caption_en + translate_de
+  EXPECT_EQ(run.strings().at("tokenizer_hash").size(), 16u);
+  EXPECT_GT(run.numbers().at("language_id_accuracy"), 0.9);
+  const auto metrics = run.final_metrics();
+  EXPECT_EQ(metrics.at("bad_samples_skipped"), 0);
+  EXPECT_EQ(metrics.count("exact_match_translate_de"), 0u);  // needs scene graphs: not applicable
+
+  // An untrained model (one step): the seen pair's BLEU is far below the trained one's.
+  const Result untrained =
+      Florenz("run " + Grid(32).string() + " --out " + (root_ / "untrained").string());
+  ASSERT_EQ(untrained.code, 0) << untrained.output;
+  const auto before = OnlyRun(root_ / "untrained").final_metrics();
+  EXPECT_GT(metrics.at("bleu_translate_de"), 30);
+  EXPECT_GT(metrics.at("bleu_translate_de"), before.at("bleu_translate_de") + 25);
+  EXPECT_GT(metrics.at("language_accuracy_translate_de"), 0.9);
+  EXPECT_LT(metrics.at("cross_entropy_caption_en"), before.at("cross_entropy_caption_en") - 1);
+}
+
+TEST_F(ShardsRunE2eTest, KillNineThenTheSameCommandFinishesWithIdenticalNumbers) {
+  const fs::path grid = Grid(2560);
+  const std::string straight = (root_ / "straight").string(), killed = (root_ / "killed").string();
+  ASSERT_EQ(Florenz("run " + grid.string() + " --out " + straight).code, 0);
+  // The process kills itself (SIGKILL) after step 30, past the checkpoint at 640 samples.
+  const Result died =
+      RunShell("FLORENZ_FAULT='tiny:kill@30' " + std::string(FLORENZ_BIN) + " run " +
+               grid.string() + " --out " + killed);
+  ASSERT_NE(died.code, 0) << died.output;
+  ASSERT_FALSE(ResultsDir(killed).ListRuns().at(0).finished);
+  const Result resumed = Florenz("run " + grid.string() + " --out " + killed);
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  const RunFileReader a = OnlyRun(straight), b = OnlyRun(killed);
+  EXPECT_EQ(a.ReadTrain().loss, b.ReadTrain().loss);
+  EXPECT_EQ(a.ReadTrain().grad_norm, b.ReadTrain().grad_norm);
+  EXPECT_EQ(WithoutTimes(a.final_metrics()), WithoutTimes(b.final_metrics()));
+}
+
+TEST_F(ShardsRunE2eTest, AResumeWithAnotherTokenizerIsRefused) {
+  const fs::path grid = Grid(2560, "", /*own_copy=*/true);
+  const std::string out = (root_ / "out").string();
+  ASSERT_NE(RunShell("FLORENZ_FAULT='tiny:kill@30' " + std::string(FLORENZ_BIN) + " run " +
+                     grid.string() + " --out " + out)
+                .code,
+            0);
+  const Result other = Florenz("data tokenizer '" + (root_ / "shards").string() +
+                               "/train-{000000..000002}.tar' --vocab 90 --out " +
+                               (root_ / "tok.model").string());
+  ASSERT_EQ(other.code, 0) << other.output;
+  const Result refused = Florenz("run " + grid.string() + " --out " + out);
+  EXPECT_EQ(refused.code, 3) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("cannot resume with tokenizer"));
+}
+
+// The corpus with the PNG of `key` in its first train shard replaced by bytes that are no image.
+void CorruptImage(const fs::path& shards, const std::string& key) {
+  const std::string shard = (shards / "train-000000.tar").string();
+  const auto members = data::ListTarMembers(shard);
+  const std::string broken = shard + ".new";
+  {
+    const data::TarReader reader(shard);
+    data::TarWriter writer(broken);
+    for (const auto& m : members) {
+      writer.Add(m.name, m.name == key + ".png" ? std::string(m.size, 'x')
+                                                : reader.Read(m.offset, m.size));
+    }
+    writer.Close();
+  }
+  fs::rename(broken, shard);
+}
+
+TEST_F(ShardsRunE2eTest, ACorruptImageStopsTheRunWithItsShardAndKeyOrIsSkippedAndCounted) {
+  const fs::path stop = Grid(640, "", /*own_copy=*/true);
+  CorruptImage(root_ / "shards", "00000007-caption_en");
+  const Result stopped = Florenz("run " + stop.string() + " --out " + (root_ / "stop").string());
+  EXPECT_EQ(stopped.code, 3) << stopped.output;
+  EXPECT_THAT(stopped.output, HasSubstr("train-000000.tar:00000007-caption_en"));
+
+  const fs::path skip = root_ / "skip.yaml";
+  std::string text = e2e::ReadBytes(stop);
+  text.replace(text.find("  languages:"), 0, "  on_bad_sample: skip\n");
+  std::ofstream(skip) << text;
+  const Result skipped = Florenz("run " + skip.string() + " --out " + (root_ / "skip").string());
+  ASSERT_EQ(skipped.code, 0) << skipped.output;
+  EXPECT_GE(OnlyRun(root_ / "skip").final_metrics().at("bad_samples_skipped"), 1);
+}
+
+}  // namespace
+}  // namespace florenz
