@@ -150,7 +150,8 @@ void GenerationMetrics::ScoreCorpus(int pair, const std::vector<std::vector<int3
     outputs.push_back(eval::BleuWords(text, tokenize));
     references.push_back(
         eval::BleuWords(corpus.EvalReference(pair, static_cast<int64_t>(i)), tokenize));
-    const std::string identified = corpus.language_identifier().Identify(text);
+    // An empty output is in no language.
+    const std::string identified = text.empty() ? "" : corpus.language_identifier().Identify(text);
     right += identified == language;
     ++answered[identified];
   }
