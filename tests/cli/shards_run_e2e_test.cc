@@ -14,6 +14,8 @@
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "tests/e2e_util.h"
+#include "workers/data/shards/image_decode.h"
+#include "workers/data/shards/npy_features.h"
 #include "workers/data/shards/tar_file.h"
 
 namespace florenz {
@@ -210,6 +212,99 @@ TEST_F(ShardsRunE2eTest, ACorruptImageStopsTheRunWithItsShardAndKeyOrIsSkippedAn
   const Result skipped = Florenz("run " + skip.string() + " --out " + (root_ / "skip").string());
   ASSERT_EQ(skipped.code, 0) << skipped.output;
   EXPECT_GE(OnlyRun(root_ / "skip").final_metrics().at("bad_samples_skipped"), 1);
+}
+
+// `shard` with every PNG replaced by precomputed features: the image decoded at 16 px and cut
+// into 16 patches of 4 × 4 × 3 values, float16 — what a frozen patch encoder would give.
+void PngToFeatures(const fs::path& from, const fs::path& to) {
+  const data::TarReader reader(from.string());
+  data::TarWriter writer(to.string());
+  for (const auto& m : data::ListTarMembers(from.string())) {
+    const std::string bytes = reader.Read(m.offset, m.size);
+    if (m.name.size() < 4 || m.name.compare(m.name.size() - 4, 4, ".png") != 0) {
+      writer.Add(m.name, bytes);
+      continue;
+    }
+    const std::vector<float> chw = data::DecodeAndResize(data::ImageKind::kPng, bytes, 16, m.name);
+    data::FeatureArray f;
+    f.tokens = 16;
+    f.dim = 48;
+    for (int pr = 0; pr < 4; ++pr) {
+      for (int pc = 0; pc < 4; ++pc) {
+        for (int c = 0; c < 3; ++c) {
+          for (int i = 0; i < 4; ++i) {
+            for (int j = 0; j < 4; ++j) f.values.push_back(chw[(c * 16 + pr * 4 + i) * 16 + pc * 4 + j]);
+          }
+        }
+      }
+    }
+    writer.Add(m.name.substr(0, m.name.size() - 4) + ".npy", data::WriteNpyFeatures(f, true));
+  }
+  writer.Close();
+}
+
+TEST_F(ShardsRunE2eTest, PrecomputedFeaturesTrainThroughTheLinearProjection) {
+  fs::create_directories(root_ / "shards");
+  for (const char* name : {"train-000000.tar", "train-000001.tar", "train-000002.tar",
+                           "eval-000000.tar"}) {
+    PngToFeatures(corpus_ / "shards" / name, root_ / "shards" / name);
+  }
+  fs::copy_file(corpus_ / "tok.model", root_ / "tok.model");
+  // Grid() with its own copy points at root_/shards and root_/tok.model; they are there.
+  std::string text = e2e::ReadBytes(Grid(3200));
+  const auto at = [&](const std::string& what) { return text.find(what); };
+  text.replace(at((corpus_ / "shards").string()), (corpus_ / "shards").string().size(),
+               (root_ / "shards").string());
+  text.replace(at((corpus_ / "shards").string()), (corpus_ / "shards").string().size(),
+               (root_ / "shards").string());
+  text.replace(at((corpus_ / "tok.model").string()), (corpus_ / "tok.model").string().size(),
+               (root_ / "tok.model").string());
+  text.replace(at("image: pixels"), 13, "image: features\n  feature_shape: [16, 48]");
+  const fs::path grid = root_ / "features.yaml";
+  std::ofstream(grid) << text;
+  const Result validate = Florenz("validate " + grid.string());
+  ASSERT_EQ(validate.code, 0) << validate.output;
+  const Result trained = Florenz("run " + grid.string() + " --out " + (root_ / "out").string());
+  ASSERT_EQ(trained.code, 0) << trained.output;
+  const RunFileReader run = OnlyRun(root_ / "out");
+  EXPECT_LT(run.ReadTrain().loss.back(), 0.5 * run.ReadTrain().loss.front());
+  EXPECT_GT(run.final_metrics().at("bleu_translate_de"), 10);
+
+  // A grid whose feature_shape is not the corpus's: validate names the first sample.
+  std::string wrong = text;
+  wrong.replace(wrong.find("[16, 48]"), 8, "[16, 64]");
+  std::ofstream(root_ / "wrong.yaml") << wrong;
+  const Result refused = Florenz("validate " + (root_ / "wrong.yaml").string());
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_THAT(refused.output, HasSubstr("has features [16, 48]"));
+}
+
+TEST_F(ShardsRunE2eTest, ABadLabelIsBadInputUnlessSkippedAndThenCounted) {
+  const fs::path grid = Grid(640, "", /*own_copy=*/true);
+  // One more shard member: a caption with an empty text.
+  const std::string shard = (root_ / "shards" / "train-000002.tar").string();
+  {
+    const data::TarReader reader(shard);
+    data::TarWriter writer(shard + ".new");
+    for (const auto& m : data::ListTarMembers(shard)) writer.Add(m.name, reader.Read(m.offset, m.size));
+    writer.Add("99999999-caption_en.json", R"({"task": "caption", "lang": "en", "text": ""})");
+    writer.Add("99999999-caption_en.png", reader.Read(data::ListTarMembers(shard)[1].offset,
+                                                       data::ListTarMembers(shard)[1].size));
+    writer.Close();
+  }
+  fs::rename(shard + ".new", shard);
+  const Result refused = Florenz("run " + grid.string() + " --out " + (root_ / "stop").string());
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("train-000002.tar:99999999-caption_en"));
+  EXPECT_THAT(refused.output, HasSubstr("text"));
+
+  std::string text = e2e::ReadBytes(grid);
+  text.replace(text.find("  languages:"), 0, "  on_bad_sample: skip\n");
+  std::ofstream(root_ / "skip.yaml") << text;
+  const Result skipped =
+      Florenz("run " + (root_ / "skip.yaml").string() + " --out " + (root_ / "skip").string());
+  ASSERT_EQ(skipped.code, 0) << skipped.output;
+  EXPECT_EQ(OnlyRun(root_ / "skip").numbers().at("bad_samples_indexed"), 1);
 }
 
 // The real corpus of tests/data/corpus (twelve photographs, captions in English and German,

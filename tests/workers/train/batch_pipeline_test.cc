@@ -10,6 +10,7 @@
 
 #include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
+#include "workers/data/data_generator.h"
 
 namespace florenz::train {
 namespace {

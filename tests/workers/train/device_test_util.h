@@ -13,6 +13,7 @@
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
 #include "workers/data/data_check.h"
+#include "workers/data/data_generator.h"
 #include "workers/train/trainer.h"
 
 namespace florenz::train {

@@ -20,6 +20,7 @@
 #include "parallel/process_groups.h"
 #include "tests/mpi_test_util.h"
 #include "workers/data/data_check.h"
+#include "workers/data/data_generator.h"
 #include "workers/train/trainer.h"
 
 namespace florenz::train {

@@ -11,6 +11,7 @@
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
 #include "workers/data/data_check.h"
+#include "workers/data/data_generator.h"
 #include "workers/train/fault_injection.h"
 
 namespace florenz::train {

@@ -127,9 +127,10 @@ TEST(ShardSourceTest, AnEpochVisitsEveryTrainedSampleOnceAndNeverAnEvaluationOnl
   }
   EXPECT_LT(same, 10);
   EXPECT_LT(next_epoch_same, 10);
-  // Data-parallel ranks 0 and 1 of 2 (positions i ≡ r mod 2) read disjoint halves of an epoch.
+  // Data-parallel ranks 0 and 1 of 2 (each the contiguous half of a step's 20 positions, as
+  // GangContext::ShardOffset cuts them) read disjoint halves of an epoch.
   std::set<int64_t> rank0, rank1;
-  for (int64_t i = 0; i < 120; ++i) (i % 2 == 0 ? rank0 : rank1).insert(order[i]);
+  for (int64_t i = 0; i < 120; ++i) (i % 20 < 10 ? rank0 : rank1).insert(order[i]);
   EXPECT_EQ(rank0.size(), 60u);
   EXPECT_EQ(rank1.size(), 60u);
   for (int64_t s : rank0) EXPECT_EQ(rank1.count(s), 0u);
