@@ -9,7 +9,7 @@
 // Target (issue 17): >= 20,000 samples/s of indexed reading + features + tokenization on one core.
 // Figures: docs/performance.md.
 //
-// Usage: bench_shard_read [--samples N] [--tokens T] [--dim D] [--positions P]
+// Usage: bench_shard_read [--samples N] [--tokens T] [--dim D] [--positions P] [--all-images 1]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -38,9 +38,11 @@ std::string Sentence(std::mt19937_64& rng, const char* const* words, int n) {
   return text;
 }
 
-// `samples` samples in 4 shards: captions in English with features, translations into German
-// without an image.
-std::string WriteCorpus(const fs::path& dir, int64_t samples, int tokens, int dim) {
+// `samples` samples in 4 shards: captions in English with features and translations into German
+// without an image, alternating (or every one a caption with features, in English and German,
+// `all_images`).
+std::string WriteCorpus(const fs::path& dir, int64_t samples, int tokens, int dim,
+                        bool all_images) {
   static const char* const kEn[] = {"a", "the", "small", "red", "dog", "runs", "on", "grass",
                                     "two", "people", "stand", "near", "blue", "car", "street",
                                     "white", "house", "with", "tree", "sky", "over", "water"};
@@ -59,10 +61,10 @@ std::string WriteCorpus(const fs::path& dir, int64_t samples, int tokens, int di
       char key[16];
       std::snprintf(key, sizeof(key), "%09lld", static_cast<long long>(i));
       SampleLabel label;
-      if (i % 2 == 0) {
+      if (all_images || i % 2 == 0) {
         label.task = florenz::Task::kCaption;
-        label.lang = "en";
-        label.text = Sentence(rng, kEn, 22);
+        label.lang = i % 2 == 0 ? "en" : "de";
+        label.text = i % 2 == 0 ? Sentence(rng, kEn, 22) : Sentence(rng, kDe, 21);
         for (auto& v : features.values) v = static_cast<float>(rng() % 1000) / 1000.0f;
         writer.Add(std::string(key) + ".npy", WriteNpyFeatures(features, /*float16=*/true));
       } else {
@@ -86,16 +88,18 @@ double Rate(int64_t n, double seconds) { return static_cast<double>(n) / seconds
 int main(int argc, char** argv) {
   int64_t samples = 8000, positions = 20000;
   int tokens = 49, dim = 256;
+  bool all_images = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--samples")) samples = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--tokens")) tokens = std::stoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dim")) dim = std::stoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--positions")) positions = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--all-images")) all_images = std::stoi(argv[i + 1]) != 0;
   }
   const fs::path dir = fs::temp_directory_path() / "florenz_bench_shard_read";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const std::string pattern = WriteCorpus(dir, samples, tokens, dim);
+  const std::string pattern = WriteCorpus(dir, samples, tokens, dim, all_images);
   const ShardIndex index = IndexShards(pattern);
   TokenizerOptions options;
   options.vocab_size = 200;
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
       "  image: features\n"
       "  feature_shape: [" + std::to_string(tokens) + ", " + std::to_string(dim) + "]\n"
       "  languages: [en, de]\n"
-      "  coverage: {caption: {en: train}, translate: {de: train}}\n"
+      "  coverage: {caption: {en: train, de: train}, translate: {de: train}}\n"
       "model: {sizes: [xs]}\n"
       "training: {budgets: [1k]}\n";
   const florenz::LoadedGrid loaded =
@@ -144,10 +148,11 @@ int main(int argc, char** argv) {
     }
     offset += positions;  // the next round reads other positions (the next epochs)
   });
-  std::printf("shard_read: %lld samples (half captions with [%d, %d] float16 features, half "
-              "text-only translations) in 4 shards, %lld positions per round, median of 5, "
-              "one core\n",
-              static_cast<long long>(samples), tokens, dim, static_cast<long long>(positions));
+  std::printf("shard_read: %lld samples (%s with [%d, %d] float16 features%s) in 4 shards, %lld "
+              "positions per round, median of 5, one core\n",
+              static_cast<long long>(samples), all_images ? "all captions" : "half captions",
+              tokens, dim, all_images ? "" : ", half text-only translations",
+              static_cast<long long>(positions));
   std::printf("  %-58s %10.0f samples/s\n", "pread of the image members' bytes (floor)",
               Rate(positions, pread_seconds));
   std::printf("  %-58s %10.0f samples/s\n",

@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/errors.h"
 #include "core/strings.h"
 
@@ -36,6 +40,8 @@ std::string DictValue(const std::string& header, const std::string& key, const s
   return begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
 }
 
+}  // namespace
+
 float HalfToFloat(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
   uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
@@ -60,6 +66,64 @@ float HalfToFloat(uint16_t h) {
   std::memcpy(&f, &bits, sizeof f);
   return f;
 }
+
+namespace {
+
+// Portable: F. Giesen's half_to_float_fast5, branch-free: the exponent and mantissa shifted
+// into place and rebiased; infinities and NaNs get the rest of the bias; subnormals are
+// renormalised by a float subtraction, which is exact.
+void HalfsToFloatsPortable(const char* halves, size_t count, float* out) {
+  constexpr uint32_t kShiftedExponent = 0x7c00u << 13;
+  constexpr uint32_t kMagic = 113u << 23;
+  float magic;
+  std::memcpy(&magic, &kMagic, sizeof magic);
+  for (size_t i = 0; i < count; ++i) {
+    uint16_t h;
+    std::memcpy(&h, halves + 2 * i, 2);
+    uint32_t o = static_cast<uint32_t>(h & 0x7fff) << 13;
+    const uint32_t exponent = o & kShiftedExponent;
+    o += (127u - 15u) << 23;
+    const uint32_t inf_nan = exponent == kShiftedExponent ? (128u - 16u) << 23 : 0u;
+    o += inf_nan;
+    const uint32_t subnormal_bits = o + (1u << 23);
+    float subnormal;
+    std::memcpy(&subnormal, &subnormal_bits, sizeof subnormal);
+    subnormal -= magic;
+    uint32_t renormalised;
+    std::memcpy(&renormalised, &subnormal, sizeof renormalised);
+    o = exponent == 0 ? renormalised : o;
+    o |= static_cast<uint32_t>(h & 0x8000) << 16;
+    std::memcpy(out + i, &o, sizeof o);
+  }
+}
+
+#if defined(__x86_64__)
+// The F16C instruction, 8 halves at a time (x86-64 CPUs since 2012); the tail portably.
+__attribute__((target("avx,f16c"))) void HalfsToFloatsF16c(const char* halves, size_t count,
+                                                           float* out) {
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + 2 * i));
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(h));
+  }
+  HalfsToFloatsPortable(halves + 2 * i, count - i, out + i);
+}
+#endif
+
+}  // namespace
+
+void HalfsToFloats(const char* halves, size_t count, float* out) {
+#if defined(__x86_64__)
+  static const bool f16c = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  if (f16c) {
+    HalfsToFloatsF16c(halves, count, out);
+    return;
+  }
+#endif
+  HalfsToFloatsPortable(halves, count, out);
+}
+
+namespace {
 
 uint16_t FloatToHalf(float f) {  // round to nearest even; overflow to infinity
   uint32_t bits;
@@ -142,14 +206,10 @@ FeatureArray ReadNpyFeatures(const std::string& bytes, const std::string& where)
   }
   features.values.resize(count);
   const char* data = bytes.data() + data_start;
-  for (size_t i = 0; i < count; ++i) {
-    if (float16) {
-      uint16_t h;
-      std::memcpy(&h, data + 2 * i, 2);
-      features.values[i] = HalfToFloat(h);
-    } else {
-      std::memcpy(&features.values[i], data + 4 * i, 4);
-    }
+  if (float16) {
+    HalfsToFloats(data, count, features.values.data());
+  } else {
+    std::memcpy(features.values.data(), data, count * sizeof(float));
   }
   return features;
 }

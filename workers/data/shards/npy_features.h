@@ -4,6 +4,8 @@
 // shape of its first; the model projects dim into d_model with a trainable linear layer.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,12 @@ struct FeatureArray {
 // order, a shape that is not [tokens, dim] (or [dim], one token), or data shorter than the
 // shape says.
 FeatureArray ReadNpyFeatures(const std::string& bytes, const std::string& where);
+
+// IEEE half to float, one value (exact, subnormals, infinities and NaNs included), and a run of
+// `count` little-endian halves — with the F16C instruction where the CPU has it, else
+// branch-free — giving the same values (a signalling NaN may come back quiet).
+float HalfToFloat(uint16_t half);
+void HalfsToFloats(const char* halves, size_t count, float* out);
 
 // The .npy bytes of `features` as float32 or float16 (tests and exports).
 std::string WriteNpyFeatures(const FeatureArray& features, bool float16);

@@ -6,6 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 #include <fstream>
 #include <sstream>
 
@@ -37,6 +41,27 @@ TEST(NpyFeaturesTest, ReadsWhatNumPyWrote) {
   EXPECT_EQ(f32.dim, 3);
   EXPECT_FLOAT_EQ(f32.values[1], 1.0f / 3);
   EXPECT_FLOAT_EQ(f32.values[5], 5.0f / 3);
+}
+
+TEST(NpyFeaturesTest, TheFastHalfConversionEqualsTheScalarOneForEveryHalf) {
+  std::vector<uint16_t> halves(65536);
+  for (uint32_t h = 0; h < 65536; ++h) halves[h] = static_cast<uint16_t>(h);
+  std::vector<float> out(65536);
+  HalfsToFloats(reinterpret_cast<const char*>(halves.data()), halves.size(), out.data());
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float scalar = HalfToFloat(static_cast<uint16_t>(h));
+    if (std::isnan(scalar)) {  // F16C quiets a signalling NaN; a NaN stays a NaN
+      ASSERT_TRUE(std::isnan(out[h])) << "half 0x" << std::hex << h;
+      continue;
+    }
+    uint32_t a, b;
+    std::memcpy(&a, &out[h], 4);
+    std::memcpy(&b, &scalar, 4);
+    ASSERT_EQ(a, b) << "half 0x" << std::hex << h;
+  }
+  EXPECT_EQ(HalfToFloat(0x3c00), 1.0f);
+  EXPECT_EQ(HalfToFloat(0x0001), std::ldexp(1.0f, -24));  // the smallest subnormal
+  EXPECT_EQ(HalfToFloat(0xfc00), -std::numeric_limits<float>::infinity());
 }
 
 TEST(NpyFeaturesTest, WhatFlorenzWritesReadsBack) {
