@@ -34,7 +34,7 @@ std::string Grid(int runs) {
 }
 
 florenz::Message NothingToTrain(const florenz::Job&, int run, const std::vector<int>&, int,
-                                const std::function<void(const florenz::Progress&)>&) {
+                                const std::function<void(const florenz::Message&)>&) {
   return florenz::Done{run, 0.0, 0.0, std::nan("")};
 }
 

@@ -43,12 +43,14 @@ std::string Sentence(std::mt19937_64& rng, const char* const* words, int n) {
 // `all_images`).
 std::string WriteCorpus(const fs::path& dir, int64_t samples, int tokens, int dim,
                         bool all_images) {
-  static const char* const kEn[] = {"a", "the", "small", "red", "dog", "runs", "on", "grass",
-                                    "two", "people", "stand", "near", "blue", "car", "street",
-                                    "white", "house", "with", "tree", "sky", "over", "water"};
-  static const char* const kDe[] = {"ein", "der", "kleiner", "roter", "Hund", "läuft", "auf",
-                                    "Gras", "zwei", "Leute", "stehen", "neben", "blaues", "Auto",
-                                    "Straße", "weißes", "Haus", "mit", "Baum", "Himmel", "über"};
+  static const char* const kEn[] = {"a",    "the",   "small",  "red",    "dog",   "runs",
+                                    "on",   "grass", "two",    "people", "stand", "near",
+                                    "blue", "car",   "street", "white",  "house", "with",
+                                    "tree", "sky",   "over",   "water"};
+  static const char* const kDe[] = {"ein",    "der",    "kleiner", "roter",  "Hund",   "läuft",
+                                    "auf",    "Gras",   "zwei",    "Leute",  "stehen", "neben",
+                                    "blaues", "Auto",   "Straße",  "weißes", "Haus",   "mit",
+                                    "Baum",   "Himmel", "über"};
   std::mt19937_64 rng(7);
   FeatureArray features;
   features.tokens = tokens;
@@ -106,20 +108,27 @@ int main(int argc, char** argv) {
   TrainTokenizer(index, (dir / "tok.model").string(), options);
   const Tokenizer tokenizer = Tokenizer::Load((dir / "tok.model").string());
   TokenCache cache;
-  const double encode_seconds = florenz::bench::MedianSeconds(3, [&] {
-    cache = EncodeCorpus(index, tokenizer);
-  });
+  const double encode_seconds =
+      florenz::bench::MedianSeconds(3, [&] { cache = EncodeCorpus(index, tokenizer); });
   WriteTokenCache(TokenCachePath(index, tokenizer.hash()), cache);
 
   const std::string grid =
       "experiment: {name: bench}\n"
       "data:\n"
       "  source: shards\n"
-      "  train: '" + pattern + "'\n"
-      "  eval: '" + pattern + "'\n"
-      "  tokenizer: '" + (dir / "tok.model").string() + "'\n"
+      "  train: '" +
+      pattern +
+      "'\n"
+      "  eval: '" +
+      pattern +
+      "'\n"
+      "  tokenizer: '" +
+      (dir / "tok.model").string() +
+      "'\n"
       "  image: features\n"
-      "  feature_shape: [" + std::to_string(tokens) + ", " + std::to_string(dim) + "]\n"
+      "  feature_shape: [" +
+      std::to_string(tokens) + ", " + std::to_string(dim) +
+      "]\n"
       "  languages: [en, de]\n"
       "  coverage: {caption: {en: train, de: train}, translate: {de: train}}\n"
       "model: {sizes: [xs]}\n"
@@ -148,11 +157,11 @@ int main(int argc, char** argv) {
     }
     offset += positions;  // the next round reads other positions (the next epochs)
   });
-  std::printf("shard_read: %lld samples (%s with [%d, %d] float16 features%s) in 4 shards, %lld "
-              "positions per round, median of 5, one core\n",
-              static_cast<long long>(samples), all_images ? "all captions" : "half captions",
-              tokens, dim, all_images ? "" : ", half text-only translations",
-              static_cast<long long>(positions));
+  std::printf(
+      "shard_read: %lld samples (%s with [%d, %d] float16 features%s) in 4 shards, %lld "
+      "positions per round, median of 5, one core\n",
+      static_cast<long long>(samples), all_images ? "all captions" : "half captions", tokens, dim,
+      all_images ? "" : ", half text-only translations", static_cast<long long>(positions));
   std::printf("  %-58s %10.0f samples/s\n", "pread of the image members' bytes (floor)",
               Rate(positions, pread_seconds));
   std::printf("  %-58s %10.0f samples/s\n",

@@ -15,8 +15,8 @@ void PrepareCorpus(const ExperimentSpec& spec) {
   const DataOptions& d = spec.data;
   if (d.source != DataSourceKind::kShards) return;
   const data::CorpusFiles files = data::LocateCorpus(d);
-  for (const auto& [pattern, cache] : {std::pair{d.train, files.train_tokens},
-                                       std::pair{d.eval, files.eval_tokens}}) {
+  for (const auto& [pattern, cache] :
+       {std::pair{d.train, files.train_tokens}, std::pair{d.eval, files.eval_tokens}}) {
     if (std::filesystem::exists(cache)) continue;
     std::vector<std::string> args = {"encode", pattern, "--model", d.tokenizer, "--out", cache};
     if (d.on_bad_sample == BadSampleAction::kSkip) args.push_back("--skip-bad");
@@ -25,8 +25,8 @@ void PrepareCorpus(const ExperimentSpec& spec) {
     if (code == kExitBadInput) {
       throw ConfigError(SourceLocation{pattern, 0, 0}, "the corpus could not be tokenized");
     }
-    if (code != kExitOk) throw IoError(cache + ": the tokenizer program failed (exit " +
-                                       std::to_string(code) + ")");
+    if (code != kExitOk)
+      throw IoError(cache + ": the tokenizer program failed (exit " + std::to_string(code) + ")");
   }
 }
 

@@ -38,7 +38,7 @@ CLI::App* AddDataExportCommand(CLI::App& app, DataExportCommand* options) {
   command->add_option("--prefix", options->prefix, "Shard names: PREFIX-000000.tar, …")
       ->check([](const std::string& p) {
         return p.empty() || p.find('/') != std::string::npos ? "a file name prefix without '/'"
-                                                               : "";
+                                                             : "";
       })
       ->capture_default_str();
   return command;
@@ -140,9 +140,8 @@ CLI::App* AddDataTokenizerCommand(CLI::App& app, DataTokenizerCommand* options) 
 }
 
 int RunDataTokenizerCommand(const DataTokenizerCommand& options) {
-  std::vector<std::string> args = {"train",   options.pattern,
-                                   "--out",   options.out,
-                                   "--vocab", std::to_string(options.vocab),
+  std::vector<std::string> args = {"train",        options.pattern,   "--out",
+                                   options.out,    "--vocab",         std::to_string(options.vocab),
                                    "--model-type", options.model_type};
   if (options.skip_bad) args.push_back("--skip-bad");
   return RunTokenizerProgram(args);

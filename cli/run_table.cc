@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "core/strings.h"
+#include "experiments/branching.h"
 
 namespace florenz {
 namespace {
@@ -83,6 +85,19 @@ std::string RunTableText(const LoadedGrid& grid) {
   for (const auto& row : rows) print_row(row);
   out << "\ntotal: " << Scientific(total_flops) << " estimated training FLOPs; largest gang "
       << widest << (widest == 1 ? " rank" : " ranks") << "\n";
+  const BranchingSavings savings = TrainedSamples(grid.runs);
+  if (spec.training.branching) {
+    int branches = 0;
+    for (const auto& run : grid.runs) branches += !run.trunk.empty();
+    out << "branching: " << branches << " of " << grid.runs.size()
+        << " runs branch off a trunk; the grid trains "
+        << HumanCount(static_cast<double>(savings.with_branching)) << " samples ("
+        << HumanCount(static_cast<double>(savings.without_branching)) << " without branching, "
+        << std::fixed << std::setprecision(2)
+        << static_cast<double>(savings.without_branching) /
+               static_cast<double>(std::max<int64_t>(1, savings.with_branching))
+        << "x fewer)\n";
+  }
   return out.str();
 }
 
@@ -106,6 +121,10 @@ std::string RunTableJson(const LoadedGrid& grid) {
                     {"tensor_parallel", run.tp},
                     {"data_parallel", run.dp},
                     {"ranks", run.ranks()}});
+    if (grid.spec.training.branching) {  // budget branching: what the run trains, off which trunk
+      runs.back()["trained_samples"] = run.TrainedSamples();
+      runs.back()["trunk"] = run.trunk;
+    }
   }
   const nlohmann::ordered_json table = {
       {"file", grid.file}, {"experiment", grid.spec.experiment.name}, {"runs", runs}};

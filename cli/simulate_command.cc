@@ -3,11 +3,13 @@
 // chosen one first and marked.
 #include "cli/simulate_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -87,6 +89,9 @@ struct Simulations {
   std::vector<SimulatedRun> runs;
   std::vector<SimulationResult> results;  // results.front(): the chosen combination
   double flops = 0;                       // estimated FLOPs of every run
+  // training.branching: the chosen combination with every run trained alone.
+  std::optional<SimulationResult> without_branching;
+  double flops_without_branching = 0;
 };
 
 // The chosen combination first, then the other three in a fixed order.
@@ -128,6 +133,19 @@ Simulations SimulateAll(const LoadedGrid& grid, const SimulateCommand& options) 
     for (const SimulationOptions& variant : Variants(options)) {
       s.results.push_back(Simulate(*s.shape, s.runs, variant));
     }
+    if (grid.spec.training.branching) {
+      std::vector<RunSpec> alone = grid.runs;
+      for (RunSpec& run : alone) {
+        run.trunk.clear();
+        run.branch_step = 0;
+        run.branches.clear();
+      }
+      const std::vector<SimulatedRun> plain = SimulatedRunsFromGrid(alone);
+      for (const SimulatedRun& run : plain) s.flops_without_branching += run.flops;
+      SimulationOptions chosen = Variants(options).front();
+      chosen.record_timeline = false;
+      s.without_branching = Simulate(*s.shape, plain, chosen);
+    }
   } catch (const std::invalid_argument& e) {
     throw ConfigError(SourceLocation{options.grid, 0, 0},
                       std::string(e.what()) + " (cluster: " + s.shape->Describe() + ")");
@@ -163,6 +181,11 @@ std::string SimulationJson(const LoadedGrid& grid, const SimulateCommand& option
                                  {"packing_bound_seconds", best.packing_bound},
                                  {"policy", best.policy},
                                  {"results", results}};
+  if (s.without_branching) {
+    json["without_branching"] = {{"estimated_flops", s.flops_without_branching},
+                                 {"makespan_seconds", s.without_branching->makespan},
+                                 {"utilisation", s.without_branching->utilisation}};
+  }
   if (options.placements) {
     nlohmann::ordered_json placements = nlohmann::ordered_json::array();
     for (const SimulatedPlacement& p : best.timeline) {
@@ -226,6 +249,17 @@ std::string SimulationTable(const SimulateCommand& options, const Simulations& s
     out << line;
   }
   out << "(* chosen: --policy " << options.policy << " --backfill " << options.backfill << ")\n";
+  if (s.without_branching) {
+    const SimulationResult& with = s.results.front();
+    std::snprintf(line, sizeof(line),
+                  "budget branching: makespan %s, %s without it (%.2fx); FLOPs %.3g, %.3g without "
+                  "(%.2fx)\n",
+                  HumanSeconds(with.makespan).c_str(),
+                  HumanSeconds(s.without_branching->makespan).c_str(),
+                  s.without_branching->makespan / std::max(1e-12, with.makespan), s.flops,
+                  s.flops_without_branching, s.flops_without_branching / std::max(1.0, s.flops));
+    out << line;
+  }
   if (options.placements) {
     const SimulationResult& best = s.results.front();
     out << "\nplacements of " << best.policy << ":\n";

@@ -28,8 +28,8 @@ int Train(const std::string& pattern, const std::string& out, int vocab,
   options.model_type = model_type;
   const florenz::data::TokenizerSummary summary =
       florenz::data::TrainTokenizer(index, out, options);
-  std::cout << "wrote " << out << ": " << summary.vocab_size << " pieces from "
-            << summary.sentences << " texts of " << index.samples.size() << " samples; languages";
+  std::cout << "wrote " << out << ": " << summary.vocab_size << " pieces from " << summary.sentences
+            << " texts of " << index.samples.size() << " samples; languages";
   for (const auto& language : summary.languages) std::cout << " " << language;
   std::cout << "; hash " << summary.hash << "\n";
   if (!index.skipped.empty()) std::cout << index.skipped.size() << " bad samples skipped\n";
@@ -52,9 +52,10 @@ int Encode(const std::string& pattern, const std::string& model, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"SentencePiece for florenz: train a model on a corpus (`florenz data tokenizer`) "
-               "or write a corpus's token cache (`florenz run` asks for it).",
-               "florenz-tokenizer"};
+  CLI::App app{
+      "SentencePiece for florenz: train a model on a corpus (`florenz data tokenizer`) "
+      "or write a corpus's token cache (`florenz run` asks for it).",
+      "florenz-tokenizer"};
   app.require_subcommand(1);
   std::string pattern, out, model, model_type = "unigram";
   int vocab = 8000;

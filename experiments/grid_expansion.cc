@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "experiments/branching.h"
 #include "experiments/run_id.h"
 
 namespace florenz {
@@ -99,6 +100,7 @@ std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
       add(size, selector.budget, seed);
     }
   }
+  LinkBranches(runs);
   return runs;
 }
 

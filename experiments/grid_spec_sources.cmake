@@ -11,6 +11,7 @@ set(FLORENZ_GRID_SPEC_SOURCES
   spec_validation.cc
   spec_writer.cc
   grid_expansion.cc
+  branching.cc
   run_id.cc
   grid_loader.cc
 )

@@ -20,6 +20,8 @@ bool IsOperational(const std::string& path) {
       "exclude",
       // How a step's batch is cut into micro-batches changes memory, not the step.
       "training.micro_batch_size",
+      // Branches compute the same bits as runs trained alone: how, not what.
+      "training.branching",
       "model.sizes[0].name",
       "model.sizes[0].preset",
       "model.sizes[0].tensor_parallel",

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "experiments/experiment_spec.h"
 #include "experiments/model_cost.h"
@@ -33,6 +35,12 @@ struct RunSpec {
   ModelCost cost;
   // Estimated training FLOPs: ≈ 3 × forward × samples.
   double training_flops = 0;
+  // Budget branching (training.branching; experiments/branching.h). A trunk — the largest
+  // budget of its (size, seed) — lists the runs it starts and the step at which it writes each
+  // one's checkpoint; a branch names its trunk and the step it starts from (0: not a branch).
+  std::vector<std::pair<std::string, int64_t>> branches;
+  std::string trunk;
+  int64_t branch_step = 0;
 
   // The grid's settings (data, model options, training, evaluation, execution).
   const ExperimentSpec& spec() const { return *grid; }
@@ -40,6 +48,8 @@ struct RunSpec {
   int64_t samples() const { return budget; }
   int64_t seed() const { return seed_value; }
   int ranks() const { return tp * dp; }
+  // Samples this run trains itself: a branch only those after its branch point.
+  int64_t TrainedSamples() const;
   // The spec of this run alone: model.sizes, training.budgets and experiment.seeds hold its
   // one entry each, include and exclude are empty.
   ExperimentSpec Spec() const;

@@ -215,7 +215,8 @@ void ValidateData(const ExperimentSpec& spec, Checker& c) {
                 "), got " + std::to_string(d.max_objects));
   // Each object needs at least an 8 x 8 cell of the image to be drawn recognisably.
   const int cells = (d.image_size / 8) * (d.image_size / 8);
-  c.Require(d.source == DataSourceKind::kShards || d.max_objects <= std::min(cells, 16), d.max_objects, d,
+  c.Require(d.source == DataSourceKind::kShards || d.max_objects <= std::min(cells, 16),
+            d.max_objects, d,
             "data.max_objects: " + std::to_string(d.max_objects) + " objects do not fit a " +
                 std::to_string(d.image_size) + "x" + std::to_string(d.image_size) +
                 " image (at most " + std::to_string(std::min(cells, 16)) + ")");
@@ -310,7 +311,8 @@ void ValidateModel(ExperimentSpec& spec, Checker& c) {
             "model.vocab_size: must be 16-10000000, got " + std::to_string(m.vocab_size));
   c.Require(m.patch_size >= 1, m.patch_size, m,
             "model.patch_size: must be >= 1, got " + std::to_string(m.patch_size));
-  if ((spec.data.image == ImageMode::kRendered || spec.data.image == ImageMode::kPixels) && m.patch_size >= 1) {
+  if ((spec.data.image == ImageMode::kRendered || spec.data.image == ImageMode::kPixels) &&
+      m.patch_size >= 1) {
     c.Require(spec.data.image_size % m.patch_size == 0, m.patch_size, m,
               "model.patch_size: " + std::to_string(m.patch_size) +
                   " does not divide data.image_size " + std::to_string(spec.data.image_size));
@@ -354,6 +356,15 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
                   " is less than one batch (batch_size " + std::to_string(t.batch_size) + ")");
     c.Require(seen.insert(b).second, b, t.budgets,
               "training.budgets: budget " + std::to_string(b) + " appears twice");
+  }
+  if (t.branching) {
+    c.Require(t.schedule.kind == ScheduleKind::kWsd, t.branching, t,
+              "training.branching: budgets branch off a trunk at constant learning rate, which "
+              "needs training.schedule.kind: wsd (got " +
+                  ToString(t.schedule.kind) + ")");
+    c.Require(t.schedule.warmup_samples > 0 || t.schedule.warmup_fraction == 0, t.branching, t,
+              "training.branching: the warm-up must be the same for every budget: give "
+              "training.schedule.warmup_samples (a warmup_fraction differs per budget)");
   }
   const auto& o = t.optimizer;
   c.Require(o.learning_rate > 0 && o.learning_rate < 10, o.learning_rate, o,

@@ -69,6 +69,12 @@ struct TrainingOptions {
   double grad_clip = 1.0;
   // Log train loss, lr, grad norm and throughput every this many steps.
   int log_interval = 10;
+  // Budget branching (docs/grid-spec.md, "Budget branching"): with a wsd schedule, each
+  // (size, seed)'s largest-budget run is the trunk and writes, at every smaller budget's decay
+  // start, that run's checkpoint; the smaller runs start there and only decay. Every run
+  // computes exactly what it would alone (the same bits), so run ids do not change: branching
+  // only saves the constant-rate part the runs share.
+  bool branching = false;
 
   template <class V>
   void VisitFields(V& v) {
@@ -80,6 +86,7 @@ struct TrainingOptions {
     v("schedule", schedule);
     v("grad_clip", grad_clip);
     v("log_interval", log_interval);
+    v("branching", branching);
   }
 };
 

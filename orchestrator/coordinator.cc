@@ -102,6 +102,14 @@ class Coordinator {
   void Start(const Placement& placement);
   void Handle(const Message& message, int source);
   void OnProgress(const Progress& progress);
+  // Budget branching: a branch waits (out of the scheduler) while its trunk is in this job and
+  // has not written its checkpoint; it is submitted when the trunk says it has.
+  bool WaitsForTrunk(int branch, const std::vector<char>& trains) const;
+  void SubmitRun(int run);
+  void OnBranchReady(const BranchReady& ready);
+  // The trunk ended: its branches still waiting are submitted (Done: they train from step 0
+  // without a checkpoint) or recorded failed with `trunk_failure` (it failed for good).
+  void ReleaseBranches(int trunk, const std::string* trunk_failure);
   void OnDone(const Done& done);
   void OnInterrupted(const Interrupted& interrupted);
   void OnStorageFailed(const StorageFailed& failure);
@@ -116,13 +124,14 @@ class Coordinator {
   int world_size_;
   Scheduler scheduler_;
   Clock::time_point started_;
-  std::map<std::string, int> index_;      // run id → index in job_.runs
-  std::map<int, int> failures_;           // run → failed attempts so far
-  std::map<int, double> last_heard_;      // running run → when its gang last spoke
-  std::map<int, std::vector<int>> gang_;  // running run → its ranks
-  std::map<int, Row> rows_;               // runs that reached an end
-  std::map<int, RunLock> locks_;          // runs this job trains: their one-writer locks
-  std::set<int> lost_;                    // silent world ranks
+  std::map<std::string, int> index_;         // run id → index in job_.runs
+  std::map<int, int> failures_;              // run → failed attempts so far
+  std::map<int, double> last_heard_;         // running run → when its gang last spoke
+  std::map<int, std::vector<int>> gang_;     // running run → its ranks
+  std::map<int, Row> rows_;                  // runs that reached an end
+  std::map<int, RunLock> locks_;             // runs this job trains: their one-writer locks
+  std::set<int> lost_;                       // silent world ranks
+  std::map<int, std::vector<int>> waiting_;  // trunk → its branches not yet submitted
   int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0, unreadable_ = 0, elsewhere_ = 0;
   std::string storage_error_;  // the first write the results store could not make
   bool stopping_ = false;
@@ -219,14 +228,69 @@ void Coordinator::RepairPartial(int i) {
 }
 
 void Coordinator::Submit() {
+  std::vector<char> trains(job_.runs.size());
   for (size_t i = 0; i < job_.runs.size(); ++i) {
-    const RunSpec& run = *job_.runs[i];
-    index_[run.id] = static_cast<int>(i);
-    if (!ShouldTrain(static_cast<int>(i))) continue;
-    try {
-      scheduler_.Submit(PendingRun{run.id, run.tp, run.dp, EstimateRunFlops(run)});
-    } catch (const std::invalid_argument& e) {  // a gang this job cannot hold
-      RecordFailed(i, e.what());
+    index_[job_.runs[i]->id] = static_cast<int>(i);
+    trains[i] = ShouldTrain(static_cast<int>(i));
+  }
+  for (size_t i = 0; i < job_.runs.size(); ++i) {
+    if (!trains[i]) continue;
+    if (WaitsForTrunk(static_cast<int>(i), trains)) {
+      waiting_[index_.at(job_.runs[i]->trunk)].push_back(static_cast<int>(i));
+    } else {
+      SubmitRun(static_cast<int>(i));
+    }
+  }
+}
+
+bool Coordinator::WaitsForTrunk(int branch, const std::vector<char>& trains) const {
+  const RunSpec& run = *job_.runs[branch];
+  if (run.trunk.empty()) return false;
+  auto trunk = index_.find(run.trunk);
+  // A trunk outside this job (--only) or finished earlier writes nothing more: the branch
+  // resumes from its checkpoint if it has one, else trains from step 0 (the same bits).
+  if (trunk == index_.end() || !trains[trunk->second]) return false;
+  const auto dir = job_.results->CheckpointDir(run.id);
+  if (std::filesystem::exists(dir)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("checkpoint", 0) == 0 && entry.path().extension() == ".pt") return false;
+    }
+  }
+  return true;
+}
+
+void Coordinator::SubmitRun(int i) {
+  const RunSpec& run = *job_.runs[i];
+  try {
+    scheduler_.Submit(PendingRun{run.id, run.tp, run.dp, EstimateRunFlops(run)});
+  } catch (const std::invalid_argument& e) {  // a gang this job cannot hold
+    RecordFailed(i, e.what());
+  }
+}
+
+void Coordinator::OnBranchReady(const BranchReady& ready) {
+  auto waiting = waiting_.find(ready.run);
+  if (waiting == waiting_.end()) return;
+  auto& branches = waiting->second;
+  auto it = std::find(branches.begin(), branches.end(), ready.branch);
+  if (it == branches.end()) return;
+  branches.erase(it);
+  if (branches.empty()) waiting_.erase(waiting);
+  SubmitRun(ready.branch);
+}
+
+void Coordinator::ReleaseBranches(int trunk, const std::string* trunk_failure) {
+  auto waiting = waiting_.find(trunk);
+  if (waiting == waiting_.end()) return;
+  const std::vector<int> branches = std::move(waiting->second);
+  waiting_.erase(waiting);
+  for (const int branch : branches) {
+    if (trunk_failure != nullptr) {
+      RecordFailed(branch, "its trunk " + job_.runs[trunk]->id +
+                               " failed before the branch point: " + *trunk_failure);
+    } else {
+      SubmitRun(branch);
     }
   }
 }
@@ -255,7 +319,7 @@ void Coordinator::Start(const Placement& placement) {
   gang_[run] = placement.ranks;
   last_heard_[run] = Now();
   if (embedded()) {  // this process is the one worker: train now, then handle the outcome
-    auto progress = [&](const Progress& p) { Handle(p, -1); };
+    auto progress = [&](const Message& m) { Handle(m, -1); };
     Handle(job_.execute ? job_.execute(job_, run, placement.ranks, 0, progress)
                         : ExecuteRun(job_, run, placement.ranks, 0, progress),
            -1);
@@ -271,6 +335,7 @@ void Coordinator::Handle(const Message& message, int source) {
   if (source >= 0 && lost_.count(source)) return;
   last_heard_[run] = Now();
   if (const auto* progress = std::get_if<Progress>(&message)) return OnProgress(*progress);
+  if (const auto* ready = std::get_if<BranchReady>(&message)) return OnBranchReady(*ready);
   ClearLine();
   if (const auto* done = std::get_if<Done>(&message)) {
     OnDone(*done);
@@ -308,6 +373,7 @@ void Coordinator::OnDone(const Done& done) {
   rows_[done.run] = {"completed", metric};
   ++done_;
   locks_.erase(done.run);
+  ReleaseBranches(done.run, nullptr);
 }
 
 void Coordinator::OnInterrupted(const Interrupted& interrupted) {
@@ -386,6 +452,7 @@ void Coordinator::RecordFailed(int run, const std::string& reason) {
   rows_[run] = {"failed", reason};
   ++failed_;
   locks_.erase(run);
+  ReleaseBranches(run, &reason);
 }
 
 void Coordinator::ClearLine() {

@@ -16,6 +16,7 @@ ExperimentSpec Identity(ExperimentSpec spec) {
   spec.model.sizes.clear();
   spec.training.budgets.clear();
   spec.training.micro_batch_size = 0;  // memory, not the experiment
+  spec.training.branching = false;     // how runs are trained, not what they compute
   spec.include.clear();
   spec.exclude.clear();
   spec.parallel = ParallelOptions{};

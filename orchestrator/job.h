@@ -36,7 +36,7 @@ struct Job {
   // What a worker does with an Assign: ExecuteRun (worker_loop.h) unless replaced, e.g. by
   // bench/dispatch.cc, which measures the coordinator with runs that do nothing.
   std::function<Message(const Job&, int run, const std::vector<int>& ranks, int tag,
-                        const std::function<void(const Progress&)>& progress)>
+                        const std::function<void(const Message&)>& progress)>
       execute;
 };
 

@@ -120,6 +120,8 @@ void Write(Writer& w, const Interrupted& m) { w << m.run << m.step << m.reason; 
 void Read(Reader& r, Interrupted& m) { r >> m.run >> m.step >> m.reason; }
 void Write(Writer& w, const StorageFailed& m) { w << m.run << m.error; }
 void Read(Reader& r, StorageFailed& m) { r >> m.run >> m.error; }
+void Write(Writer& w, const BranchReady& m) { w << m.run << m.branch; }
+void Read(Reader& r, BranchReady& m) { r >> m.run >> m.branch; }
 void Write(Writer&, const Shutdown&) {}
 void Read(Reader&, Shutdown&) {}
 
@@ -144,6 +146,7 @@ const char* KindName(const Message& message) {
                  [](const Done&) { return "Done"; }, [](const Failed&) { return "Failed"; },
                  [](const Interrupted&) { return "Interrupted"; },
                  [](const StorageFailed&) { return "StorageFailed"; },
+                 [](const BranchReady&) { return "BranchReady"; },
                  [](const Shutdown&) { return "Shutdown"; }},
       message);
 }

@@ -7,6 +7,7 @@
 //
 //   coordinator → member   Assign          build the gang, train the run
 //   leader → coordinator   Progress        also the heartbeat
+//   leader → coordinator   BranchReady     a trunk wrote a branch's starting checkpoint
 //   leader → coordinator   Done | Failed | Interrupted | StorageFailed   how the run ended
 //   coordinator → worker   Shutdown        leave the worker loop
 #pragma once
@@ -66,9 +67,17 @@ struct StorageFailed {
   std::string error;
 };
 
+// A trunk (training.branching) wrote the checkpoint its branch `branch` starts from: the
+// branch may be scheduled.
+struct BranchReady {
+  int run = -1;     // the trunk
+  int branch = -1;  // the branch, also by its index in the grid's expansion
+};
+
 struct Shutdown {};
 
-using Message = std::variant<Assign, Progress, Done, Failed, Interrupted, StorageFailed, Shutdown>;
+using Message =
+    std::variant<Assign, Progress, Done, Failed, Interrupted, StorageFailed, BranchReady, Shutdown>;
 
 // "Assign", "Progress", …, the struct's name.
 const char* KindName(const Message& message);

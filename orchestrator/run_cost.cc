@@ -18,11 +18,16 @@ double EstimateRunFlops(const RunSpec& run) {
   }
   const double forward = run.cost.forward_flops;
   const double per_pair = static_cast<double>(evaluation.samples_per_pair);
-  // Interval evaluations happen while training (not at the last step), then one at the end.
-  const int64_t samples = run.samples();
+  // Interval evaluations happen while training (not at the last step), then one at the end. A
+  // branch (training.branching) trains, and evaluates, only after its branch point.
+  const int64_t samples = run.TrainedSamples();
   const int64_t evaluations =
       (evaluation.interval > 0 ? std::max<int64_t>(0, (samples - 1) / evaluation.interval) : 0) + 1;
-  double flops = run.training_flops + evaluations * pairs * per_pair * forward;
+  const double trained_share =
+      run.trunk.empty()
+          ? 1.0
+          : static_cast<double>(samples) / static_cast<double>(std::max<int64_t>(1, run.samples()));
+  double flops = run.training_flops * trained_share + evaluations * pairs * per_pair * forward;
   bool generates = false;
   for (const EvalMetric metric : evaluation.metrics) {
     generates |= metric == EvalMetric::kBleu || metric == EvalMetric::kLanguageAccuracy ||

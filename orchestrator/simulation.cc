@@ -23,10 +23,12 @@ double Uniform(uint64_t seed, uint64_t index) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53 * 2.0 - 1.0;
 }
 
+// A run's finish, or (`ready`) a branch becoming ready: its trunk reached the branch point.
 struct Finish {
   double time;
   uint64_t order;  // start order: ties finish in the order they started
   std::string run_id;
+  bool ready = false;
   bool operator>(const Finish& other) const {
     if (time != other.time) return time > other.time;
     return order > other.order;
@@ -38,8 +40,17 @@ struct Finish {
 std::vector<SimulatedRun> SimulatedRunsFromGrid(const std::vector<RunSpec>& runs) {
   std::vector<SimulatedRun> simulated;
   simulated.reserve(runs.size());
+  std::unordered_map<std::string, const RunSpec*> by_id;
+  for (const RunSpec& run : runs) by_id.emplace(run.id, &run);
   for (const RunSpec& run : runs) {
-    simulated.push_back(SimulatedRun{run.id, run.tp, run.dp, EstimateRunFlops(run), 0});
+    SimulatedRun s{run.id, run.tp, run.dp, EstimateRunFlops(run), 0};
+    auto trunk = by_id.find(run.trunk);
+    if (!run.trunk.empty() && trunk != by_id.end()) {
+      s.trunk = run.trunk;
+      s.ready_fraction = static_cast<double>(run.branch_step * run.spec().training.batch_size) /
+                         static_cast<double>(std::max<int64_t>(1, trunk->second->samples()));
+    }
+    simulated.push_back(std::move(s));
   }
   return simulated;
 }
@@ -96,11 +107,16 @@ SimulationResult Simulate(const ClusterShape& shape, const std::vector<Simulated
 
   Scheduler scheduler(shape, options.scheduler);
   std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string, std::vector<size_t>> branches;  // trunk id -> its branches
+  for (size_t i = 0; i < runs.size(); ++i) index.emplace(runs[i].id, i);
   std::vector<double> duration(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) {
     const SimulatedRun& run = runs[i];
-    scheduler.Submit(PendingRun{run.id, run.tp, run.dp, run.flops});
-    index.emplace(run.id, i);
+    if (!run.trunk.empty() && index.count(run.trunk)) {
+      branches[run.trunk].push_back(i);
+    } else {
+      scheduler.Submit(PendingRun{run.id, run.tp, run.dp, run.flops});
+    }
     double seconds =
         run.seconds > 0 ? run.seconds : run.flops / (run.ranks() * options.flops_per_rank_second);
     if (options.jitter > 0) seconds *= 1 + options.jitter * Uniform(options.seed, i);
@@ -134,6 +150,14 @@ SimulationResult Simulate(const ClusterShape& shape, const std::vector<Simulated
         }
       }
       const double end = now + duration[index.at(placement.run_id)];
+      auto waiting = branches.find(placement.run_id);
+      if (waiting != branches.end()) {  // a trunk: its branches become ready on the way
+        for (const size_t b : waiting->second) {
+          events.push(Finish{now + runs[b].ready_fraction * duration[index.at(placement.run_id)],
+                             started++, runs[b].id, true});
+        }
+        branches.erase(waiting);
+      }
       events.push(Finish{end, started++, placement.run_id});
       if (placement.backfilled) ++result.backfilled;
       if (options.record_timeline) {
@@ -146,7 +170,13 @@ SimulationResult Simulate(const ClusterShape& shape, const std::vector<Simulated
     now = events.top().time;
     while (!events.empty() && events.top().time == now) {
       const std::string run_id = events.top().run_id;
+      const bool ready = events.top().ready;
       events.pop();
+      if (ready) {
+        const SimulatedRun& run = runs[index.at(run_id)];
+        scheduler.Submit(PendingRun{run.id, run.tp, run.dp, run.flops});
+        continue;
+      }
       for (const int rank : scheduler.RanksOf(run_id)) busy[rank] = false;
       scheduler.OnFinished(run_id, duration[index.at(run_id)]);
     }

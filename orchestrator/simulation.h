@@ -1,4 +1,5 @@
-// Discrete-event replay of the scheduler on a cluster shape: every run is submitted at time 0,
+// Discrete-event replay of the scheduler on a cluster shape: every run is submitted at time 0
+// (a branch of budget branching when its trunk reaches its branch point),
 // each placement runs for its simulated duration, and the scheduler is called on every finish
 // exactly as the coordinator would call it. What `florenz simulate`, its tests and
 // bench/simulate.cc measure: makespan, utilisation and the lower bound.
@@ -23,10 +24,15 @@ struct SimulatedRun {
   // True duration on its gang; 0 = flops / (tp·dp · SimulationOptions::flops_per_rank_second),
   // perturbed by the jitter.
   double seconds = 0;
+  // Budget branching: a branch is submitted when its trunk (by id) has run this fraction of its
+  // duration (its branch point); empty: submitted at time 0.
+  std::string trunk;
+  double ready_fraction = 0;
   int ranks() const { return tp * dp; }
 };
 
-// The runs of an expanded grid, in grid order, with EstimateRunFlops() as cost.
+// The runs of an expanded grid, in grid order, with EstimateRunFlops() as cost (with
+// training.branching: a branch costs what it trains after its branch point, and waits for it).
 std::vector<SimulatedRun> SimulatedRunsFromGrid(const std::vector<RunSpec>& runs);
 
 struct SimulationOptions {

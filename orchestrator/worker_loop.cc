@@ -13,7 +13,7 @@
 namespace florenz {
 
 Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int tag,
-                   const std::function<void(const Progress&)>& progress) {
+                   const std::function<void(const Message&)>& progress) {
   const RunSpec& spec = *job.runs.at(run);
   try {
     std::unique_ptr<ProcessGroups> groups;
@@ -35,6 +35,11 @@ Message ExecuteRun(const Job& job, int run, const std::vector<int>& ranks, int t
     context.on_progress = [&](const train::TrainProgress& p) {
       progress(Progress{run, p.step, p.steps, p.samples, p.loss, p.samples_per_second, p.seconds,
                         p.resumed});
+    };
+    context.on_branch_ready = [&](const std::string& branch) {
+      for (size_t i = 0; i < job.runs.size(); ++i) {
+        if (job.runs[i]->id == branch) progress(BranchReady{run, static_cast<int>(i)});
+      }
     };
     const train::RunOutcome outcome = train::TrainRun(spec, *job.data, context);
     const auto unseen = outcome.final_metrics.find("unseen_caption");
@@ -62,8 +67,8 @@ void WorkerLoop(const Job& job) {
     const auto* assign = std::get_if<Assign>(&message);
     if (assign == nullptr) continue;
     const bool leader = assign->ranks.front() == job.rank;
-    auto progress = [&](const Progress& p) {
-      if (leader) Send(p, 0, job.comm);
+    auto progress = [&](const Message& m) {
+      if (leader) Send(m, 0, job.comm);
     };
     const Message outcome =
         job.execute ? job.execute(job, assign->run, assign->ranks, assign->tag, progress)

@@ -122,10 +122,10 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
       }
       // Both translations have the same number of tokens, so comparing the token-mean CE
       // compares the likelihoods.
-      const torch::Tensor a = model->SampleLoss(
-          model::ToDevice(model::Collate(correct, layout_), device));
-      const torch::Tensor b = model->SampleLoss(model::ToDevice(
-          model::Collate(incorrect, layout_), device));
+      const torch::Tensor a =
+          model->SampleLoss(model::ToDevice(model::Collate(correct, layout_), device));
+      const torch::Tensor b =
+          model->SampleLoss(model::ToDevice(model::Collate(incorrect, layout_), device));
       right += (a < b).sum().item<int>();
     }
     result[data_.LanguageName(language)] =

@@ -12,9 +12,8 @@
 
 namespace florenz::train {
 
-GenerationMetrics::GenerationMetrics(const EvaluationOptions& options,
-                                     const data::DataSource& data, const model::ImageLayout& layout,
-                                     int batch_size)
+GenerationMetrics::GenerationMetrics(const EvaluationOptions& options, const data::DataSource& data,
+                                     const model::ImageLayout& layout, int batch_size)
     : options_(options),
       data_(data),
       layout_(layout),
@@ -76,7 +75,8 @@ bool GenerationMetrics::WithoutPrefix(PairRole role) const {
 }
 
 bool GenerationMetrics::WithPrefix(PairRole role) const {
-  return has_prefix_ && role == PairRole::kEval && options_.decoder_prefix != DecoderPrefix::kWithout;
+  return has_prefix_ && role == PairRole::kEval &&
+         options_.decoder_prefix != DecoderPrefix::kWithout;
 }
 
 std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(
@@ -89,8 +89,7 @@ std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(
   for (size_t start = 0; start < set.size(); start += batch_size_) {
     const size_t end = std::min(set.size(), start + batch_size_);
     const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
-    const model::Batch batch =
-        model::ToDevice(model::Collate(chunk, layout_), model->device());
+    const model::Batch batch = model::ToDevice(model::Collate(chunk, layout_), model->device());
     const std::vector<std::vector<int32_t>> prefixes =
         prefix != nullptr ? std::vector<std::vector<int32_t>>(chunk.size(), *prefix)
                           : std::vector<std::vector<int32_t>>{};
@@ -162,7 +161,8 @@ void GenerationMetrics::ScoreCorpus(int pair, const std::vector<std::vector<int3
     if (p.role == PairRole::kEval) {
       for (const auto& l : corpus.options().languages) {
         auto it = answered.find(l.name);
-        (*out)["answered_" + l.name] = it == answered.end() ? 0.0 : static_cast<double>(it->second) / n;
+        (*out)["answered_" + l.name] =
+            it == answered.end() ? 0.0 : static_cast<double>(it->second) / n;
       }
     }
   }

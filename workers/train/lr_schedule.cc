@@ -4,20 +4,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "experiments/branching.h"
+
 namespace florenz::train {
 
 LrSchedule::LrSchedule(const TrainingOptions& options, int64_t total_steps)
     : schedule_(options.schedule),
       peak_(options.optimizer.learning_rate),
-      total_steps_(std::max<int64_t>(1, total_steps)) {
-  const double warmup_samples =
-      schedule_.warmup_samples > 0
-          ? static_cast<double>(schedule_.warmup_samples)
-          : schedule_.warmup_fraction * static_cast<double>(total_steps_) * options.batch_size;
-  warmup_steps_ = std::min<int64_t>(
-      total_steps_ - 1, static_cast<int64_t>(std::ceil(warmup_samples / options.batch_size)));
-  warmup_steps_ = std::max<int64_t>(0, warmup_steps_);
-}
+      total_steps_(std::max<int64_t>(1, total_steps)),
+      warmup_steps_(WarmupSteps(options, total_steps_)),
+      decay_start_(WsdDecayStartStep(options, total_steps_)) {}
 
 double LrSchedule::At(int64_t step) const {
   if (step < warmup_steps_) return peak_ * static_cast<double>(step + 1) / (warmup_steps_ + 1);
@@ -31,12 +27,13 @@ double LrSchedule::At(int64_t step) const {
       return floor + (peak_ - floor) * 0.5 * (1.0 + std::cos(M_PI * t));
     }
     case ScheduleKind::kWsd: {
+      // The decay runs from decay_start_ to the end (experiments/branching.h computes it, so a
+      // trunk knows where each budget's branch starts).
       const int64_t decay = std::max<int64_t>(
           1, static_cast<int64_t>(std::round(schedule_.decay_fraction * total_steps_)));
-      const int64_t decay_start = std::max(warmup_steps_, total_steps_ - decay);
-      if (step < decay_start) return peak_;
+      if (step < decay_start_) return peak_;
       const double t =
-          std::min(1.0, static_cast<double>(step - decay_start) / std::max<int64_t>(1, decay));
+          std::min(1.0, static_cast<double>(step - decay_start_) / std::max<int64_t>(1, decay));
       return peak_ + (floor - peak_) * t;
     }
   }

@@ -23,6 +23,7 @@ class LrSchedule {
   double peak_;
   int64_t total_steps_;
   int64_t warmup_steps_;
+  int64_t decay_start_;  // wsd: the first step of the decay
 };
 
 }  // namespace florenz::train

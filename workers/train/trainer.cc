@@ -76,6 +76,12 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
   }
   // A corpus's facts: its tokenizer's hash, its size and the epochs this budget makes.
   data.DescribeRun(run.seed(), run.samples(), &config.numbers, &config.strings);
+  if (run.spec().training.branching) {  // what this run trains itself, and where it starts
+    config.numbers.push_back({"trained_samples", static_cast<double>(run.TrainedSamples())});
+    config.numbers.push_back(
+        {"branch_samples", static_cast<double>(run.branch_step * run.spec().training.batch_size)});
+    config.strings.push_back({"trunk", run.trunk});
+  }
   return config;
 }
 
@@ -236,20 +242,46 @@ std::optional<CheckpointPosition> ResumeFromCheckpoint(
 
 // This rank's share of step `step`'s global batch, in `accumulation` micro-batches of `micro`
 // samples (in page-locked memory when `pin`, so the copies to a GPU overlap its work).
-StepInputs MakeStepInputs(const data::DataSource& data, const RunSpec& run,
-                          const GangContext& gang, int64_t step, int64_t micro,
-                          int64_t accumulation, bool pin) {
+StepInputs MakeStepInputs(const data::DataSource& data, const RunSpec& run, const GangContext& gang,
+                          int64_t step, int64_t micro, int64_t accumulation, bool pin) {
   const ExperimentSpec& spec = run.spec();
   const int64_t batch = spec.training.batch_size;
   const int64_t first = step * batch + gang.ShardOffset(batch);
   const model::ImageLayout layout = model::LayoutOf(spec.data, spec.model.patch_size);
   StepInputs micro_batches;
   for (int64_t k = 0; k < accumulation; ++k) {
-    model::Batch b =
-        model::Collate(Examples(data, run.seed(), first + k * micro, micro), layout);
+    model::Batch b = model::Collate(Examples(data, run.seed(), first + k * micro, micro), layout);
     micro_batches.push_back(pin ? model::Pinned(b) : std::move(b));
   }
   return micro_batches;
+}
+
+// A trunk at step `done` of one of its branches' start: writes that run's rows so far (a copy
+// of the trunk's .partial, as a resumed run's previous attempt) and then its checkpoint, exactly
+// what the branch would hold had it trained alone and checkpointed here; the branch then starts
+// as a resumed run. Skipped (false) when the branch already has a checkpoint or a finished file
+// of its own — a trunk resumed from before a branch point computes the same bits again.
+bool SeedBranch(const ResultsDir& results, const std::string& branch, int64_t done, int64_t samples,
+                model::EncoderDecoder& model, torch::optim::Optimizer& optimizer, GangContext& gang,
+                RunFileWriter* writer) {
+  const std::string shard = gang.CheckpointShard();
+  const bool has_own = results.IsFinished(branch) ||
+                       std::filesystem::exists(results.CheckpointFile(branch, shard, false));
+  if (gang.Any(has_own)) return false;
+  if (writer != nullptr) {
+    writer->Flush();
+    const auto rows = results.PreviousAttemptFile(branch);
+    std::filesystem::create_directories(rows.parent_path());
+    std::filesystem::copy_file(writer->partial_path(), TemporaryFile(rows),
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(TemporaryFile(rows), rows);
+  }
+  gang.Barrier();  // the rows before the checkpoint: a checkpoint never lacks its rows
+  if (gang.SavesCheckpoint()) {
+    SaveCheckpoint(results, branch, *model, optimizer, CheckpointPosition{done, samples}, shard);
+  }
+  gang.Barrier();
+  return true;
 }
 
 // True when a multiple of `interval` (> 0) lies in (before, after].
@@ -356,8 +388,7 @@ RunOutcome CompletedOutcome(std::map<std::string, double> final_metrics, double 
 
 }  // namespace
 
-RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data,
-                    const RunContext& context) {
+RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunContext& context) {
   const ExperimentSpec& spec = run.spec();
   const TrainingOptions& t = spec.training;
   const int threads = ResolveThreadCount(context.threads);
@@ -463,6 +494,14 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data,
     if (done < steps && Crossed(checkpoint_every, samples - batch, samples)) {
       save_checkpoint(done, samples);
     }
+    for (const auto& [branch, branch_step] : run.branches) {
+      if (done != branch_step) continue;
+      if (SeedBranch(results, branch, done, samples, model, optimizer, gang,
+                     writer ? &*writer : nullptr) &&
+          gang.leader() && context.on_branch_ready) {
+        context.on_branch_ready(branch);
+      }
+    }
     // SIGTERM / SIGUSR2 on any rank: the whole gang checkpoints here and exits for requeue.
     if (done < steps && gang.Any(StopRequested())) {
       save_checkpoint(done, samples);
@@ -478,8 +517,8 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data,
     for (int64_t n : gang.AllGather({data.BadSamplesSkipped() - bad_before})) skipped += n;
     final_metrics[kBadSamplesSkipped] = static_cast<double>(skipped);
   }
-  RunOutcome outcome = CompletedOutcome(std::move(final_metrics), evaluations.seconds(),
-                                        seconds(), inputs, gang);
+  RunOutcome outcome =
+      CompletedOutcome(std::move(final_metrics), evaluations.seconds(), seconds(), inputs, gang);
   if (writer) outcome.file = writer->Finish(RunStatus::kCompleted, "", outcome.final_metrics);
   outcome.seconds = seconds();
   gang.Barrier();  // no rank still reads its checkpoint shard

@@ -54,6 +54,9 @@ struct RunContext {
   // Called on every rank with the trained model (this rank's shard) before the final
   // evaluation: for tests and benchmarks that inspect the parameters.
   std::function<void(torch::nn::Module&)> on_trained;
+  // A trunk (training.branching) wrote the checkpoint a branch starts from: called on the gang
+  // leader with the branch's run id, once every shard of it is on disk.
+  std::function<void(const std::string&)> on_branch_ready;
 };
 
 struct RunOutcome {

@@ -27,9 +27,9 @@ void CheckFirstImage(const DataOptions& d, const ShardIndex& index, const SpecLo
     if (s.image == ImageKind::kNone) continue;
     const std::string at = index.shards[s.shard] + ":" + s.key;
     if ((d.image == ImageMode::kFeatures) != (s.image == ImageKind::kFeatures)) {
-      problems->Error(where.OfOr(d.image, d),
-                      "data.image: " + ToString(d.image) + ", but the first image of the shards (" +
-                          at + ") is ." + ToString(s.image));
+      problems->Error(where.OfOr(d.image, d), "data.image: " + ToString(d.image) +
+                                                  ", but the first image of the shards (" + at +
+                                                  ") is ." + ToString(s.image));
       return;
     }
     if (d.image != ImageMode::kFeatures || d.feature_shape.size() != 2) return;
@@ -49,10 +49,9 @@ void CheckFirstImage(const DataOptions& d, const ShardIndex& index, const SpecLo
 void CheckCorpus(const ExperimentSpec& spec, const SpecLocations& where, Diagnostics* problems) {
   const DataOptions& d = spec.data;
   if (!std::filesystem::is_regular_file(d.tokenizer)) {
-    problems->Error(where.OfOr(d.tokenizer, d),
-                    "data.tokenizer: no such file '" + d.tokenizer +
-                        "' (train one with `florenz data tokenizer " + d.train + " --out " +
-                        d.tokenizer + "`)");
+    problems->Error(where.OfOr(d.tokenizer, d), "data.tokenizer: no such file '" + d.tokenizer +
+                                                    "' (train one with `florenz data tokenizer " +
+                                                    d.train + " --out " + d.tokenizer + "`)");
   }
   CorpusFiles files;
   try {
@@ -75,9 +74,9 @@ void CheckCorpus(const ExperimentSpec& spec, const SpecLocations& where, Diagnos
       const std::string pair = PairName(task, language);
       if (role == PairRole::kTrain && train_counts.count(pair) == 0) {
         problems->Error(where.OfOr(role, d.coverage),
-                        "data.coverage: " + pair + " is trained, but the train shards '" +
-                            d.train + "' hold no " + pair + " sample (they hold " +
-                            Counts(train_counts) + ")");
+                        "data.coverage: " + pair + " is trained, but the train shards '" + d.train +
+                            "' hold no " + pair + " sample (they hold " + Counts(train_counts) +
+                            ")");
       }
       if (eval_counts.count(pair) == 0) {
         problems->Error(where.OfOr(role, d.coverage),

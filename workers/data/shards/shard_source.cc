@@ -79,8 +79,8 @@ ShardSource::ShardSource(const ExperimentSpec& spec)
     const int32_t id = train_.tokens.PieceId(LanguageSymbol(language.name));
     if (id < 0) {
       throw ConfigError(tokenizer, "the tokenizer has no " + LanguageSymbol(language.name) +
-                                       ": train it on shards that hold language '" +
-                                       language.name + "'");
+                                       ": train it on shards that hold language '" + language.name +
+                                       "'");
     }
     language_token_.push_back(id);
   }
@@ -106,7 +106,8 @@ ShardSource::ShardSource(const ExperimentSpec& spec)
 const ShardSampler& ShardSource::Sampler(int64_t run_seed) const {
   std::lock_guard<std::mutex> lock(samplers_mutex_);
   auto& sampler = samplers_[run_seed];
-  if (!sampler) sampler = std::make_unique<ShardSampler>(eligible_, static_cast<uint64_t>(run_seed));
+  if (!sampler)
+    sampler = std::make_unique<ShardSampler>(eligible_, static_cast<uint64_t>(run_seed));
   return *sampler;
 }
 
@@ -126,11 +127,12 @@ Example ShardSource::Read(const Split& split, int64_t sample, int pair) const {
     const std::string bytes = reader.Read(s.image_offset, s.image_size);
     if (options_.image == ImageMode::kFeatures) {
       if (s.image != ImageKind::kFeatures) {
-        throw ConfigError(std::vector<std::string>{
-            e.where + ": a " + ToString(s.image) + " image, but data.image is features (.npy)"});
+        throw ConfigError(std::vector<std::string>{e.where + ": a " + ToString(s.image) +
+                                                   " image, but data.image is features (.npy)"});
       }
       FeatureArray features = ReadNpyFeatures(bytes, e.where);
-      if (features.tokens != options_.feature_shape[0] || features.dim != options_.feature_shape[1]) {
+      if (features.tokens != options_.feature_shape[0] ||
+          features.dim != options_.feature_shape[1]) {
         throw ConfigError(std::vector<std::string>{
             e.where + ": features [" + std::to_string(features.tokens) + ", " +
             std::to_string(features.dim) + "], but data.feature_shape is [" +
@@ -148,7 +150,8 @@ Example ShardSource::Read(const Split& split, int64_t sample, int pair) const {
     }
   }
   const int max_tokens = options_.max_caption_tokens;
-  e.prompt = {language_token_[p.language], p.task == Task::kCaption ? caption_token_ : translate_token_};
+  e.prompt = {language_token_[p.language],
+              p.task == Task::kCaption ? caption_token_ : translate_token_};
   if (p.task == Task::kTranslate) {
     const std::vector<int32_t> source = Truncated(split.tokens.Source(sample), max_tokens);
     e.prompt.insert(e.prompt.end(), source.begin(), source.end());
@@ -246,7 +249,8 @@ void ShardSource::DescribeRun(int64_t run_seed, int64_t samples,
   numbers->push_back({"corpus_samples", static_cast<double>(eligible_.size())});
   numbers->push_back({"epochs_seen", Sampler(run_seed).EpochsSeen(samples)});
   numbers->push_back({"bad_samples_indexed", static_cast<double>(train_.index.skipped.size())});
-  if (language_accuracy_) numbers->push_back({"language_id_accuracy", language_identifier_accuracy()});
+  if (language_accuracy_)
+    numbers->push_back({"language_id_accuracy", language_identifier_accuracy()});
   strings->push_back({"tokenizer_hash", train_.tokens.tokenizer_hash});
   strings->push_back({"train_index", train_.index.key});
   strings->push_back({"eval_index", eval_.index.key});

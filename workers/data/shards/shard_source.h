@@ -69,7 +69,9 @@ class ShardSource : public DataSource {
   // The sample number (into the train index) at `index` of a run's stream, before any skip.
   int64_t TrainSampleAt(int64_t run_seed, int64_t index) const;
   // Text of generated token ids.
-  std::string DecodeText(const std::vector<int32_t>& ids) const { return train_tokens_.Decode(ids); }
+  std::string DecodeText(const std::vector<int32_t>& ids) const {
+    return train_tokens_.Decode(ids);
+  }
   // The reference text of evaluation sample `index` of pair `pair` (the JSON's text, as written).
   std::string EvalReference(int pair, int64_t index) const;
   // Trained on the train shards' texts at first use (eval/ngram_language_id.h).

@@ -173,8 +173,9 @@ TokenCache ReadTokenCache(const std::string& path) {
   cache.ids = in.Array<int32_t>(ids);
   if (!in.done()) throw IoError(path + ": token cache has bytes after its ids");
   for (uint64_t i = 0; i < samples; ++i) {
-    if (cache.text_begin[i] > cache.text_begin[i + 1] || cache.src_begin[i] > cache.src_begin[i + 1] ||
-        cache.text_begin[i + 1] > ids || cache.src_begin[i + 1] > ids) {
+    if (cache.text_begin[i] > cache.text_begin[i + 1] ||
+        cache.src_begin[i] > cache.src_begin[i + 1] || cache.text_begin[i + 1] > ids ||
+        cache.src_begin[i + 1] > ids) {
       throw IoError(path + ": token cache offsets out of order");
     }
   }

@@ -74,7 +74,7 @@ TokenizerSummary TrainTokenizer(const ShardIndex& index, const std::string& out,
       {"vocab_size", std::to_string(options.vocab_size)},
       {"model_type", options.model_type},
       {"control_symbols", symbols},  // never produced from text (user symbols would be)
-      {"pad_id", "0"},  // florenz's special ids (workers/data/vocabulary.h)
+      {"pad_id", "0"},               // florenz's special ids (workers/data/vocabulary.h)
       {"bos_id", "1"},
       {"eos_id", "2"},
       {"unk_id", "3"},
@@ -151,7 +151,8 @@ TokenCache EncodeCorpus(const ShardIndex& index, const Tokenizer& tokenizer) {
   cache.tokenizer_hash = tokenizer.hash();
   tokenizer.PieceTable(&cache.pieces, &cache.types);
   std::vector<std::unique_ptr<TarReader>> readers;
-  for (const std::string& shard : index.shards) readers.push_back(std::make_unique<TarReader>(shard));
+  for (const std::string& shard : index.shards)
+    readers.push_back(std::make_unique<TarReader>(shard));
   cache.text_begin.push_back(0);
   cache.src_begin.push_back(0);
   std::vector<int32_t> sources;

@@ -76,5 +76,4 @@ class Tokenizer {
 // and the piece table. Throws ConfigError "SHARD:KEY: …" for a JSON that no longer parses.
 TokenCache EncodeCorpus(const ShardIndex& index, const Tokenizer& tokenizer);
 
-
 }  // namespace florenz::data

@@ -8,9 +8,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
-
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/errors.h"

@@ -60,15 +60,22 @@ std::string ShardsGrid(const Corpus& c, const std::string& extra = "") {
   return "experiment: {name: corpus}\n"
          "data:\n"
          "  source: shards\n"
-         "  train: '" + c.train + "'\n"
-         "  eval: '" + c.eval + "'\n"
-         "  tokenizer: '" + c.tokenizer + "'\n"
+         "  train: '" +
+         c.train +
+         "'\n"
+         "  eval: '" +
+         c.eval +
+         "'\n"
+         "  tokenizer: '" +
+         c.tokenizer +
+         "'\n"
          "  image: pixels\n"
          "  image_size: 16\n"
          "  languages: [en, de]\n"
          "  coverage:\n"
          "    caption: {en: train, de: eval}\n"
-         "    translate: {de: train}\n" + extra +
+         "    translate: {de: train}\n" +
+         extra +
          "model: {sizes: [xs], patch_size: 4}\n"
          "training: {budgets: [1k]}\n"
          "evaluation: {samples_per_pair: 8}\n";
@@ -174,8 +181,8 @@ void CorruptImage(const Corpus& c, const std::string& key) {
   {
     TarWriter writer(broken);
     for (const auto& m : members) {
-      writer.Add(m.name, m.name == key + ".png" ? std::string(m.size, 'x')
-                                                : reader.Read(m.offset, m.size));
+      writer.Add(m.name,
+                 m.name == key + ".png" ? std::string(m.size, 'x') : reader.Read(m.offset, m.size));
     }
     writer.Close();
   }
@@ -202,9 +209,9 @@ TEST(ShardSourceTest, ABadImageStopsTheRunWithItsShardAndKeyUnlessSkipped) {
     if (stopping.TrainSampleAt(3, i) == bad) position = i;
   }
   ASSERT_GE(position, 0);
-  EXPECT_THAT([&] { stopping.TrainExample(3, position); },
-              ::testing::ThrowsMessage<RunError>(
-                  HasSubstr("train-000000.tar:00000000-caption_en")));
+  EXPECT_THAT(
+      [&] { stopping.TrainExample(3, position); },
+      ::testing::ThrowsMessage<RunError>(HasSubstr("train-000000.tar:00000000-caption_en")));
 
   const LoadedGrid skip =
       LoadGridFromString(ShardsGrid(c, "  on_bad_sample: skip\n"), "corpus.yaml", CheckGridData);
@@ -233,8 +240,9 @@ TEST(ShardSourceTest, ValidationNamesTheGridLineForAnUncoveredPairAndTheShardFor
     writer.Add("00000099-caption_en.png", "x");
     writer.Close();
   }
-  EXPECT_THAT([&] { LoadGridFromString(ShardsGrid(c), "corpus.yaml", CheckGridData); },
-              ::testing::ThrowsMessage<ConfigError>(HasSubstr("eval-000000.tar:00000099-caption_en")));
+  EXPECT_THAT(
+      [&] { LoadGridFromString(ShardsGrid(c), "corpus.yaml", CheckGridData); },
+      ::testing::ThrowsMessage<ConfigError>(HasSubstr("eval-000000.tar:00000099-caption_en")));
   // A missing tokenizer: the grid's line.
   std::filesystem::remove(c.tokenizer);
   EXPECT_THAT([&] { LoadGridFromString(ShardsGrid(c), "corpus.yaml", CheckGridData); },
