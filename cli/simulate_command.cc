@@ -15,6 +15,7 @@
 
 #include "core/errors.h"
 #include "core/exit_codes.h"
+#include "experiments/grid_expansion.h"
 #include "experiments/grid_loader.h"
 #include "orchestrator/simulation.h"
 #include "workers/data/data_check.h"
@@ -75,6 +76,10 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommand* options) {
       ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Seed of the jitter")->capture_default_str();
+  command->add_flag("--branching", options->branching,
+                    "What if the grid branched its budgets: simulate it with training.branching "
+                    "(a wsd schedule, the grid's decay_fraction and warmup_samples) and compare "
+                    "with every run trained alone");
   command->add_flag("--placements", options->placements,
                     "List every placement of the chosen policy (start, end, run, ranks)");
   command->add_flag("--json", options->json, "Print the results as JSON");
@@ -272,10 +277,27 @@ std::string SimulationTable(const SimulateCommand& options, const Simulations& s
   return out.str();
 }
 
+// The grid as if trained with budget branching (--branching).
+LoadedGrid WithBranching(LoadedGrid grid, const std::string& file) {
+  TrainingOptions& t = grid.spec.training;
+  if (t.schedule.warmup_samples <= 0 && t.schedule.warmup_fraction > 0) {
+    throw ConfigError(SourceLocation{file, 0, 0},
+                      "--branching: the grid's warm-up is a fraction of each budget; budgets "
+                      "branch only with training.schedule.warmup_samples");
+  }
+  t.schedule.kind = ScheduleKind::kWsd;
+  t.branching = true;
+  grid.runs = ExpandGrid(grid.spec);
+  return grid;
+}
+
 }  // namespace
 
 int RunSimulateCommand(const SimulateCommand& options) {
-  const LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  LoadedGrid grid = LoadGrid(options.grid, data::CheckDataSpec);
+  if (options.branching && !grid.spec.training.branching) {
+    grid = WithBranching(std::move(grid), options.grid);
+  }
   const Simulations simulations = SimulateAll(grid, options);
   if (options.json) {
     std::cout << SimulationJson(grid, options, simulations);

@@ -25,6 +25,9 @@ struct SimulateCommand {
   uint64_t seed = 0;
   bool placements = false;  // list every placement of the chosen policy
   bool json = false;
+  // What if: the grid with budget branching (a wsd schedule with its decay_fraction and
+  // warmup_samples, training.branching on), compared with the same runs trained alone.
+  bool branching = false;
 };
 
 CLI::App* AddSimulateCommand(CLI::App& app, SimulateCommand* options);

@@ -7,6 +7,7 @@
 // with SHARD:KEY, or is skipped and counted with data.on_bad_sample: skip.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,7 +46,9 @@ class ShardsRunE2eTest : public ::testing::Test {
   // One corpus for the whole suite: 300 train scenes (900 samples), 40 eval scenes after them,
   // and a tokenizer.
   static void SetUpTestSuite() {
-    corpus_ = fs::temp_directory_path() / "florenz_shards_run_e2e_corpus";
+    // CTest runs each test of this file in a process of its own, some at once: one corpus each.
+    corpus_ = fs::temp_directory_path() /
+              ("florenz_shards_run_e2e_corpus_" + std::to_string(::getpid()));
     fs::remove_all(corpus_);
     fs::create_directories(corpus_);
     std::ofstream(corpus_ / "synthetic.yaml") << kSyntheticGrid;
@@ -63,6 +66,7 @@ class ShardsRunE2eTest : public ::testing::Test {
     ASSERT_EQ(tokenizer.code, 0) << tokenizer.output;
   }
 
+  static void TearDownTestSuite() { fs::remove_all(corpus_); }
   void SetUp() override { root_ = e2e::FreshTestFolder("florenz_shards_run_e2e_"); }
 
   // A shards grid over the suite's corpus (copied into this test's folder when `own_copy`).

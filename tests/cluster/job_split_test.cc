@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "experiments/grid_loader.h"
 
 namespace florenz::cluster {
 namespace {
@@ -80,6 +81,31 @@ TEST(JobSplitTest, MoreJobsThanRunsIsBadInput) {
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.messages().at(0), ::testing::HasSubstr("the grid has 2 runs"));
   }
+}
+
+TEST(JobSplitTest, ATrunkAndItsBranchesGoToOneJob) {
+  const LoadedGrid grid = LoadGridFromString(
+      "experiment: {name: branching, seeds: [0]}\n"
+      "data:\n"
+      "  image: symbolic\n"
+      "  languages: [en, de]\n"
+      "  coverage: {caption: {en: train, de: eval}, translate: {de: train}}\n"
+      "model: {sizes: [xs, s]}\n"
+      "training:\n"
+      "  budgets: [640, 1280, 2560]\n"
+      "  batch_size: 32\n"
+      "  branching: true\n"
+      "  schedule: {kind: wsd, warmup_samples: 64}\n",
+      "g.yaml");
+  ASSERT_EQ(grid.runs.size(), 6u);
+  const auto shares = SplitByCost(grid.runs, 2, "--jobs");
+  for (const JobShare& share : shares) {
+    ASSERT_EQ(share.runs.size(), 3u);
+    for (const RunSpec* run : share.runs) EXPECT_EQ(run->size().name, share.runs[0]->size().name);
+  }
+  EXPECT_THAT([&] { SplitByCost(grid.runs, 3, "--jobs"); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  ::testing::HasSubstr("6 runs in 2 groups of a trunk and its branches")));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "experiments/grid_loader.h"
@@ -153,6 +154,55 @@ TEST(SimulateTest, ShippedGridsFitTheirClusterShapes) {
   EXPECT_LT(lpt.makespan, fifo.makespan);
   // The 32-rank gangs do not fit 15 workers: an input error, not a hang.
   EXPECT_THROW(Simulate(ClusterShape::Uniform(16, 8), runs, options), std::invalid_argument);
+}
+
+TEST(SimulateTest, ABranchWaitsForItsTrunksBranchPoint) {
+  // Two free ranks: without the edge the branch would start at 0 beside its trunk.
+  SimulatedRun trunk = Job("trunk", 1, 1, 100);
+  SimulatedRun branch = Job("branch", 1, 1, 10);
+  branch.trunk = "trunk";
+  branch.ready_fraction = 0.6;
+  SimulationOptions options = Options(SchedulingPolicy::kLpt);
+  options.record_timeline = true;
+  const auto result = Simulate(ClusterShape::Uniform(3, 3), {branch, trunk}, options);
+  ASSERT_TRUE(result.ok);
+  std::map<std::string, double> start;
+  for (const auto& p : result.timeline) start[p.placement.run_id] = p.start;
+  EXPECT_DOUBLE_EQ(start.at("trunk"), 0);
+  EXPECT_DOUBLE_EQ(start.at("branch"), 60);
+  EXPECT_DOUBLE_EQ(result.makespan, 100);
+}
+
+TEST(SimulateTest, ABranchingGridCostsWhatItsRunsTrainAfterTheirBranchPoints) {
+  const std::string text =
+      "experiment: {name: branching, seeds: [0]}\n"
+      "data:\n"
+      "  image: symbolic\n"
+      "  languages: [en, de]\n"
+      "  coverage: {caption: {en: train, de: eval}, translate: {de: train}}\n"
+      "model: {sizes: [xs]}\n"
+      "training:\n"
+      "  budgets: [640, 1280, 2560]\n"
+      "  batch_size: 32\n"
+      "  branching: true\n"
+      "  schedule: {kind: wsd, warmup_samples: 64, decay_fraction: 0.25}\n";
+  const LoadedGrid grid = LoadGridFromString(text, "g.yaml");
+  const std::vector<SimulatedRun> runs = SimulatedRunsFromGrid(grid.runs);
+  std::map<std::string, const SimulatedRun*> by_id;
+  for (const auto& run : runs) by_id[run.id] = &run;
+  for (const auto& run : grid.runs) {
+    const SimulatedRun& s = *by_id.at(run.id);
+    if (run.samples() == 2560) {
+      EXPECT_TRUE(s.trunk.empty());
+      continue;
+    }
+    EXPECT_EQ(s.trunk, run.trunk);
+    // 640: branch at step 15 of the trunk's 80 → 480 / 2560 of its way; 1280: 960 / 2560.
+    EXPECT_DOUBLE_EQ(s.ready_fraction, run.samples() == 640 ? 480.0 / 2560 : 960.0 / 2560);
+    EXPECT_LT(s.flops, by_id.at(runs.back().id)->flops / 4);  // it trains only its decay
+  }
+  const auto result = Simulate(ClusterShape::Uniform(4, 4), runs, Options(SchedulingPolicy::kLpt));
+  EXPECT_TRUE(result.ok);
 }
 
 }  // namespace
