@@ -47,8 +47,8 @@ class ShardsRunE2eTest : public ::testing::Test {
   // and a tokenizer.
   static void SetUpTestSuite() {
     // CTest runs each test of this file in a process of its own, some at once: one corpus each.
-    corpus_ = fs::temp_directory_path() /
-              ("florenz_shards_run_e2e_corpus_" + std::to_string(::getpid()));
+    corpus_ =
+        fs::temp_directory_path() / ("florenz_shards_run_e2e_corpus_" + std::to_string(::getpid()));
     fs::remove_all(corpus_);
     fs::create_directories(corpus_);
     std::ofstream(corpus_ / "synthetic.yaml") << kSyntheticGrid;
