@@ -15,6 +15,7 @@
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
 #include "tests/e2e_util.h"
+#include "tests/workers/data/shards/shards_test_util.h"
 #include "workers/data/shards/image_decode.h"
 #include "workers/data/shards/npy_features.h"
 #include "workers/data/shards/tar_file.h"
@@ -29,18 +30,6 @@ using e2e::WithoutTimes;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-const char kSyntheticGrid[] =
-    "experiment: {name: to-export}\n"
-    "data:\n"
-    "  image: rendered\n"
-    "  image_size: 16\n"
-    "  languages: [en, de]\n"
-    "  coverage:\n"
-    "    caption: {en: train, de: eval}\n"
-    "    translate: {de: train}\n"
-    "model: {sizes: [xs]}\n"
-    "training: {budgets: [1k]}\n";
-
 class ShardsRunE2eTest : public ::testing::Test {
  protected:
   // One corpus for the whole suite: 300 train scenes (900 samples), 40 eval scenes after them,
@@ -51,7 +40,7 @@ class ShardsRunE2eTest : public ::testing::Test {
         fs::temp_directory_path() / ("florenz_shards_run_e2e_corpus_" + std::to_string(::getpid()));
     fs::remove_all(corpus_);
     fs::create_directories(corpus_);
-    std::ofstream(corpus_ / "synthetic.yaml") << kSyntheticGrid;
+    std::ofstream(corpus_ / "synthetic.yaml") << testing::kShardsGrid;  // rendered, en and de
     const std::string grid = (corpus_ / "synthetic.yaml").string();
     const std::string out = (corpus_ / "shards").string();
     ASSERT_EQ(

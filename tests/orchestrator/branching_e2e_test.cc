@@ -2,13 +2,19 @@
 // every run exactly the numbers (loss curve, evaluations, final metrics) of the same grid trained
 // without it — in one process and under mpiexec with two workers; kill -9 of the trunk or of a
 // branch and the same command still give those numbers; a trunk that fails before a branch point
-// leaves that branch failed and never started.
+// leaves that branch failed and never started; a retried trunk and SIGUSR2 (Slurm's warning)
+// keep the numbers too.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
@@ -122,6 +128,45 @@ TEST_F(BranchingE2eTest, KillNineOfTheTrunkOrOfABranchThenTheSameCommandGivesThe
   const Result again = RunShell(Run("branched.yaml", "b"));
   ASSERT_EQ(again.code, 0) << again.output;
   ExpectSameRuns("b", "alone");
+}
+
+TEST_F(BranchingE2eTest, ARetriedTrunkAndSigusr2StillGiveTheSameNumbers) {
+  ASSERT_EQ(RunShell(Run("alone.yaml", "alone")).code, 0);
+  // The trunk throws once at step 50 and is retried from its checkpoint at step 40: past both
+  // branch points, whose checkpoints it then leaves as they are.
+  const Result retried = RunShell(Run("branched.yaml", "retried", "FLORENZ_FAULT='-2560-:throw-once@50'"));
+  ASSERT_EQ(retried.code, 0) << retried.output;
+  EXPECT_THAT(retried.output, HasSubstr("attempt 1 failed"));
+  ExpectSameRuns("retried", "alone");
+
+  // SIGUSR2 once the first branch's checkpoint exists: checkpoint, exit 4, the same command
+  // finishes every run with the same numbers.
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string grid = (root_ / "branched.yaml").string(), out = (root_ / "stopped").string();
+    if (freopen((root_ / "stopped.log").c_str(), "w", stdout) == nullptr) _exit(126);
+    execl(FLORENZ_BIN, FLORENZ_BIN, "run", grid.c_str(), "--out", out.c_str(), nullptr);
+    _exit(127);
+  }
+  bool branch_ready = false;
+  for (int i = 0; i < 12000 && !branch_ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (fs::exists(root_ / "stopped" / "checkpoints")) {
+      for (const auto& entry : fs::recursive_directory_iterator(root_ / "stopped" / "checkpoints")) {
+        branch_ready |= entry.path().filename() == "checkpoint.pt" &&
+                        entry.path().parent_path().filename().string().find("-640-") !=
+                            std::string::npos;
+      }
+    }
+  }
+  ASSERT_TRUE(branch_ready);
+  kill(child, SIGUSR2);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << e2e::ReadBytes(root_ / "stopped.log");
+  const Result resumed = RunShell(Run("branched.yaml", "stopped"));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  ExpectSameRuns("stopped", "alone");
 }
 
 TEST_F(BranchingE2eTest, ATrunkThatFailsBeforeABranchPointLeavesThatBranchNeverStarted) {

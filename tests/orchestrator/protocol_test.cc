@@ -70,6 +70,14 @@ TEST(ProtocolTest, StorageFailedRoundTrips) {
   EXPECT_EQ(back.error, "out/runs/x.h5.partial: No space left");
 }
 
+TEST(ProtocolTest, BranchReadyRoundTrips) {
+  const BranchReady back = RoundTrip(BranchReady{5, 2});
+  EXPECT_EQ(back.run, 5);  // the trunk: the run the message is about
+  EXPECT_EQ(back.branch, 2);
+  EXPECT_EQ(RunOf(BranchReady{5, 2}), 5);
+  EXPECT_STREQ(KindName(BranchReady{5, 2}), "BranchReady");
+}
+
 TEST(ProtocolTest, ShutdownRoundTrips) {
   const Message back = Unpack(Pack(Shutdown{}));
   EXPECT_TRUE(std::holds_alternative<Shutdown>(back));
