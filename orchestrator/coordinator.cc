@@ -311,7 +311,7 @@ void Coordinator::Start(const Placement& placement) {
       rows_[run] = {finished ? "skipped" : "elsewhere", finished ? "" : holder};
       if (!finished) ++elsewhere_;
       scheduler_.OnFailed(placement.run_id);  // leaves this job's schedule
-      ReleaseBranches(run, nullptr);  // this job writes none of their checkpoints now
+      ReleaseBranches(run, nullptr);          // this job writes none of their checkpoints now
       return;
     }
     locks_.emplace(run, std::move(*lock));

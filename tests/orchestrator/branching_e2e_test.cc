@@ -134,7 +134,8 @@ TEST_F(BranchingE2eTest, ARetriedTrunkAndSigusr2StillGiveTheSameNumbers) {
   ASSERT_EQ(RunShell(Run("alone.yaml", "alone")).code, 0);
   // The trunk throws once at step 50 and is retried from its checkpoint at step 40: past both
   // branch points, whose checkpoints it then leaves as they are.
-  const Result retried = RunShell(Run("branched.yaml", "retried", "FLORENZ_FAULT='-2560-:throw-once@50'"));
+  const Result retried =
+      RunShell(Run("branched.yaml", "retried", "FLORENZ_FAULT='-2560-:throw-once@50'"));
   ASSERT_EQ(retried.code, 0) << retried.output;
   EXPECT_THAT(retried.output, HasSubstr("attempt 1 failed"));
   ExpectSameRuns("retried", "alone");
@@ -152,10 +153,11 @@ TEST_F(BranchingE2eTest, ARetriedTrunkAndSigusr2StillGiveTheSameNumbers) {
   for (int i = 0; i < 12000 && !branch_ready; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (fs::exists(root_ / "stopped" / "checkpoints")) {
-      for (const auto& entry : fs::recursive_directory_iterator(root_ / "stopped" / "checkpoints")) {
-        branch_ready |= entry.path().filename() == "checkpoint.pt" &&
-                        entry.path().parent_path().filename().string().find("-640-") !=
-                            std::string::npos;
+      for (const auto& entry :
+           fs::recursive_directory_iterator(root_ / "stopped" / "checkpoints")) {
+        branch_ready |=
+            entry.path().filename() == "checkpoint.pt" &&
+            entry.path().parent_path().filename().string().find("-640-") != std::string::npos;
       }
     }
   }
@@ -163,7 +165,8 @@ TEST_F(BranchingE2eTest, ARetriedTrunkAndSigusr2StillGiveTheSameNumbers) {
   kill(child, SIGUSR2);
   int status = 0;
   waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << e2e::ReadBytes(root_ / "stopped.log");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4)
+      << e2e::ReadBytes(root_ / "stopped.log");
   const Result resumed = RunShell(Run("branched.yaml", "stopped"));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   ExpectSameRuns("stopped", "alone");
