@@ -58,6 +58,12 @@ inline std::filesystem::path FreshTestFolder(const std::string& prefix) {
   return folder;
 }
 
+// The environment of the tests' mpiexec jobs: Open MPI as root (CI runs as root), more ranks than
+// cores, and no single-copy shared memory (not allowed in containers).
+inline constexpr char kMpiEnvironment[] =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none";
+
 // `florenz ARGUMENTS` (FLORENZ_BIN, defined by the test's CMake target).
 inline Result Florenz(const std::string& arguments) {
   return RunShell(std::string(FLORENZ_BIN) + " " + arguments);

@@ -218,11 +218,9 @@ TEST_F(ShardsRunE2eTest, TwoDataParallelRanksTogetherReadWhatOneRankReads) {
   const fs::path dp = root_ / "dp.yaml";
   std::ofstream(dp) << text;
   ASSERT_EQ(Florenz("run " + single.string() + " --out " + (root_ / "one").string()).code, 0);
-  const Result two = RunShell(
-      "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-      "OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none " +
-      std::string(MPIEXEC) + " -n 3 " + FLORENZ_BIN + " run " + dp.string() + " --out " +
-      (root_ / "two").string());
+  const Result two =
+      RunShell("env " + std::string(e2e::kMpiEnvironment) + " " + MPIEXEC + " -n 3 " + FLORENZ_BIN +
+               " run " + dp.string() + " --out " + (root_ / "two").string());
   ASSERT_EQ(two.code, 0) << two.output;
   const RunFileReader a = OnlyRun(root_ / "one"), b = OnlyRun(root_ / "two");
   EXPECT_EQ(b.numbers().at("data_parallel"), 2);

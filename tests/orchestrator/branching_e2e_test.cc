@@ -46,10 +46,6 @@ std::string Grid(bool branching) {
          "execution: {checkpoint_interval: 640, threads: 1}\n";
 }
 
-const char* kMpiEnvironment =
-    "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none ";
-
 class BranchingE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,7 +57,8 @@ class BranchingE2eTest : public ::testing::Test {
                   int mpi_ranks = 0) {
     std::string command = env + " ";
     if (mpi_ranks > 0)
-      command += kMpiEnvironment + std::string(MPIEXEC) + " -n " + std::to_string(mpi_ranks) + " ";
+      command += "env " + std::string(e2e::kMpiEnvironment) + " " + MPIEXEC + " -n " +
+                 std::to_string(mpi_ranks) + " ";
     return command + FLORENZ_BIN + " run " + (root_ / grid).string() + " --out " +
            (root_ / out).string();
   }

@@ -58,12 +58,8 @@ std::string Grid(int64_t small_budget, int tp_of_b, const std::string& execution
          execution + "}\n";
 }
 
-const char* kMpiEnvironment =
-    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-    "OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none";
-
 std::string Command(int ranks, const std::string& arguments, const std::string& environment) {
-  std::string command = "env " + environment + " " + kMpiEnvironment + " ";
+  std::string command = "env " + environment + " " + e2e::kMpiEnvironment + " ";
   if (ranks > 0) command += std::string(MPIEXEC) + " -n " + std::to_string(ranks) + " ";
   return command + FLORENZ_BIN + " " + arguments;
 }
