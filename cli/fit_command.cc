@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
+#include "fitting/run_selection.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
@@ -72,6 +73,10 @@ CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
       ->add_option("--y,--metric", options->y, "Response: a column, or a metric m read as final/m")
       ->capture_default_str();
   command->add_option("--where", options->where, "COLUMN=VALUE filter (repeatable)");
+  command->add_option("--select", options->select,
+                      "For a grid with hyperparameter axes: best[:METRIC] keeps, per (size, "
+                      "budget, seed), the run lowest in METRIC (default seen_caption); all "
+                      "keeps every run");
   command
       ->add_option("--compute", options->compute,
                    "C as training FLOPs (3 x flops_per_sample x samples) or the paper's "
@@ -144,6 +149,7 @@ int RunFitCommand(const FitCommand& command) {
   input.x = command.x.empty() ? DefaultVariables(options.law) : SplitNonEmpty(command.x, ',');
   input.y = command.y;
   input.where = command.where;
+  input.select_metric = ParseSelect(command.select);
   input.compute = ComputeUnitFromString(command.compute);
   std::vector<std::string> notes;
   const FitData data = LoadFitData(input, &notes);

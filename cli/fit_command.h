@@ -18,6 +18,7 @@ struct FitCommand {
   bool with_irreducible = false;     // compute law: + E
   std::vector<std::string> predict;  // "N=1e9,D=1e7", repeatable
   std::string holdout;               // "largest" or "largest:k"
+  std::string select;                // "", "all", "best" or "best:METRIC" (run_selection.h)
   int bootstrap = 0;                 // resamples; 0 = none
   unsigned long long seed = 0;
   int threads = 0;  // 0 = all cores

@@ -57,6 +57,12 @@ CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options) {
                    "Predict at these multiples of the largest trained model size, "
                    "comma-separated")
       ->capture_default_str();
+  command
+      ->add_option("--select", options->select,
+                   "Runs of a grid with hyperparameter axes: best[:METRIC] fits, per (size, "
+                   "budget, seed), the run lowest in METRIC (default seen_caption) and adds a "
+                   "sensitivity table; all fits every run; auto = best when the runs have axes")
+      ->capture_default_str();
   return command;
 }
 
@@ -68,6 +74,7 @@ int RunReportCommand(const ReportCommand& command) {
   options.compute = ComputeUnitFromString(command.compute);
   options.confidence = command.confidence;
   options.extrapolate = ParseFactors(command.extrapolate);
+  options.select = command.select;
   const ReportSummary summary = WriteStudyReport(options);
   std::cout << summary.BriefReport() << "\n";
   std::cout << "findings:\n";

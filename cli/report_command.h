@@ -14,6 +14,7 @@ struct ReportCommand {
   std::string compute = "flops";       // flops | macs
   double confidence = 0.95;            // interval level
   std::string extrapolate = "10,100";  // factors of the largest trained N
+  std::string select = "auto";         // auto | all | best | best:METRIC
 };
 
 CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options);

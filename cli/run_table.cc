@@ -51,8 +51,18 @@ std::string RunTableText(const LoadedGrid& grid) {
   out << grid.file << ": experiment '" << spec.experiment.name << "', " << grid.runs.size()
       << " runs (" << sizes.size() << " sizes x " << budgets.size() << " budgets x " << seeds.size()
       << (seeds.size() == 1 ? " seed" : " seeds");
+  for (const GridAxis& axis : spec.axes) {
+    out << " x " << axis.values.size() << " " << axis.key
+        << (axis.values.size() == 1 ? " value" : " values");
+  }
   if (!spec.include.empty() || !spec.exclude.empty()) out << ", with include/exclude";
   out << ")\n";
+  for (const GridAxis& axis : spec.axes) {
+    std::string values;
+    for (const std::string& v : axis.values) values += (values.empty() ? "" : ", ") + v;
+    out << "hyperparameter axis " << axis.path << ": [" << values << "] (run ids: " << axis.tag
+        << "<value>)\n";
+  }
   out << "coverage (" << ToString(spec.data.image) << " images, " << spec.data.languages.size()
       << " languages):\n";
   out << CoverageLine(spec, Task::kCaption) << CoverageLine(spec, Task::kTranslate) << "\n";
@@ -125,6 +135,7 @@ std::string RunTableJson(const LoadedGrid& grid) {
       runs.back()["trained_samples"] = run.TrainedSamples();
       runs.back()["trunk"] = run.trunk;
     }
+    for (const auto& [key, value] : run.axis_values) runs.back()[key] = value;
   }
   const nlohmann::ordered_json table = {
       {"file", grid.file}, {"experiment", grid.spec.experiment.name}, {"runs", runs}};

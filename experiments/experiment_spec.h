@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "experiments/data_options.h"
 #include "experiments/evaluation_options.h"
 #include "experiments/execution_options.h"
+#include "experiments/grid_axis.h"
 #include "experiments/model_options.h"
 #include "experiments/training_options.h"
 
@@ -32,10 +34,14 @@ struct ExperimentInfo {
 
 // Selects runs of the grid in `include` / `exclude`. Empty or 0 fields match anything in
 // `exclude`; in `include` size and budget are required and seed defaults to the first seed.
+// An entry may also name hyperparameter axes by key (`learning_rate: 3e-3`): it then selects only
+// runs at those values. The loader takes those keys out of the YAML before reading and keeps
+// them in axis_values (axis key -> value as GridAxis::values writes it), outside VisitFields.
 struct RunSelector {
   std::string size;
   int64_t budget = 0;
   int64_t seed = -1;
+  std::map<std::string, std::string> axis_values;
 
   template <class V>
   void VisitFields(V& v) {
@@ -57,6 +63,10 @@ struct ExperimentSpec {
   std::vector<RunSelector> include;
   // Runs removed from sizes × budgets × seeds.
   std::vector<RunSelector> exclude;
+  // Hyperparameter axes (grid_axis.h), outside VisitFields: the scalars above hold each axis's
+  // first value, and expansion repeats the grid once per combination of values. Empty for a
+  // grid without lists and in the spec of one run.
+  std::vector<GridAxis> axes;
 
   template <class V>
   void VisitFields(V& v) {

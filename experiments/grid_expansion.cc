@@ -6,6 +6,7 @@
 #include <set>
 
 #include "experiments/branching.h"
+#include "experiments/grid_axes.h"
 #include "experiments/run_id.h"
 
 namespace florenz {
@@ -31,6 +32,7 @@ ExperimentSpec WithoutAxes(const ExperimentSpec& spec) {
   base.experiment.seeds.clear();
   base.include.clear();
   base.exclude.clear();
+  base.axes.clear();
   return base;
 }
 
@@ -42,7 +44,7 @@ ExperimentSpec OneRun(ExperimentSpec base, const ModelSize& size, int64_t budget
 }
 
 RunSpec MakeRun(const std::shared_ptr<const ExperimentSpec>& grid, const ExperimentSpec& base,
-                const ModelSize& size, int64_t budget, int64_t seed) {
+                const ModelSize& size, int64_t budget, int64_t seed, const std::string& tag) {
   RunSpec run;
   run.grid = grid;
   run.model_size = size;
@@ -50,7 +52,7 @@ RunSpec MakeRun(const std::shared_ptr<const ExperimentSpec>& grid, const Experim
   run.seed_value = seed;
   run.tp = size.tensor_parallel;
   run.dp = size.data_parallel;
-  run.id = MakeRunId(OneRun(base, size, budget, seed));
+  run.id = MakeRunId(OneRun(base, size, budget, seed), tag);
   run.cost = ComputeModelCost(size, grid->model, EstimateSequenceShape(grid->data, grid->model));
   run.training_flops = TrainingFlops(run.cost, budget);
   return run;
@@ -64,25 +66,31 @@ ExperimentSpec RunSpec::Spec() const {
 
 RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed) {
   return MakeRun(std::make_shared<const ExperimentSpec>(spec), WithoutAxes(spec), size, budget,
-                 seed);
+                 seed, "");
 }
 
 int64_t GridRunCount(const ExperimentSpec& spec) {
-  return static_cast<int64_t>(spec.model.sizes.size()) *
-             static_cast<int64_t>(spec.training.budgets.size()) *
-             static_cast<int64_t>(spec.experiment.seeds.size()) +
-         static_cast<int64_t>(spec.include.size() * spec.model.sizes.size());
+  return (static_cast<int64_t>(spec.model.sizes.size()) *
+              static_cast<int64_t>(spec.training.budgets.size()) *
+              static_cast<int64_t>(spec.experiment.seeds.size()) +
+          static_cast<int64_t>(spec.include.size() * spec.model.sizes.size())) *
+         AxisCombinations(spec.axes);
 }
 
-std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
+namespace {
+
+// The runs of a grid without axes (or of one point of them), appended to `runs`; `tag` is the
+// point's part of the run ids, `point` its (axis key, value) pairs.
+void ExpandPoint(const ExperimentSpec& spec, const std::string& tag,
+                 const std::vector<std::pair<std::string, std::string>>& point,
+                 std::set<std::string>& ids, std::vector<RunSpec>& runs) {
   const auto grid = std::make_shared<const ExperimentSpec>(spec);
   const ExperimentSpec base = WithoutAxes(spec);
-  std::vector<RunSpec> runs;
-  runs.reserve(static_cast<size_t>(std::max<int64_t>(0, GridRunCount(spec))));
-  std::set<std::string> ids;
+  std::vector<RunSpec> added;
   auto add = [&](const ModelSize& size, int64_t budget, int64_t seed) {
-    RunSpec run = MakeRun(grid, base, size, budget, seed);
-    if (ids.insert(run.id).second) runs.push_back(std::move(run));
+    RunSpec run = MakeRun(grid, base, size, budget, seed, tag);
+    run.axis_values = point;
+    if (ids.insert(run.id).second) added.push_back(std::move(run));
   };
   std::vector<int64_t> budgets = spec.training.budgets;
   std::sort(budgets.begin(), budgets.end());
@@ -100,7 +108,29 @@ std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
       add(size, selector.budget, seed);
     }
   }
-  LinkBranches(runs);
+  LinkBranches(added);  // a trunk per (size, seed) at each point of the axes
+  for (RunSpec& run : added) runs.push_back(std::move(run));
+}
+
+}  // namespace
+
+std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
+  std::vector<RunSpec> runs;
+  runs.reserve(static_cast<size_t>(std::max<int64_t>(0, GridRunCount(spec))));
+  std::set<std::string> ids;
+  if (spec.axes.empty()) {
+    ExpandPoint(spec, "", {}, ids, runs);
+    return runs;
+  }
+  const int64_t combinations = AxisCombinations(spec.axes);
+  for (int64_t c = 0; c < combinations; ++c) {
+    const std::vector<size_t> point = AxisPoint(spec.axes, c);
+    std::vector<std::pair<std::string, std::string>> values;
+    for (size_t a = 0; a < spec.axes.size(); ++a) {
+      values.emplace_back(spec.axes[a].key, spec.axes[a].values[point[a]]);
+    }
+    ExpandPoint(AtAxisPoint(spec, point), AxisIdTag(spec.axes, point), values, ids, runs);
+  }
   return runs;
 }
 

@@ -11,8 +11,9 @@
 namespace florenz {
 
 // Runs of the grid in table order: size (as listed), then budget (ascending), then seed;
-// included runs follow. Runs named twice appear once. `spec` must have passed
-// ResolveAndValidate.
+// included runs follow. Runs named twice appear once. A grid with hyperparameter axes
+// (grid_axes.h) repeats this once per combination of axis values, the last axis fastest.
+// `spec` must have passed ResolveAndValidate.
 std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec);
 
 // The run of `spec` with this size, budget and seed, resolved (with a copy of `spec` of its own;

@@ -3,9 +3,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "experiments/grid_axes.h"
 #include "experiments/grid_expansion.h"
 #include "experiments/spec_reader.h"
 #include "experiments/spec_validation.h"
@@ -38,6 +40,81 @@ int NestingEstimate(const std::string& text) {
   return worst;
 }
 
+// Every combination of the grid's axis values read and validated as a grid of its own (so a
+// bad value is reported at its line), then the axes and the include / exclude entries' axis
+// values attached to `spec` — the grid read at the first value of every axis.
+void ReadAxes(YAML::Node root, const std::string& name, AxesInYaml& found, ExperimentSpec& spec) {
+  Diagnostics problems;
+  const int64_t combinations = AxisCombinations(found.axes);
+  if (combinations > kMaxAxisCombinations) {
+    throw ConfigError(SourceLocation{name, found.value_nodes[0][0].Mark().line + 1, 0},
+                      "the hyperparameter axes combine to more than " +
+                          std::to_string(kMaxAxisCombinations) +
+                          " settings; one grid holds at most that many");
+  }
+  // Each value as the spec writes it, from the combinations that hold it.
+  std::vector<std::vector<std::string>> canonical(found.axes.size());
+  for (size_t a = 0; a < found.axes.size(); ++a) {
+    canonical[a].resize(found.axes[a].values.size());
+  }
+  for (int64_t c = 0; c < combinations; ++c) {
+    const std::vector<size_t> point = AxisPoint(found.axes, c);
+    SetAxisPoint(found, point);
+    ExperimentSpec one;
+    SpecLocations where(name);
+    SpecReader reader(name, &problems, &where);
+    reader.Read(root, one, "");
+    problems.ThrowIfAny();
+    ResolveAndValidate(one, where, &problems);
+    problems.ThrowIfAny();
+    for (size_t a = 0; a < found.axes.size(); ++a) {
+      ScalarText(one, found.axes[a].path, &canonical[a][point[a]]);
+    }
+  }
+  SetAxisPoint(found, std::vector<size_t>(found.axes.size(), 0));
+  for (size_t a = 0; a < found.axes.size(); ++a) {
+    for (size_t i = 0; i < canonical[a].size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (canonical[a][i] == canonical[a][j]) {
+          const YAML::Mark mark = found.value_nodes[a][i].Mark();
+          problems.Error(SourceLocation{name, mark.line + 1, mark.column + 1},
+                         found.axes[a].path + ": " + canonical[a][i] + " is listed twice");
+        }
+      }
+    }
+    found.axes[a].values = canonical[a];
+  }
+  problems.ThrowIfAny();
+  spec.axes = found.axes;
+  // An include / exclude entry's axis value must be one of the axis's values.
+  auto attach = [&](const std::vector<std::map<std::string, YAML::Node>>& taken,
+                    std::vector<RunSelector>& selectors, const char* list) {
+    for (size_t i = 0; i < taken.size() && i < selectors.size(); ++i) {
+      for (const auto& [key, node] : taken[i]) {
+        const GridAxis& axis = *std::find_if(spec.axes.begin(), spec.axes.end(),
+                                             [&](const GridAxis& g) { return g.key == key; });
+        ExperimentSpec probe = spec;
+        ReadScalarAt(probe, axis.path, node, name, &problems);
+        std::string value;
+        ScalarText(probe, axis.path, &value);
+        if (std::find(axis.values.begin(), axis.values.end(), value) == axis.values.end()) {
+          std::string known;
+          for (const std::string& v : axis.values) known += (known.empty() ? "" : ", ") + v;
+          const YAML::Mark mark = node.Mark();
+          problems.Error(SourceLocation{name, mark.line + 1, mark.column + 1},
+                         std::string(list) + "[" + std::to_string(i) + "]." + key + ": " +
+                             value + " is not a value of the axis " + axis.path + " (" + known +
+                             ")");
+        }
+        selectors[i].axis_values[key] = value;
+      }
+    }
+  };
+  attach(found.include_values, spec.include, "include");
+  attach(found.exclude_values, spec.exclude, "exclude");
+  problems.ThrowIfAny();
+}
+
 }  // namespace
 
 LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
@@ -57,12 +134,16 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
   LoadedGrid grid;
   grid.file = name;
   Diagnostics problems;
+  AxesInYaml axes = FindAxes(root, name, &problems);
+  problems.ThrowIfAny();
+  if (!axes.axes.empty()) SetAxisPoint(axes, std::vector<size_t>(axes.axes.size(), 0));
   SpecLocations where(name);
   SpecReader reader(name, &problems, &where);
   reader.Read(root, grid.spec, "");
   problems.ThrowIfAny();
   ResolveAndValidate(grid.spec, where, &problems);
   problems.ThrowIfAny();
+  if (!axes.axes.empty()) ReadAxes(root, name, axes, grid.spec);
   if (extra_check) {
     extra_check(grid.spec, where, &problems);
     problems.ThrowIfAny();
@@ -76,8 +157,11 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
                       "the grid expands to " + std::to_string(count) + " runs (" +
                           std::to_string(g.model.sizes.size()) + " sizes × " +
                           std::to_string(g.training.budgets.size()) + " budgets × " +
-                          std::to_string(g.experiment.seeds.size()) +
-                          " seeds + includes); one "
+                          std::to_string(g.experiment.seeds.size()) + " seeds + includes" +
+                          (g.axes.empty() ? std::string()
+                                          : ", × " + std::to_string(AxisCombinations(g.axes)) +
+                                                " hyperparameter settings") +
+                          "); one "
                           "grid holds at most " +
                           std::to_string(kMaxGridRuns) +
                           " runs: split it into several grids and results folders");

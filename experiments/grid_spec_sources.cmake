@@ -10,6 +10,7 @@ set(FLORENZ_GRID_SPEC_SOURCES
   spec_reader.cc
   spec_validation.cc
   spec_writer.cc
+  grid_axes.cc
   grid_expansion.cc
   branching.cc
   run_id.cc

@@ -48,12 +48,13 @@ std::string RunIdentityText(const ExperimentSpec& run) {
   return text;
 }
 
-std::string MakeRunId(const ExperimentSpec& run) {
+std::string MakeRunId(const ExperimentSpec& run, const std::string& axis_tag) {
   char hash[17];
   std::snprintf(hash, sizeof(hash), "%016llx",
                 static_cast<unsigned long long>(Fnv1a64(RunIdentityText(run), kRunIdBasis)));
   return run.model.sizes.front().name + "-" + FormatCount(run.training.budgets.front()) + "-s" +
-         std::to_string(run.experiment.seeds.front()) + "-" + std::string(hash, 8);
+         std::to_string(run.experiment.seeds.front()) + "-" +
+         (axis_tag.empty() ? "" : axis_tag + "-") + std::string(hash, 8);
 }
 
 std::string FormatCount(int64_t count) {

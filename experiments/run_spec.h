@@ -41,6 +41,9 @@ struct RunSpec {
   std::vector<std::pair<std::string, int64_t>> branches;
   std::string trunk;
   int64_t branch_step = 0;
+  // Its point on the grid's hyperparameter axes (grid_axis.h): (axis key, value), in the
+  // grid's order; empty for a grid without axes. Recorded in the run's /config.
+  std::vector<std::pair<std::string, std::string>> axis_values;
 
   // The grid's settings (data, model options, training, evaluation, execution).
   const ExperimentSpec& spec() const { return *grid; }

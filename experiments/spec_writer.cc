@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "experiments/grid_axes.h"
+
 namespace florenz {
 
 std::string FormatNumber(double value) {
@@ -23,7 +25,7 @@ std::string SpecToYaml(const ExperimentSpec& spec) {
   out.SetIndent(2);
   spec_io::YamlWriter writer(out);
   writer.Write(spec);
-  return std::string(out.c_str()) + "\n";
+  return WriteAxes(spec, std::string(out.c_str()) + "\n");
 }
 
 }  // namespace florenz

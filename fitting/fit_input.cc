@@ -14,6 +14,7 @@
 #include "experiments/h5_handle.h"
 #include "experiments/results_dir.h"
 #include "fitting/eval_series.h"
+#include "fitting/run_selection.h"
 
 namespace florenz {
 namespace {
@@ -318,6 +319,15 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
 
 FitData LoadFitData(const FitInputOptions& options, std::vector<std::string>* notes) {
   FitTable table = ReadFitTable(options.path);
+  if (!options.select_metric.empty()) {
+    table = SelectBestRuns(table, options.select_metric, notes);
+  } else if (const auto axes = TableAxes(table); !axes.empty() && notes != nullptr) {
+    std::string names;
+    for (const auto& a : axes) names += (names.empty() ? "" : ", ") + a;
+    notes->push_back("the runs were trained over hyperparameter axes (" + names +
+                     ") and every run is fitted; --select best keeps the best run per (size, "
+                     "budget, seed)");
+  }
   std::string pair, metric;
   if (!FindColumn(table, options.y).empty() || !ParseEvalSeriesName(options.y, &pair, &metric)) {
     return SelectFitData(table, options, notes);

@@ -34,6 +34,9 @@ struct FitInputOptions {
   // table has a status column).
   std::vector<std::string> where;
   ComputeUnit compute = ComputeUnit::kFlops;
+  // Per-cell selection over hyperparameter axes (run_selection.h): a metric keeps, of each
+  // (size, budget, seed) cell, the run lowest in it, before the filters; "" keeps every run.
+  std::string select_metric;
 };
 
 // A table of text cells by column name, as read (numbers from HDF5 are printed exactly).

@@ -13,6 +13,8 @@
 #include "fitting/report_generation_views.h"
 #include "fitting/report_html.h"
 #include "fitting/report_scaling_views.h"
+#include "fitting/report_sensitivity.h"
+#include "fitting/run_selection.h"
 
 namespace florenz {
 
@@ -122,7 +124,14 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
     throw ConfigError(SourceLocation{results.string(), 0, 0},
                       "no results table: run `florenz collect " + dir.string() + "` first");
   }
-  const FitTable table = ReadFitTable(results.string());
+  const FitTable all = ReadFitTable(results.string());
+  // A grid with hyperparameter axes is fitted on the best run of each cell.
+  const bool has_axes = !TableAxes(all).empty();
+  const std::string select_metric =
+      options.select == "auto" ? (has_axes ? kDefaultSelectMetric : "") : ParseSelect(options.select);
+  std::vector<std::string> selection_notes;
+  const FitTable table =
+      select_metric.empty() ? all : SelectBestRuns(all, select_metric, &selection_notes);
   ReportContext context;
   context.options = options;
   context.out_dir =
@@ -131,7 +140,14 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
   fs::create_directories(context.out_dir, ec);
   if (ec) throw IoError(context.out_dir.string() + ": cannot create the folder: " + ec.message());
 
-  const StudyReport report = BuildStudyReport(table, context);
+  StudyReport report = BuildStudyReport(table, context);
+  if (!select_metric.empty()) {
+    for (const std::string& note : selection_notes) report.notes.push_back(note);
+    if (has_axes) {
+      report.sections.insert(report.sections.begin() + 1,
+                             SensitivitySection(all, select_metric, context));
+    }
+  }
   ReportSummary summary;
   summary.index = context.out_dir / "index.html";
   WriteFileAtomically(summary.index, RenderReportHtml(report));

@@ -23,6 +23,10 @@ struct ReportOptions {
   // The extrapolation predicts at N = (largest trained N) × each factor, at fixed samples.
   // Each factor > 1. Default 10× and 100×.
   std::vector<double> extrapolate = {10.0, 100.0};
+  // Per-cell selection over hyperparameter axes (run_selection.h): "auto" selects
+  // best:seen_caption when the runs have axes and keeps every run otherwise; "all", "best",
+  // "best:METRIC" as for `florenz fit --select`.
+  std::string select = "auto";
   // Figure size in pixels.
   int width = 1000, height = 620;
 

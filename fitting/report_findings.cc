@@ -105,11 +105,21 @@ std::string HoldoutFinding(const FitTable& table, const ReportOptions& options) 
     each += (each.empty() ? "" : ", ") + ReportCount(law.held.d[i]) + ": " +
             ReportNumber(100 * law.Error(i), 2) + "%";
   }
-  return "Held out " + law.held_size + " (UC, law fitted on the " +
-         std::to_string(law.fitted_sizes) + " smaller sizes): prediction error by budget " + each +
-         " (largest |error| " + ReportNumber(100 * worst, 2) + "%); " + std::to_string(inside) +
-         " of " + std::to_string(law.held.size()) + " inside the " +
-         ReportPercent(options.confidence) + " prediction interval";
+  std::string text = "Held out " + law.held_size + " (UC, law fitted on the " +
+                     std::to_string(law.fitted_sizes) + " smaller sizes): prediction error by " +
+                     "budget " + each + " (mean |error| " +
+                     ReportNumber(100 * law.MeanAbsoluteError(), 2) + "%, largest " +
+                     ReportNumber(100 * worst, 2) + "%); " + std::to_string(inside) + " of " +
+                     std::to_string(law.held.size()) + " inside the " +
+                     ReportPercent(options.confidence) + " prediction interval";
+  const HeldOutLaw along = FitOnSmallestBudgets(runs, 3, table.source, options.confidence);
+  if (along.error.empty()) {
+    text += ". Along samples (law on the 3 smallest budgets, predicting " + along.held_size +
+            "): mean |error| " + ReportNumber(100 * along.MeanAbsoluteError(), 2) + "%, " +
+            std::to_string(along.InsideCount()) + " of " + std::to_string(along.held.size()) +
+            " inside";
+  }
+  return text;
 }
 
 }  // namespace

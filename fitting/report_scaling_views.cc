@@ -340,6 +340,48 @@ HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& sour
   return law;
 }
 
+double HeldOutLaw::MeanAbsoluteError() const {
+  double sum = 0;
+  for (int i = 0; i < held.size(); ++i) sum += std::abs(Error(i));
+  return held.size() > 0 ? sum / held.size() : NAN;
+}
+
+int HeldOutLaw::InsideCount() const {
+  int inside = 0;
+  for (int i = 0; i < held.size(); ++i) inside += Inside(i);
+  return inside;
+}
+
+HeldOutLaw FitOnSmallestBudgets(const MetricRuns& runs, int budgets, const std::string& source,
+                                double confidence) {
+  HeldOutLaw law;
+  const std::vector<double> all = runs.Budgets();
+  if (static_cast<int>(all.size()) < budgets + 1) {
+    law.error = "fitting on the " + std::to_string(budgets) +
+                " smallest budgets and predicting the largest needs " +
+                std::to_string(budgets + 1) + " budgets; the runs have " +
+                std::to_string(all.size());
+    return law;
+  }
+  const double largest = all.back(), cut = all[budgets - 1];
+  law.held_size = "D = " + ReportCount(largest);
+  law.fitted_sizes = static_cast<int>(runs.Sizes().size());
+  law.fitted = runs.Where([&](int i) { return runs.d[i] <= cut; });
+  law.held = runs.Where([&](int i) { return runs.d[i] == largest; });
+  try {
+    LogLinearOptions options;
+    options.confidence = confidence;
+    law.fit = FitLogLinear(law.fitted.ToFitData({"N", "D"}, source), options);
+  } catch (const ConfigError& e) {
+    law.error = std::string("the law on the smallest budgets could not be fitted: ") + e.what();
+    return law;
+  }
+  for (int i = 0; i < law.held.size(); ++i) {
+    law.predictions.push_back(PredictLogLinear(law.fit, {law.held.n[i], law.held.d[i]}));
+  }
+  return law;
+}
+
 ReportSection HoldoutSection(const FitTable& table, const ReportContext& context) {
   const ReportOptions& options = context.options;
   const std::string level = ReportPercent(options.confidence);
@@ -387,8 +429,9 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
     section.paragraphs.push_back(
         m.tag + ": fitted on " + std::to_string(fitted.size()) + " runs of " +
         std::to_string(law.fitted_sizes) + " sizes (b_N = " + ReportNumber(law.fit.coef(1)) +
-        ", b_D = " + ReportNumber(law.fit.coef(2)) + "); " + std::to_string(inside) + " of " +
-        std::to_string(held.size()) + " held-out runs inside the prediction interval.");
+        ", b_D = " + ReportNumber(law.fit.coef(2)) + "); mean absolute error " +
+        ReportNumber(100 * law.MeanAbsoluteError(), 2) + "%, " + std::to_string(inside) +
+        " of " + std::to_string(held.size()) + " held-out runs inside the prediction interval.");
     if (m.tag != "UC") continue;
     // The figure for the headline: the law per budget from the smallest to the held-out size,
     // the fitted runs, the held-out runs, and the prediction interval at the largest budget.
@@ -430,6 +473,39 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
                     context, &section);
   }
   if (!errors.rows.empty()) section.tables.push_back(errors);
+
+  // Along samples: the three smallest budgets predict the largest.
+  constexpr int kFittedBudgets = 3;
+  ReportTable budget_errors;
+  budget_errors.caption = "Predictions for the largest budget from the " +
+                          std::to_string(kFittedBudgets) + " smallest budgets";
+  budget_errors.header = errors.header;
+  budget_errors.header[1] = "size";
+  for (const AggregateMetric& m : AggregateMetrics()) {
+    const MetricRuns runs = SelectAggregateRuns(table, m, options.compute);
+    if (runs.empty()) continue;
+    const HeldOutLaw law =
+        FitOnSmallestBudgets(runs, kFittedBudgets, table.source, options.confidence);
+    if (!law.error.empty()) {
+      section.missing.push_back(m.tag + " along samples: " + law.error);
+      continue;
+    }
+    for (int i = 0; i < law.held.size(); ++i) {
+      const LogLinearPrediction& p = law.predictions[i];
+      budget_errors.rows.push_back(
+          {m.name, law.held.size_name[i], ReportCount(law.held.d[i]),
+           ReportNumber(law.held.value[i], 4), ReportNumber(p.value, 4),
+           ReportNumber(100.0 * law.Error(i), 2) + "%", ReportInterval(p.pi_low, p.pi_high, 4),
+           law.Inside(i) ? "yes" : "no"});
+    }
+    section.paragraphs.push_back(
+        m.tag + " along samples: fitted on the " + std::to_string(law.fitted.size()) +
+        " runs at the " + std::to_string(kFittedBudgets) + " smallest budgets, predicting " +
+        law.held_size + ": mean absolute error " + ReportNumber(100 * law.MeanAbsoluteError(), 2) +
+        "%, " + std::to_string(law.InsideCount()) + " of " + std::to_string(law.held.size()) +
+        " inside the prediction interval.");
+  }
+  if (!budget_errors.rows.empty()) section.tables.push_back(budget_errors);
   return section;
 }
 

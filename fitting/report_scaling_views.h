@@ -52,9 +52,18 @@ struct HeldOutLaw {
   }
   // (predicted − measured) / measured of held run i.
   double Error(int i) const { return (predictions[i].value - held.value[i]) / held.value[i]; }
+  // Mean of |Error(i)| over the held runs, and how many lie inside their interval.
+  double MeanAbsoluteError() const;
+  int InsideCount() const;
 };
 HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& source,
                                  double confidence);
+
+// The same check along samples: the law fitted on every size's runs at the `budgets` smallest
+// sample budgets, predicted at each size's runs at the largest budget (held_size names it,
+// "D = 80k").
+HeldOutLaw FitOnSmallestBudgets(const MetricRuns& runs, int budgets, const std::string& source,
+                                double confidence);
 
 // The held-out check of a scaling law: log-linear law fitted on every size but the largest,
 // predicted at the largest size's runs (error, and whether each truth falls inside the

@@ -5,12 +5,14 @@
 #include <map>
 #include <sstream>
 
+#include "experiments/grid_axes.h"
 #include "experiments/spec_writer.h"
 
 namespace florenz {
 namespace {
 
 ExperimentSpec Identity(ExperimentSpec spec) {
+  spec = WithoutAxisValues(std::move(spec));  // an axis may grow or shrink, like sizes
   spec.experiment.description.clear();
   spec.experiment.seeds.clear();
   spec.model.sizes.clear();

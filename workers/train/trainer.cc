@@ -4,6 +4,7 @@
 // finally evaluate and commit.
 #include "workers/train/trainer.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -76,6 +77,20 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
   }
   // A corpus's facts: its tokenizer's hash, its size and the epochs this budget makes.
   data.DescribeRun(run.seed(), run.samples(), &config.numbers, &config.strings);
+  // Its point on the grid's hyperparameter axes: config/learning_rate, ... and config/axes
+  // naming them, for `florenz fit --select` and the report's sensitivity table.
+  std::string axes;
+  for (const auto& [key, value] : run.axis_values) {
+    char* end = nullptr;
+    const double number = std::strtod(value.c_str(), &end);
+    if (!value.empty() && end != nullptr && *end == '\0') {
+      config.numbers.push_back({key, number});
+    } else {
+      config.strings.push_back({key, value});
+    }
+    axes += (axes.empty() ? "" : ",") + key;
+  }
+  if (!axes.empty()) config.strings.push_back({"axes", axes});
   if (run.spec().training.branching) {  // what this run trains itself, and where it starts
     config.numbers.push_back({"trained_samples", static_cast<double>(run.TrainedSamples())});
     config.numbers.push_back(
