@@ -312,6 +312,27 @@ ReportSection ExtrapolationSection(const FitTable& table, const ReportContext& c
   return section;
 }
 
+namespace {
+
+// Fits the log-linear law on law.fitted and predicts law.held; sets law.error when the law
+// cannot be fitted (`what` names the fitted runs in the message).
+void FitAndPredict(HeldOutLaw& law, const std::string& what, const std::string& source,
+                   double confidence) {
+  try {
+    LogLinearOptions options;
+    options.confidence = confidence;
+    law.fit = FitLogLinear(law.fitted.ToFitData({"N", "D"}, source), options);
+  } catch (const ConfigError& e) {
+    law.error = "the law on the " + what + " could not be fitted: " + e.what();
+    return;
+  }
+  for (int i = 0; i < law.held.size(); ++i) {
+    law.predictions.push_back(PredictLogLinear(law.fit, {law.held.n[i], law.held.d[i]}));
+  }
+}
+
+}  // namespace
+
 HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& source,
                                  double confidence) {
   HeldOutLaw law;
@@ -326,17 +347,7 @@ HeldOutLaw FitWithoutLargestSize(const MetricRuns& runs, const std::string& sour
   law.fitted_sizes = static_cast<int>(sizes.size()) - 1;
   law.fitted = runs.Where([&](int i) { return runs.n[i] != held_n; });
   law.held = runs.Where([&](int i) { return runs.n[i] == held_n; });
-  try {
-    LogLinearOptions options;
-    options.confidence = confidence;
-    law.fit = FitLogLinear(law.fitted.ToFitData({"N", "D"}, source), options);
-  } catch (const ConfigError& e) {
-    law.error = std::string("the law on the smaller sizes could not be fitted: ") + e.what();
-    return law;
-  }
-  for (int i = 0; i < law.held.size(); ++i) {
-    law.predictions.push_back(PredictLogLinear(law.fit, {law.held.n[i], law.held.d[i]}));
-  }
+  FitAndPredict(law, "smaller sizes", source, confidence);
   return law;
 }
 
@@ -368,17 +379,7 @@ HeldOutLaw FitOnSmallestBudgets(const MetricRuns& runs, int budgets, const std::
   law.fitted_sizes = static_cast<int>(runs.Sizes().size());
   law.fitted = runs.Where([&](int i) { return runs.d[i] <= cut; });
   law.held = runs.Where([&](int i) { return runs.d[i] == largest; });
-  try {
-    LogLinearOptions options;
-    options.confidence = confidence;
-    law.fit = FitLogLinear(law.fitted.ToFitData({"N", "D"}, source), options);
-  } catch (const ConfigError& e) {
-    law.error = std::string("the law on the smallest budgets could not be fitted: ") + e.what();
-    return law;
-  }
-  for (int i = 0; i < law.held.size(); ++i) {
-    law.predictions.push_back(PredictLogLinear(law.fit, {law.held.n[i], law.held.d[i]}));
-  }
+  FitAndPredict(law, "smallest budgets", source, confidence);
   return law;
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "tests/experiments/grid_test_util.h"
 
@@ -55,24 +57,38 @@ TEST(GridLoaderTest, PaperGridIsFourSizesTimesFourBudgetsWithTheirLayouts) {
   EXPECT_GT(grid.runs.back().cost.params, 900000000);
 }
 
-TEST(GridLoaderTest, CpuStudySpansThirtyTimesInParametersAndSixteenInSamples) {
+TEST(GridLoaderTest, CpuStudyHasFiveSizesSevenBudgetsThreeRatesAndTwoSeeds) {
+  // The study's design (issue #18, docs/study/README.md): at least 5 sizes, 6 budgets per size
+  // branching off one trunk, a learning-rate axis of 3 values and 2 seeds in every cell.
   const LoadedGrid grid =
       LoadGrid(std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/florenz_cpu.yaml");
   int64_t min_params = INT64_MAX, max_params = 0, min_samples = INT64_MAX, max_samples = 0;
+  std::map<std::string, std::set<std::string>> cells;  // size-budget-seed -> rates
   for (const auto& run : grid.runs) {
     min_params = std::min(min_params, run.cost.non_embedding_params);
     max_params = std::max(max_params, run.cost.non_embedding_params);
     min_samples = std::min(min_samples, run.samples());
     max_samples = std::max(max_samples, run.samples());
+    ASSERT_EQ(run.axis_values.size(), 1u);
+    cells[run.size().name + "-" + std::to_string(run.samples()) + "-" +
+          std::to_string(run.seed())]
+        .insert(run.axis_values[0].second);
   }
-  EXPECT_GE(max_params, 30 * min_params);
-  EXPECT_GE(max_samples, 16 * min_samples);
-  // 4 sizes × 4 budgets with seed 0, and a second seed for 6 of them (docs/study/README.md).
-  EXPECT_EQ(grid.runs.size(), 22u);
+  EXPECT_GE(max_params, 40 * min_params);
+  EXPECT_GE(max_samples, 8 * min_samples);
+  EXPECT_EQ(grid.spec.model.sizes.size(), 5u);
+  EXPECT_EQ(grid.spec.training.budgets.size(), 7u);
+  EXPECT_TRUE(grid.spec.training.branching);
+  EXPECT_EQ(cells.size(), 5u * 7u * 2u);
+  for (const auto& [cell, rates] : cells) EXPECT_EQ(rates.size(), 3u) << cell;
+  EXPECT_EQ(grid.runs.size(), 210u);
   const LoadedGrid variant =
       LoadGrid(std::string(FLORENZ_SOURCE_DIR) + "/experiments/grids/florenz_cpu_textonly.yaml");
   EXPECT_FALSE(variant.spec.data.translate_with_image);
-  EXPECT_EQ(variant.runs.size(), 12u);
+  EXPECT_EQ(variant.runs.size(), 18u);
+  // The variant trains at the main grid's middle rate, so its runs compare one to one.
+  EXPECT_EQ(variant.spec.training.optimizer.learning_rate, 2e-3);
+  EXPECT_EQ(grid.spec.axes[0].values[1], "0.002");
 }
 
 TEST(GridLoaderTest, SizesCanOverridePresetsOrGiveEveryDimension) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "fitting/run_selection.h"
 #include "tests/fitting/synthetic_results.h"
 
 namespace florenz {
@@ -241,6 +242,42 @@ TEST(ReportTest, OptionsAreValidated) {
   options.extrapolate = {10};
   options.confidence = 1.0;
   EXPECT_FALSE(options.IsValid(&error));
+}
+
+TEST(ReportTest, ALearningRateAxisIsFittedOnEachCellsBestRunWithItsSensitivity) {
+  const fs::path dir = Folder("florenz_report_test_axis");
+  testing::SyntheticStudy study;
+  study.wobble = 0.0;
+  study.seeds = 2;
+  study.learning_rates = {5e-4, 1e-3, 2e-3, 4e-3};  // best: 4e-3 for xs ... 5e-4 for l
+  testing::WriteSyntheticStudy(dir, study);
+  ReportOptions options;
+  options.dir = dir.string();
+  const ReportSummary summary = WriteStudyReport(options);  // select: auto
+  EXPECT_EQ(summary.sections, 8);
+  const std::string html = Read(summary.index);
+  EXPECT_THAT(html, HasSubstr("kept 32 of 129 runs"));  // 4 sizes × 4 budgets × 2 seeds
+  EXPECT_THAT(html, HasSubstr("Hyperparameter axes: sensitivity by model size"));
+  EXPECT_THAT(html, HasSubstr("xs: learning_rate 0.004 has the lowest mean seen_caption over 8 "
+                              "common cells, the worst value 30% higher; 0.004 was chosen in 8 "
+                              "of 8 cells."));
+  EXPECT_THAT(html, HasSubstr("l: learning_rate 0.0005 has the lowest mean seen_caption"));
+  // The best run of every cell lies on the generating law: the exponents come back exactly.
+  ReportContext context;
+  context.options = options;
+  context.out_dir = dir / "report";
+  const FitTable all = ReadFitTable(dir.string());
+  const StudyReport best =
+      BuildStudyReport(SelectBestRuns(all, kDefaultSelectMetric), context);
+  const auto& rows = Section(best, "loglinear").tables.at(0).rows;
+  EXPECT_NEAR(std::atof(rows[0][3].c_str()), -0.16, 1e-9);
+  EXPECT_EQ(rows[0][1], "32");
+  // Fitting every run instead mixes in the penalties: b_N moves.
+  const auto& mixed = Section(BuildStudyReport(all, context), "loglinear").tables.at(0).rows;
+  EXPECT_GT(std::abs(std::atof(mixed[0][3].c_str()) + 0.16), 1e-3);
+  // --select all: no selection, no sensitivity section.
+  options.select = "all";
+  EXPECT_EQ(WriteStudyReport(options).sections, 7);
 }
 
 }  // namespace

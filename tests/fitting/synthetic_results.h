@@ -31,6 +31,14 @@ struct SyntheticStudy {
   // Whether the runs also record the aggregates after the decoder prefix
   // (<aggregate>_excl_prefix = 0.8 × the aggregate over every token), as florenz's trainer does.
   bool excl_prefix = false;
+  // A learning-rate axis: one run per rate in every (size, budget, seed) cell, its
+  // cross-entropies × Penalty (1 at the size's best rate, BestRate), recorded as the trainer
+  // records an axis (config/learning_rate, config/axes, config/seed). Empty: no axis.
+  std::vector<double> learning_rates;
+  static double BestRate(int i) { return 4e-3 / std::pow(2.0, i); }
+  static double Penalty(double rate, int i) {
+    return 1.0 + 0.1 * std::abs(std::log2(rate / BestRate(i)));
+  }
 
   // The paper's laws: CE = k · N^bn · D^bd per aggregate.
   static double CrossEntropy(const std::string& aggregate, double n, double d) {
@@ -79,20 +87,30 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
   for (int i = 0; i < study.sizes; ++i) {
     for (int j = 0; j < study.budgets; ++j) {
       for (int seed = 0; seed < study.seeds; ++seed) {
+       const std::vector<double> rates =
+           study.learning_rates.empty() ? std::vector<double>{0.0} : study.learning_rates;
+       for (size_t k = 0; k < rates.size(); ++k) {
         const double n = SyntheticStudy::N(i), d = SyntheticStudy::D(j);
+        const double penalty = rates[k] > 0 ? SyntheticStudy::Penalty(rates[k], i) : 1.0;
         RunConfig config;
         config.run_id = SyntheticStudy::RunId(i, j, seed);
+        if (rates[k] > 0) config.run_id += "-lr" + std::to_string(k);
         config.spec_yaml = "experiment: {name: synthetic}\n";
         config.numbers = {{"non_embedding_params", n},
                           {"params", 1.2 * n},
                           {"samples", d},
                           {"flops_per_sample", 2 * 1.2 * n}};
         config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
+        if (rates[k] > 0) {
+          config.numbers.push_back({"learning_rate", rates[k]});
+          config.numbers.push_back({"seed", static_cast<double>(seed)});
+          config.strings.push_back({"axes", "learning_rate"});
+        }
         RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
         const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 5.0 * seed + 1.0);
         std::map<std::string, double> finals;
         for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
-          finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble;
+          finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble * penalty;
         }
         finals["cross_entropy_caption_es"] = finals["unseen_caption"];
         if (study.excl_prefix) {
@@ -122,6 +140,7 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
           finals["disambiguation_blank"] = 0.5 + 0.01 * (j % 2);
         }
         writer.Finish(RunStatus::kCompleted, "", finals);
+       }
       }
     }
   }
