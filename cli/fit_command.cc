@@ -12,10 +12,10 @@
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
-#include "fitting/run_selection.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
+#include "fitting/run_selection.h"
 #include "fitting/solver_log.h"
 
 namespace florenz {

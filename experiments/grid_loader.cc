@@ -90,7 +90,8 @@ void ReadAxes(YAML::Node root, const std::string& name, AxesInYaml& found, Exper
   auto attach = [&](const std::vector<std::map<std::string, YAML::Node>>& taken,
                     std::vector<RunSelector>& selectors, const char* list) {
     for (size_t i = 0; i < taken.size() && i < selectors.size(); ++i) {
-      for (const auto& [key, node] : taken[i]) {
+      for (const auto& [named, node] : taken[i]) {
+        const std::string key = named;  // a lambda cannot capture a structured binding (C++17)
         const GridAxis& axis = *std::find_if(spec.axes.begin(), spec.axes.end(),
                                              [&](const GridAxis& g) { return g.key == key; });
         ExperimentSpec probe = spec;
@@ -102,9 +103,8 @@ void ReadAxes(YAML::Node root, const std::string& name, AxesInYaml& found, Exper
           for (const std::string& v : axis.values) known += (known.empty() ? "" : ", ") + v;
           const YAML::Mark mark = node.Mark();
           problems.Error(SourceLocation{name, mark.line + 1, mark.column + 1},
-                         std::string(list) + "[" + std::to_string(i) + "]." + key + ": " +
-                             value + " is not a value of the axis " + axis.path + " (" + known +
-                             ")");
+                         std::string(list) + "[" + std::to_string(i) + "]." + key + ": " + value +
+                             " is not a value of the axis " + axis.path + " (" + known + ")");
         }
         selectors[i].axis_values[key] = value;
       }

@@ -127,8 +127,9 @@ ReportSummary WriteStudyReport(const ReportOptions& options) {
   const FitTable all = ReadFitTable(results.string());
   // A grid with hyperparameter axes is fitted on the best run of each cell.
   const bool has_axes = !TableAxes(all).empty();
-  const std::string select_metric =
-      options.select == "auto" ? (has_axes ? kDefaultSelectMetric : "") : ParseSelect(options.select);
+  const std::string select_metric = options.select == "auto"
+                                        ? (has_axes ? kDefaultSelectMetric : "")
+                                        : ParseSelect(options.select);
   std::vector<std::string> selection_notes;
   const FitTable table =
       select_metric.empty() ? all : SelectBestRuns(all, select_metric, &selection_notes);

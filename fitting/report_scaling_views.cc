@@ -431,8 +431,8 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
         m.tag + ": fitted on " + std::to_string(fitted.size()) + " runs of " +
         std::to_string(law.fitted_sizes) + " sizes (b_N = " + ReportNumber(law.fit.coef(1)) +
         ", b_D = " + ReportNumber(law.fit.coef(2)) + "); mean absolute error " +
-        ReportNumber(100 * law.MeanAbsoluteError(), 2) + "%, " + std::to_string(inside) +
-        " of " + std::to_string(held.size()) + " held-out runs inside the prediction interval.");
+        ReportNumber(100 * law.MeanAbsoluteError(), 2) + "%, " + std::to_string(inside) + " of " +
+        std::to_string(held.size()) + " held-out runs inside the prediction interval.");
     if (m.tag != "UC") continue;
     // The figure for the headline: the law per budget from the smallest to the held-out size,
     // the fitted runs, the held-out runs, and the prediction interval at the largest budget.
@@ -493,11 +493,11 @@ ReportSection HoldoutSection(const FitTable& table, const ReportContext& context
     }
     for (int i = 0; i < law.held.size(); ++i) {
       const LogLinearPrediction& p = law.predictions[i];
-      budget_errors.rows.push_back(
-          {m.name, law.held.size_name[i], ReportCount(law.held.d[i]),
-           ReportNumber(law.held.value[i], 4), ReportNumber(p.value, 4),
-           ReportNumber(100.0 * law.Error(i), 2) + "%", ReportInterval(p.pi_low, p.pi_high, 4),
-           law.Inside(i) ? "yes" : "no"});
+      budget_errors.rows.push_back({m.name, law.held.size_name[i], ReportCount(law.held.d[i]),
+                                    ReportNumber(law.held.value[i], 4), ReportNumber(p.value, 4),
+                                    ReportNumber(100.0 * law.Error(i), 2) + "%",
+                                    ReportInterval(p.pi_low, p.pi_high, 4),
+                                    law.Inside(i) ? "yes" : "no"});
     }
     section.paragraphs.push_back(
         m.tag + " along samples: fitted on the " + std::to_string(law.fitted.size()) +

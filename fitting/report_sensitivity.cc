@@ -64,8 +64,7 @@ ReportSection SensitivitySection(const FitTable& all, const std::string& metric,
   section.paragraphs.push_back(
       "Each size was trained at every value of the axis. The fits above use, for each (size, "
       "budget, seed) cell, the run with the lowest " +
-      metric +
-      " (--select best:" + metric +
+      metric + " (--select best:" + metric +
       "): a seen-pair number, so the unseen pairs never choose their own hyperparameters. The "
       "table averages over each size's cells; 'chosen' counts the cells whose selected run has "
       "the value.");

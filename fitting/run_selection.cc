@@ -23,16 +23,16 @@ std::string MetricColumn(const FitTable& table, const std::string& metric) {
   for (const std::string& candidate : {metric, "final/" + metric}) {
     if (table.Has(candidate)) return candidate;
   }
-  throw ConfigError(SourceLocation{table.source, 0, 0},
-                    "--select best:" + metric + ": the table has no column " + metric +
-                        " or final/" + metric);
+  throw ConfigError(
+      SourceLocation{table.source, 0, 0},
+      "--select best:" + metric + ": the table has no column " + metric + " or final/" + metric);
 }
 
 const std::vector<std::string>& Column(const FitTable& table, const std::string& name) {
   if (!table.Has(name)) {
-    throw ConfigError(SourceLocation{table.source, 0, 0},
-                      "--select needs the column " + name +
-                          " to tell the (size, budget, seed) cells apart");
+    throw ConfigError(
+        SourceLocation{table.source, 0, 0},
+        "--select needs the column " + name + " to tell the (size, budget, seed) cells apart");
   }
   return table.cells.at(name);
 }
@@ -54,7 +54,8 @@ std::vector<std::string> TableAxes(const FitTable& table) {
     size_t start = 0;
     while (start < cell.size()) {
       const size_t comma = cell.find(',', start);
-      const std::string key = cell.substr(start, comma == std::string::npos ? comma : comma - start);
+      const std::string key =
+          cell.substr(start, comma == std::string::npos ? comma : comma - start);
       if (!key.empty() && std::find(axes.begin(), axes.end(), key) == axes.end()) {
         axes.push_back(key);
       }
@@ -112,9 +113,10 @@ FitTable SelectBestRuns(const FitTable& table, const std::string& metric,
     if (b.row < 0) {
       ++empty_cells;
       if (notes != nullptr) {
-        notes->push_back("--select: no completed run of " + std::get<0>(cell) + " at " + std::to_string(std::llround(std::get<1>(cell))) +
-                         " samples, seed " + std::to_string(std::llround(std::get<2>(cell))) +
-                         " has a value of " + metric + "; the cell is left out");
+        notes->push_back("--select: no completed run of " + std::get<0>(cell) + " at " +
+                         std::to_string(std::llround(std::get<1>(cell))) + " samples, seed " +
+                         std::to_string(std::llround(std::get<2>(cell))) + " has a value of " +
+                         metric + "; the cell is left out");
       }
       continue;
     }
@@ -140,11 +142,11 @@ FitTable SelectBestRuns(const FitTable& table, const std::string& metric,
     ++selected.rows;
   }
   if (notes != nullptr) {
-    notes->push_back("--select best:" + metric + ": kept " + std::to_string(kept) + " of " +
-                     std::to_string(table.rows) + " runs, the lowest " + metric +
-                     " of each (size, budget, seed) cell" +
-                     (empty_cells > 0 ? "; " + std::to_string(empty_cells) + " cell(s) left out"
-                                      : ""));
+    notes->push_back(
+        "--select best:" + metric + ": kept " + std::to_string(kept) + " of " +
+        std::to_string(table.rows) + " runs, the lowest " + metric +
+        " of each (size, budget, seed) cell" +
+        (empty_cells > 0 ? "; " + std::to_string(empty_cells) + " cell(s) left out" : ""));
   }
   return selected;
 }

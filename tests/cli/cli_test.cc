@@ -485,5 +485,76 @@ TEST(CliTest, StatusShowsTheRunsOfAResultsFolder) {
   std::filesystem::remove_all(out);
 }
 
+// A learning-rate axis end to end through the binary: validate lists it, run trains every value
+// with the value in the ids, a grid whose axis grows is the same experiment and trains only the
+// new runs, collect records the rates, and fit --select keeps one run per cell.
+TEST(CliAxesTest, ALearningRateAxisTrainsGrowsCollectsAndSelects) {
+  const auto dir = std::filesystem::temp_directory_path() / "florenz_cli_axes";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto write_grid = [&](const std::string& file, const std::string& rates) {
+    std::ofstream(dir / file) << "experiment: {name: axes, seeds: [0]}\n"
+                                 "data:\n"
+                                 "  image: symbolic\n"
+                                 "  languages: [en, de, es]\n"
+                                 "  coverage:\n"
+                                 "    caption: {en: train, de: train, es: eval}\n"
+                                 "    translate: {de: train, es: train}\n"
+                                 "model: {vocab_size: 256, sizes: [xs]}\n"
+                                 "training:\n"
+                                 "  budgets: [128, 192, 256]\n"
+                                 "  batch_size: 32\n"
+                                 "  optimizer: {learning_rate: " +
+                                     rates +
+                                     "}\n"
+                                     "  schedule: {kind: wsd, warmup_samples: 32}\n"
+                                     "  branching: true\n"
+                                     "evaluation: {samples_per_pair: 8, metrics: [cross_entropy]}\n"
+                                     "execution: {threads: 1}\n";
+  };
+  write_grid("two.yaml", "[1e-3, 3e-3]");
+  write_grid("three.yaml", "[1e-3, 3e-3, 1e-2]");
+  const std::string out = (dir / "out").string();
+
+  Result r = Florenz("validate " + (dir / "two.yaml").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("6 runs (1 sizes x 3 budgets x 1 seed x 2 learning_rate values)"));
+  EXPECT_THAT(r.output, HasSubstr("hyperparameter axis training.optimizer.learning_rate: [0.001, "
+                                  "0.003]"));
+  EXPECT_THAT(r.output, HasSubstr("branching: 4 of 6 runs branch off a trunk"));
+
+  r = Florenz("run " + (dir / "two.yaml").string() + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("xs-256-s0-lr0.003-"));
+  r = Florenz("run " + (dir / "three.yaml").string() + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("another set of runs"));
+  EXPECT_THAT(r.output, HasSubstr("9 runs of 'axes'"));
+  r = Florenz("status " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("9 runs: 9 finished"));
+
+  r = Florenz("collect " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream csv(dir / "out" / "results.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_THAT(header, HasSubstr("config/learning_rate"));
+  EXPECT_THAT(header, HasSubstr("config/axes"));
+
+  r = Florenz("fit " + out + " --x D --y seen_caption --select best");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("3 of 3 points"));
+  EXPECT_THAT(r.output, HasSubstr("kept 3 of 9 runs"));
+  r = Florenz("fit " + out + " --x D --y seen_caption");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("9 of 9 points"));
+  EXPECT_THAT(r.output, HasSubstr("--select best keeps the best run"));
+  r = Florenz("fit " + out + " --x D --select lowest");
+  EXPECT_EQ(r.code, 2) << r.output;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace florenz

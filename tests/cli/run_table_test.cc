@@ -32,5 +32,16 @@ TEST(RunTableTest, JsonEscapesAndListsEveryField) {
   EXPECT_THAT(json, HasSubstr("\"tensor_parallel\": 1"));
 }
 
+TEST(RunTableTest, AnAxisIsCountedListedAndInTheJson) {
+  const LoadedGrid grid = LoadGridFromString(
+      testing::SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1.0e-3, 2e-3]"),
+      "axes.yaml");
+  const std::string text = RunTableText(grid);
+  EXPECT_THAT(text, HasSubstr("8 runs (2 sizes x 2 budgets x 1 seed x 2 learning_rate values)"));
+  EXPECT_THAT(text, HasSubstr("hyperparameter axis training.optimizer.learning_rate: [0.001, "
+                              "0.002] (run ids: lr<value>)"));
+  EXPECT_THAT(RunTableJson(grid), HasSubstr("\"learning_rate\": \"0.002\""));
+}
+
 }  // namespace
 }  // namespace florenz

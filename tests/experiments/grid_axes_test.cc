@@ -17,9 +17,9 @@
 namespace florenz {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::LoadError;
 using testing::SmallGridWith;
-using ::testing::HasSubstr;
 
 // kSmallGrid (2 sizes × 2 budgets × 1 seed) with a learning-rate axis of three values.
 std::string AxisGrid(const std::string& extra = "") {
@@ -73,14 +73,14 @@ TEST(GridAxesTest, IdsAreStableAndHashTheSameSpecAsAGridWithoutTheAxis) {
 }
 
 TEST(GridAxesTest, IncludeAndExcludeNameTheAxis) {
-  const LoadedGrid grid = LoadGridFromString(
-      AxisGrid("exclude:\n"
-               "  - {size: s, learning_rate: 3.0e-3}\n"
-               "  - {learning_rate: 0.0003, budget: 20k}\n"
-               "include:\n"
-               "  - {size: xs, budget: 40k, learning_rate: 0.001}\n"
-               "  - {size: s, budget: 5k}\n"),
-      "axes.yaml");
+  const LoadedGrid grid =
+      LoadGridFromString(AxisGrid("exclude:\n"
+                                  "  - {size: s, learning_rate: 3.0e-3}\n"
+                                  "  - {learning_rate: 0.0003, budget: 20k}\n"
+                                  "include:\n"
+                                  "  - {size: xs, budget: 40k, learning_rate: 0.001}\n"
+                                  "  - {size: s, budget: 5k}\n"),
+                         "axes.yaml");
   std::set<std::string> runs;
   for (const RunSpec& run : grid.runs) {
     runs.insert(run.size().name + "-" + std::to_string(run.samples()) + "-" +
@@ -97,21 +97,23 @@ TEST(GridAxesTest, IncludeAndExcludeNameTheAxis) {
 }
 
 TEST(GridAxesTest, EveryValueIsCheckedAtItsLine) {
-  // Line 16 holds the list; columns point at the value.
+  // Line 16 holds the list; columns point at the value ("  optimizer: {learning_rate: [1e-3, "
+  // puts the second value at column 37).
   EXPECT_THAT(LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1e-3, abc]")),
-              HasSubstr("bad.yaml:16:39: training.optimizer.learning_rate: expected a finite "
+              HasSubstr("bad.yaml:16:37: training.optimizer.learning_rate: expected a finite "
                         "number, got 'abc'"));
-  EXPECT_THAT(LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1e-3, -1]")),
-              HasSubstr("bad.yaml:16:39: training.optimizer.learning_rate"));
+  EXPECT_THAT(
+      LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1e-3, -1]")),
+      HasSubstr("bad.yaml:16:37: training.optimizer.learning_rate: must be in (0, 10), got -1"));
   EXPECT_THAT(LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1e-3, 0.001]")),
-              HasSubstr("bad.yaml:16:39: training.optimizer.learning_rate: 0.001 is listed twice"));
+              HasSubstr("bad.yaml:16:37: training.optimizer.learning_rate: 0.001 is listed twice"));
   EXPECT_THAT(LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: []")),
-              HasSubstr("bad.yaml:16:32: training.optimizer.learning_rate: an empty list"));
+              HasSubstr("bad.yaml:16:30: training.optimizer.learning_rate: an empty list"));
   EXPECT_THAT(LoadError(SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [[1e-3]]")),
               HasSubstr("not a scalar"));
   // An exclude naming a value the axis does not have.
   EXPECT_THAT(LoadError(AxisGrid("exclude:\n  - {size: s, learning_rate: 5e-3}\n")),
-              HasSubstr("bad.yaml:18:33: exclude[0].learning_rate: 0.005 is not a value of the "
+              HasSubstr("bad.yaml:18:30: exclude[0].learning_rate: 0.005 is not a value of the "
                         "axis training.optimizer.learning_rate (0.001, 0.003, 0.0003)"));
   // Outside training.optimizer and training.schedule a list is still a type error.
   EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64", "batch_size: [32, 64]")),
@@ -122,15 +124,17 @@ TEST(GridAxesTest, ScheduleScalarsAreAxesAndAxesCombine) {
   const LoadedGrid grid = LoadGridFromString(
       AxisGrid() + "  schedule: {kind: [cosine, wsd], warmup_fraction: 0.05}\n", "axes.yaml");
   ASSERT_EQ(grid.spec.axes.size(), 2u);
-  EXPECT_EQ(grid.runs.size(), 24u);  // 4 runs × 3 rates × 2 kinds
-  EXPECT_THAT(grid.runs[1].id, ::testing::StartsWith("xs-20k-s0-lr0.001-wsd-"));
-  EXPECT_EQ(grid.runs[1].spec().training.schedule.kind, ScheduleKind::kWsd);
-  EXPECT_EQ(grid.runs[2].spec().training.schedule.kind, ScheduleKind::kCosine);
+  EXPECT_EQ(grid.runs.size(), 24u);  // 4 runs × 3 rates × 2 kinds, the last axis fastest
+  EXPECT_THAT(grid.runs[0].id, ::testing::StartsWith("xs-10k-s0-lr0.001-cosine-"));
+  EXPECT_THAT(grid.runs[4].id, ::testing::StartsWith("xs-10k-s0-lr0.001-wsd-"));
+  EXPECT_THAT(grid.runs[8].id, ::testing::StartsWith("xs-10k-s0-lr0.003-cosine-"));
+  EXPECT_EQ(grid.runs[0].spec().training.schedule.kind, ScheduleKind::kCosine);
+  EXPECT_EQ(grid.runs[4].spec().training.schedule.kind, ScheduleKind::kWsd);
 }
 
 TEST(GridAxesTest, ExperimentYamlKeepsTheAxesAndLoadsBackToTheSameRuns) {
-  const LoadedGrid grid = LoadGridFromString(
-      AxisGrid("exclude:\n  - {size: s, learning_rate: 3e-3}\n"), "axes.yaml");
+  const LoadedGrid grid =
+      LoadGridFromString(AxisGrid("exclude:\n  - {size: s, learning_rate: 3e-3}\n"), "axes.yaml");
   const std::string yaml = SpecToYaml(grid.spec);
   EXPECT_THAT(yaml, HasSubstr("learning_rate: [0.001, 0.003, 0.0003]"));
   const LoadedGrid again = LoadGridFromString(yaml, "experiment.yaml");
@@ -154,12 +158,12 @@ TEST(GridAxesTest, AGrowingAxisIsTheSameExperimentAnotherSettingIsNot) {
 }
 
 TEST(GridAxesTest, BranchingHasATrunkPerSizeSeedAndValue) {
-  const LoadedGrid grid = LoadGridFromString(
-      SmallGridWith("  optimizer: {learning_rate: 1.0e-3}\n",
-                    "  optimizer: {learning_rate: [1.0e-3, 3e-3]}\n"
-                    "  schedule: {kind: wsd, warmup_samples: 640}\n"
-                    "  branching: true\n"),
-      "branching.yaml");
+  const LoadedGrid grid =
+      LoadGridFromString(SmallGridWith("  optimizer: {learning_rate: 1.0e-3}\n",
+                                       "  optimizer: {learning_rate: [1.0e-3, 3e-3]}\n"
+                                       "  schedule: {kind: wsd, warmup_samples: 640}\n"
+                                       "  branching: true\n"),
+                         "branching.yaml");
   ASSERT_EQ(grid.runs.size(), 8u);
   std::map<std::string, std::string> trunk_of;
   for (const RunSpec& run : grid.runs) {

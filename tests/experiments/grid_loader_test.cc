@@ -70,8 +70,7 @@ TEST(GridLoaderTest, CpuStudyHasFiveSizesSevenBudgetsThreeRatesAndTwoSeeds) {
     min_samples = std::min(min_samples, run.samples());
     max_samples = std::max(max_samples, run.samples());
     ASSERT_EQ(run.axis_values.size(), 1u);
-    cells[run.size().name + "-" + std::to_string(run.samples()) + "-" +
-          std::to_string(run.seed())]
+    cells[run.size().name + "-" + std::to_string(run.samples()) + "-" + std::to_string(run.seed())]
         .insert(run.axis_values[0].second);
   }
   EXPECT_GE(max_params, 40 * min_params);

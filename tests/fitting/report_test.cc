@@ -267,8 +267,7 @@ TEST(ReportTest, ALearningRateAxisIsFittedOnEachCellsBestRunWithItsSensitivity) 
   context.options = options;
   context.out_dir = dir / "report";
   const FitTable all = ReadFitTable(dir.string());
-  const StudyReport best =
-      BuildStudyReport(SelectBestRuns(all, kDefaultSelectMetric), context);
+  const StudyReport best = BuildStudyReport(SelectBestRuns(all, kDefaultSelectMetric), context);
   const auto& rows = Section(best, "loglinear").tables.at(0).rows;
   EXPECT_NEAR(std::atof(rows[0][3].c_str()), -0.16, 1e-9);
   EXPECT_EQ(rows[0][1], "32");

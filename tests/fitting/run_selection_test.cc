@@ -43,8 +43,8 @@ TEST(RunSelectionTest, KeepsTheLowestMetricOfEachCell) {
   std::vector<std::string> notes;
   const FitTable best = SelectBestRuns(table, "seen_caption", &notes);
   // By seen captioning, never by the unseen pair's own numbers; rows keep their order.
-  EXPECT_EQ(Kept(best), (std::vector<std::string>{"xs-1k-s0-lr3", "xs-1k-s1-lr1",
-                                                  "xs-2k-s0-lr1", "s-1k-s0-lr3"}));
+  EXPECT_EQ(Kept(best), (std::vector<std::string>{"xs-1k-s0-lr3", "xs-1k-s1-lr1", "xs-2k-s0-lr1",
+                                                  "s-1k-s0-lr3"}));
   EXPECT_EQ(best.rows, 4);
   EXPECT_EQ(best.names, table.names);
   EXPECT_EQ(best.cells.at("config/learning_rate"),
@@ -52,9 +52,9 @@ TEST(RunSelectionTest, KeepsTheLowestMetricOfEachCell) {
   ASSERT_FALSE(notes.empty());
   EXPECT_THAT(notes.back(), HasSubstr("kept 4 of 7 runs"));
   // Another metric chooses otherwise.
-  EXPECT_EQ(Kept(SelectBestRuns(table, "final/unseen_caption")),
-            (std::vector<std::string>{"xs-1k-s0-lr1", "xs-1k-s1-lr3", "xs-2k-s0-lr1",
-                                      "s-1k-s0-lr1"}));
+  EXPECT_EQ(
+      Kept(SelectBestRuns(table, "final/unseen_caption")),
+      (std::vector<std::string>{"xs-1k-s0-lr1", "xs-1k-s1-lr3", "xs-2k-s0-lr1", "s-1k-s0-lr1"}));
 }
 
 TEST(RunSelectionTest, TiesGoToTheFirstRunIdAndAreNoted) {

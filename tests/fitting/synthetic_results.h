@@ -87,60 +87,61 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
   for (int i = 0; i < study.sizes; ++i) {
     for (int j = 0; j < study.budgets; ++j) {
       for (int seed = 0; seed < study.seeds; ++seed) {
-       const std::vector<double> rates =
-           study.learning_rates.empty() ? std::vector<double>{0.0} : study.learning_rates;
-       for (size_t k = 0; k < rates.size(); ++k) {
-        const double n = SyntheticStudy::N(i), d = SyntheticStudy::D(j);
-        const double penalty = rates[k] > 0 ? SyntheticStudy::Penalty(rates[k], i) : 1.0;
-        RunConfig config;
-        config.run_id = SyntheticStudy::RunId(i, j, seed);
-        if (rates[k] > 0) config.run_id += "-lr" + std::to_string(k);
-        config.spec_yaml = "experiment: {name: synthetic}\n";
-        config.numbers = {{"non_embedding_params", n},
-                          {"params", 1.2 * n},
-                          {"samples", d},
-                          {"flops_per_sample", 2 * 1.2 * n}};
-        config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
-        if (rates[k] > 0) {
-          config.numbers.push_back({"learning_rate", rates[k]});
-          config.numbers.push_back({"seed", static_cast<double>(seed)});
-          config.strings.push_back({"axes", "learning_rate"});
-        }
-        RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
-        const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 5.0 * seed + 1.0);
-        std::map<std::string, double> finals;
-        for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
-          finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble * penalty;
-        }
-        finals["cross_entropy_caption_es"] = finals["unseen_caption"];
-        if (study.excl_prefix) {
-          for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
-            finals[std::string(aggregate) + "_excl_prefix"] = 0.8 * finals[aggregate];
+        const std::vector<double> rates =
+            study.learning_rates.empty() ? std::vector<double>{0.0} : study.learning_rates;
+        for (size_t k = 0; k < rates.size(); ++k) {
+          const double n = SyntheticStudy::N(i), d = SyntheticStudy::D(j);
+          const double penalty = rates[k] > 0 ? SyntheticStudy::Penalty(rates[k], i) : 1.0;
+          RunConfig config;
+          config.run_id = SyntheticStudy::RunId(i, j, seed);
+          if (rates[k] > 0) config.run_id += "-lr" + std::to_string(k);
+          config.spec_yaml = "experiment: {name: synthetic}\n";
+          config.numbers = {{"non_embedding_params", n},
+                            {"params", 1.2 * n},
+                            {"samples", d},
+                            {"flops_per_sample", 2 * 1.2 * n}};
+          config.strings = {{"size", names[i % 6]}, {"experiment", "synthetic"}};
+          if (rates[k] > 0) {
+            config.numbers.push_back({"learning_rate", rates[k]});
+            config.numbers.push_back({"seed", static_cast<double>(seed)});
+            config.strings.push_back({"axes", "learning_rate"});
           }
+          RunFileWriter writer = RunFileWriter::Create(dir, config, layout);
+          const double wobble = 1.0 + study.wobble * std::sin(7.0 * i + 3.0 * j + 5.0 * seed + 1.0);
+          std::map<std::string, double> finals;
+          for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
+            finals[aggregate] = SyntheticStudy::CrossEntropy(aggregate, n, d) * wobble * penalty;
+          }
+          finals["cross_entropy_caption_es"] = finals["unseen_caption"];
+          if (study.excl_prefix) {
+            for (const char* aggregate : {"unseen_caption", "seen_translate", "seen_caption"}) {
+              finals[std::string(aggregate) + "_excl_prefix"] = 0.8 * finals[aggregate];
+            }
+          }
+          const double bleu = 2.0 + 4.0 * i + 0.5 * j + seed;
+          for (int r = 0; r < 3; ++r) {
+            const bool last = r == 2;
+            writer.AppendEval(
+                "caption_es",
+                {100 * (r + 1),
+                 static_cast<int64_t>(d * (r + 1) / 3),
+                 {finals["unseen_caption"] * (last ? 1.0 : 1.5 - 0.2 * r), last ? bleu : NAN}});
+            writer.AppendEval("translate_es", {100 * (r + 1),
+                                               static_cast<int64_t>(d * (r + 1) / 3),
+                                               {finals["seen_translate"], NAN}});
+          }
+          if (study.bleu) {
+            finals["unseen_caption_bleu"] = 0.3 + 0.05 * j;
+            finals["unseen_caption_bleu_prefix"] = bleu;
+            finals["unseen_caption_language_accuracy"] = 0.0;
+            finals["unseen_caption_language_accuracy_prefix"] = std::min(1.0, 0.4 + 0.2 * i);
+          }
+          if (study.disambiguation) {
+            finals["disambiguation"] = std::min(0.98, 0.55 + 0.1 * i + 0.02 * j);
+            finals["disambiguation_blank"] = 0.5 + 0.01 * (j % 2);
+          }
+          writer.Finish(RunStatus::kCompleted, "", finals);
         }
-        const double bleu = 2.0 + 4.0 * i + 0.5 * j + seed;
-        for (int r = 0; r < 3; ++r) {
-          const bool last = r == 2;
-          writer.AppendEval("caption_es", {100 * (r + 1),
-                                           static_cast<int64_t>(d * (r + 1) / 3),
-                                           {finals["unseen_caption"] * (last ? 1.0 : 1.5 - 0.2 * r),
-                                            last ? bleu : NAN}});
-          writer.AppendEval("translate_es", {100 * (r + 1),
-                                             static_cast<int64_t>(d * (r + 1) / 3),
-                                             {finals["seen_translate"], NAN}});
-        }
-        if (study.bleu) {
-          finals["unseen_caption_bleu"] = 0.3 + 0.05 * j;
-          finals["unseen_caption_bleu_prefix"] = bleu;
-          finals["unseen_caption_language_accuracy"] = 0.0;
-          finals["unseen_caption_language_accuracy_prefix"] = std::min(1.0, 0.4 + 0.2 * i);
-        }
-        if (study.disambiguation) {
-          finals["disambiguation"] = std::min(0.98, 0.55 + 0.1 * i + 0.02 * j);
-          finals["disambiguation_blank"] = 0.5 + 0.01 * (j % 2);
-        }
-        writer.Finish(RunStatus::kCompleted, "", finals);
-       }
       }
     }
   }

@@ -4,10 +4,10 @@
 // finally evaluate and commit.
 #include "workers/train/trainer.h"
 
-#include <cstdlib>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
