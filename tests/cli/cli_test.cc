@@ -531,6 +531,14 @@ TEST(CliAxesTest, ALearningRateAxisTrainsGrowsCollectsAndSelects) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("another set of runs"));
   EXPECT_THAT(r.output, HasSubstr("9 runs of 'axes'"));
+  // Only the runs at the new rate train: the 6 finished ones are skipped.
+  int skipped = 0;
+  for (size_t at = r.output.find("finished earlier, skipped"); at != std::string::npos;
+       at = r.output.find("finished earlier, skipped", at + 1)) {
+    ++skipped;
+  }
+  EXPECT_EQ(skipped, 6) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("xs-256-s0-lr0.01-"));
   r = Florenz("status " + out);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("9 runs: 9 finished"));
