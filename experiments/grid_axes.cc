@@ -54,24 +54,13 @@ class ScalarFinder {
       }
     } else if constexpr (!spec_traits::IsVector<T>::value && !spec_traits::IsMap<T>::value) {
       if (path == target_) {
-        *text_ = Text(member);
+        *text_ = spec_io::YamlWriter::ScalarText(member);
         *found_ = true;
       }
     }
   }
 
  private:
-  static std::string Text(bool v) { return v ? "true" : "false"; }
-  static std::string Text(int v) { return std::to_string(v); }
-  static std::string Text(int64_t v) { return std::to_string(v); }
-  static std::string Text(double v) { return FormatNumber(v); }
-  static std::string Text(const std::string& v) { return v; }
-  static std::string Text(const Duration& v) { return std::to_string(v.seconds); }
-  template <class E, class = std::enable_if_t<IsNamedEnum<E>::value>>
-  static std::string Text(E v) {
-    return ToString(v);
-  }
-
   std::string prefix_;
   const std::string& target_;
   std::string* text_;

@@ -59,15 +59,7 @@ class YamlWriter {
     Write(member);
   }
 
- private:
-  template <class K>
-  static std::string KeyText(const K& key) {
-    if constexpr (std::is_same_v<K, std::string>) {
-      return key;
-    } else {
-      return ToString(key);
-    }
-  }
+  // A scalar as the YAML writes it (also the text of a hyperparameter axis value).
   static std::string ScalarText(bool v) { return v ? "true" : "false"; }
   static std::string ScalarText(int v) { return std::to_string(v); }
   static std::string ScalarText(int64_t v) { return std::to_string(v); }
@@ -77,6 +69,16 @@ class YamlWriter {
   template <class E, class = std::enable_if_t<IsNamedEnum<E>::value>>
   static std::string ScalarText(E v) {
     return ToString(v);
+  }
+
+ private:
+  template <class K>
+  static std::string KeyText(const K& key) {
+    if constexpr (std::is_same_v<K, std::string>) {
+      return key;
+    } else {
+      return ToString(key);
+    }
   }
 
   YAML::Emitter& out_;

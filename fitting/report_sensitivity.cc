@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "fitting/report_data.h"
 #include "fitting/run_selection.h"
@@ -17,14 +18,6 @@ double Number(const std::string& cell) {
   char* end = nullptr;
   const double v = std::strtod(cell.c_str(), &end);
   return end != nullptr && *end == '\0' ? v : NAN;
-}
-
-// The column of `metric`: itself or final/<metric>; "" if neither.
-std::string ColumnOf(const FitTable& table, const std::string& metric) {
-  for (const std::string& c : {metric, "final/" + metric}) {
-    if (table.Has(c)) return c;
-  }
-  return "";
 }
 
 // An axis value as the report prints it: numbers to 3 significant digits.
@@ -48,15 +41,14 @@ bool ValueLess(const std::string& a, const std::string& b) {
 }  // namespace
 
 ReportSection SensitivitySection(const FitTable& all, const std::string& metric,
-                                 const ReportContext& context) {
-  (void)context;
+                                 const ReportContext& /*context: no figure yet*/) {
   ReportSection section;
   section.id = "sensitivity";
   section.title = "Hyperparameter axes: sensitivity by model size";
   const std::vector<std::string> axes = TableAxes(all);
-  const std::string metric_column = ColumnOf(all, metric);
-  std::string headline_column = ColumnOf(all, "unseen_caption_excl_prefix");
-  if (headline_column.empty()) headline_column = ColumnOf(all, "unseen_caption");
+  const std::string metric_column = MetricColumnOf(all, metric);
+  std::string headline_column = MetricColumnOf(all, "unseen_caption_excl_prefix");
+  if (headline_column.empty()) headline_column = MetricColumnOf(all, "unseen_caption");
   if (metric_column.empty() || !all.Has("config/size")) {
     section.missing.push_back("the table has no " + metric + " or no config/size column");
     return section;
@@ -69,8 +61,10 @@ ReportSection SensitivitySection(const FitTable& all, const std::string& metric,
       "table averages over each size's cells; 'chosen' counts the cells whose selected run has "
       "the value.");
   const FitTable selected = SelectBestRuns(all, metric);
-  const std::vector<std::string>* chosen_ids =
-      selected.Has("run_id") ? &selected.cells.at("run_id") : nullptr;
+  std::set<std::string> chosen_ids;
+  if (selected.Has("run_id")) {
+    chosen_ids.insert(selected.cells.at("run_id").begin(), selected.cells.at("run_id").end());
+  }
   const auto& metric_cells = all.cells.at(metric_column);
   const auto& sizes = all.cells.at("config/size");
   const std::vector<std::string>* status = all.Has("status") ? &all.cells.at("status") : nullptr;
@@ -119,11 +113,8 @@ ReportSection SensitivitySection(const FitTable& all, const std::string& metric,
       for (const std::string& value : order) {
         Cell& c = stats[value];
         for (const auto& [cell, row] : by_value[value]) {
-          if (chosen_ids != nullptr && all.Has("run_id") &&
-              std::find(chosen_ids->begin(), chosen_ids->end(), all.cells.at("run_id")[row]) !=
-                  chosen_ids->end()) {
-            ++c.chosen;
-          }
+          if (all.Has("run_id"))
+            c.chosen += static_cast<int>(chosen_ids.count(all.cells.at("run_id")[row]));
         }
         for (const auto& cell : common) {
           const int row = by_value[value][cell];

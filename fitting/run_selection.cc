@@ -20,9 +20,8 @@ bool Finite(const std::string& cell, double* value) {
 }
 
 std::string MetricColumn(const FitTable& table, const std::string& metric) {
-  for (const std::string& candidate : {metric, "final/" + metric}) {
-    if (table.Has(candidate)) return candidate;
-  }
+  const std::string column = MetricColumnOf(table, metric);
+  if (!column.empty()) return column;
   throw ConfigError(
       SourceLocation{table.source, 0, 0},
       "--select best:" + metric + ": the table has no column " + metric + " or final/" + metric);
@@ -38,6 +37,13 @@ const std::vector<std::string>& Column(const FitTable& table, const std::string&
 }
 
 }  // namespace
+
+std::string MetricColumnOf(const FitTable& table, const std::string& metric) {
+  for (const std::string& candidate : {metric, "final/" + metric}) {
+    if (table.Has(candidate)) return candidate;
+  }
+  return "";
+}
 
 std::string ParseSelect(const std::string& text) {
   if (text.empty() || text == "all") return "";

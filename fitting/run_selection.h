@@ -19,6 +19,9 @@ inline constexpr char kDefaultSelectMetric[] = "seen_caption";
 // "best:METRIC" -> METRIC. Throws ConfigError at "--select" otherwise.
 std::string ParseSelect(const std::string& text);
 
+// The column a metric is read from: `metric` itself, else final/<metric>; "" if neither.
+std::string MetricColumnOf(const FitTable& table, const std::string& metric);
+
 // The hyperparameter axes the table's runs were trained over (config/axes, written by the
 // trainer for a grid with axes): their keys, or none.
 std::vector<std::string> TableAxes(const FitTable& table);
