@@ -1,9 +1,9 @@
-// Device placement of a job's training ranks (see device_plan.h).
+// Device placement of a job's training ranks (see device_plan.h): on each node, a matching of
+// its training ranks to the physical GPUs they see, found in world-rank order.
 #include "orchestrator/device_plan.h"
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 namespace florenz {
 namespace {
@@ -13,12 +13,105 @@ std::string VisibleText(const RankDevices& r) {
                                : std::string("CUDA_VISIBLE_DEVICES unset");
 }
 
+std::string NodeText(const RankDevices& r) {
+  return r.node_name.empty() ? "node " + std::to_string(r.node) : r.node_name;
+}
+
 std::string Where(const RankDevices& r) {
-  return "rank " + std::to_string(r.rank) + " on " +
-         (r.node_name.empty() ? "node " + std::to_string(r.node) : r.node_name);
+  return "rank " + std::to_string(r.rank) + " on " + NodeText(r);
 }
 
 std::string Gpus(int n) { return std::to_string(n) + (n == 1 ? " GPU" : " GPUs"); }
+
+// The physical GPU behind CUDA index `index` of rank `r`: its reported identity, or, where none
+// was reported, the index within the rank's CUDA_VISIBLE_DEVICES (ranks with the same value
+// see the same GPUs; ranks with different values, different ones).
+std::string GpuIdentity(const RankDevices& r, int index) {
+  if (index < static_cast<int>(r.gpu_ids.size()) && !r.gpu_ids[index].empty()) {
+    return "id " + r.gpu_ids[index];
+  }
+  return VisibleText(r) + " #" + std::to_string(index);
+}
+
+// One node's training ranks (members, in world-rank order) and the GPUs they see, matched so
+// that each member owns a GPU of its own (Kuhn's augmenting paths; a member first takes the
+// first free GPU it sees, so the common launches need no augmenting at all).
+class NodeMatching {
+ public:
+  // Adds a member seeing `gpus` (identities by CUDA index); returns its position.
+  int Add(const std::vector<std::string>& gpus) {
+    std::vector<int> sees;
+    for (const auto& identity : gpus) {
+      auto [it, added] = numbers_.emplace(identity, static_cast<int>(owner_.size()));
+      if (added) owner_.push_back(-1);
+      sees.push_back(it->second);
+    }
+    sees_.push_back(std::move(sees));
+    index_.push_back(-1);
+    return static_cast<int>(sees_.size()) - 1;
+  }
+
+  // Gives member `m` a GPU, moving earlier members to other GPUs they see where that frees
+  // one; false when no such choice exists.
+  bool Place(int m) {
+    for (size_t k = 0; k < sees_[m].size(); ++k) {
+      if (owner_[sees_[m][k]] < 0) {
+        Take(m, static_cast<int>(k));
+        return true;
+      }
+    }
+    std::vector<bool> visited(owner_.size(), false);
+    return Augment(m, &visited);
+  }
+
+  int distinct_gpus() const { return static_cast<int>(owner_.size()); }
+  // The CUDA index member `m` trains on, as that member numbers its GPUs.
+  int index(int m) const { return index_[m]; }
+
+ private:
+  void Take(int m, int k) {
+    owner_[sees_[m][k]] = m;
+    index_[m] = k;
+  }
+
+  bool Augment(int m, std::vector<bool>* visited) {
+    for (size_t k = 0; k < sees_[m].size(); ++k) {
+      const int gpu = sees_[m][k];
+      if ((*visited)[gpu]) continue;
+      (*visited)[gpu] = true;
+      if (owner_[gpu] < 0 || Augment(owner_[gpu], visited)) {
+        Take(m, static_cast<int>(k));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::map<std::string, int> numbers_;  // GPU identity -> its number on this node
+  std::vector<int> owner_;              // per GPU number: the member that owns it, or -1
+  std::vector<std::vector<int>> sees_;  // per member: GPU numbers by CUDA index
+  std::vector<int> index_;              // per member: the CUDA index it takes, or -1
+};
+
+// Why node's training ranks `members` (indices into `ranks`) cannot each own a GPU, given
+// that the one at position `unplaced` found none.
+std::string NoGpuFor(const std::vector<RankDevices>& ranks, const std::vector<size_t>& members,
+                     size_t unplaced, int distinct_gpus) {
+  const RankDevices& first = ranks[members.front()];
+  const std::string remedy =
+      ": each training rank needs a GPU of its own; start at most " +
+      std::to_string(distinct_gpus) +
+      " training ranks per node (the coordinator, rank 0, needs none), or let every task see all "
+      "of the node's GPUs (Slurm: one task per GPU with --gpus-per-node=N --gpu-bind=none)";
+  if (static_cast<int>(members.size()) > distinct_gpus) {
+    return NodeText(first) + " has " + std::to_string(members.size()) +
+           " training ranks that see " + Gpus(distinct_gpus) + " (" + VisibleText(first) +
+           " on rank " + std::to_string(first.rank) + ")" + remedy;
+  }
+  const RankDevices& r = ranks[members[unplaced]];
+  return Where(r) + " sees " + Gpus(r.visible_gpus) + " (" + VisibleText(r) +
+         "), all of them taken by other training ranks of its node" + remedy;
+}
 
 }  // namespace
 
@@ -59,8 +152,8 @@ DevicePlan PlanDevices(DeviceKind kind, const std::vector<RankDevices>& ranks) {
       break;
   }
   plan.cuda = cuda;
-  // Training ranks that share a node and a CUDA_VISIBLE_DEVICES share those GPUs.
-  std::map<std::tuple<int, bool, std::string>, std::vector<size_t>> groups;
+  // The training ranks of each node, in world-rank order.
+  std::map<int, std::vector<size_t>> nodes;
   for (size_t i = 0; i < ranks.size(); ++i) {
     const RankDevices& r = ranks[i];
     if (!r.trains) continue;
@@ -68,28 +161,28 @@ DevicePlan PlanDevices(DeviceKind kind, const std::vector<RankDevices>& ranks) {
       plan.devices[i] = "cpu";
       continue;
     }
-    groups[{r.node, r.visible_devices_set, r.visible_devices}].push_back(i);
+    nodes[r.node].push_back(i);
   }
-  for (auto& [key, members] : groups) {
+  for (auto& [node, members] : nodes) {
     std::sort(members.begin(), members.end(),
               [&](size_t a, size_t b) { return ranks[a].rank < ranks[b].rank; });
-    int gpus = ranks[members.front()].visible_gpus;
-    for (size_t i : members) gpus = std::min(gpus, ranks[i].visible_gpus);
-    const int count = static_cast<int>(members.size());
-    if (count > gpus) {
-      const RankDevices& first = ranks[members.front()];
-      plan.error =
-          (first.node_name.empty() ? "node " + std::to_string(first.node) : first.node_name) +
-          " has " + std::to_string(count) + " training ranks that see " + Gpus(gpus) + " (" +
-          VisibleText(first) + "): each training rank needs a GPU of its own; start at most " +
-          std::to_string(gpus) +
-          " training ranks per node (the coordinator, rank 0, needs none) or give each "
-          "task its GPU (Slurm: --gpus-per-task=1)";
-      plan.devices.assign(ranks.size(), "");
-      plan.cuda = false;
-      return plan;
+    NodeMatching matching;
+    for (size_t i : members) {
+      std::vector<std::string> gpus;
+      for (int k = 0; k < ranks[i].visible_gpus; ++k) gpus.push_back(GpuIdentity(ranks[i], k));
+      matching.Add(gpus);
     }
-    for (int k = 0; k < count; ++k) plan.devices[members[k]] = "cuda:" + std::to_string(k);
+    for (size_t m = 0; m < members.size(); ++m) {
+      if (!matching.Place(static_cast<int>(m))) {
+        plan.error = NoGpuFor(ranks, members, m, matching.distinct_gpus());
+        plan.devices.assign(ranks.size(), "");
+        plan.cuda = false;
+        return plan;
+      }
+    }
+    for (size_t m = 0; m < members.size(); ++m) {
+      plan.devices[members[m]] = "cuda:" + std::to_string(matching.index(static_cast<int>(m)));
+    }
   }
   return plan;
 }
