@@ -30,7 +30,8 @@ FLORENZ_ENUM_NAMES(EvalMetric, "evaluation metric", {EvalMetric::kCrossEntropy, 
                    {EvalMetric::kExactMatch, "exact_match"})
 FLORENZ_ENUM_NAMES(DeviceKind, "device", {DeviceKind::kAuto, "auto"}, {DeviceKind::kCpu, "cpu"},
                    {DeviceKind::kCuda, "cuda"})
-FLORENZ_ENUM_NAMES(Precision, "precision", {Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"})
+FLORENZ_ENUM_NAMES(Precision, "precision", {Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"},
+                   {Precision::kTf32, "tf32"})
 FLORENZ_ENUM_NAMES(RelationOrder, "relation order", {RelationOrder::kPreposition, "preposition"},
                    {RelationOrder::kPostposition, "postposition"})
 FLORENZ_ENUM_NAMES(AdjectivePosition, "adjective position", {AdjectivePosition::kBefore, "before"},

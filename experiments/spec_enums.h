@@ -29,9 +29,11 @@ enum class DecoderPrefix { kWithout, kWith, kBoth };
 // Where a training rank runs: a CUDA GPU when LibTorch sees one (auto), the CPU, or a GPU
 // without fallback (cuda: no visible GPU is an error before any run starts).
 enum class DeviceKind { kAuto, kCpu, kCuda };
-// Arithmetic of training and evaluation: float32 throughout, or bfloat16 autocast for matmuls
-// and attention with float32 master weights, optimizer state and loss reduction.
-enum class Precision { kFp32, kBf16 };
+// Arithmetic of training and evaluation: float32 throughout; bfloat16 autocast for matmuls
+// and attention with float32 master weights, optimizer state and loss reduction; or float32
+// tensors whose matmuls may use a GPU's TF32 tensor cores (on the CPU the same as fp32).
+// New values go at the end: the order is no file format, but keep it stable all the same.
+enum class Precision { kFp32, kBf16, kTf32 };
 // What evaluation computes for each pair.
 enum class EvalMetric { kCrossEntropy, kBleu, kLanguageAccuracy, kDisambiguation, kExactMatch };
 

@@ -60,8 +60,10 @@ struct TrainingOptions {
   // data-parallel all-reduce per step. Changes memory, not what a step computes (up to float
   // rounding), so it does not enter run ids.
   int micro_batch_size = 0;
-  // fp32, or bf16: autocast for matmuls and attention, fp32 master weights, optimizer state and
-  // loss reduction. Enters run ids only as bf16, so fp32 ids stay what they were.
+  // fp32; bf16: autocast for matmuls and attention, fp32 master weights, optimizer state and
+  // loss reduction; tf32: float32 tensors, matmuls on a GPU's TF32 tensor cores (cuBLAS and
+  // cuDNN allowed TF32 for the run; on the CPU exactly fp32). Enters run ids only as bf16 or
+  // tf32, so fp32 ids stay what they were.
   Precision precision = Precision::kFp32;
   OptimizerOptions optimizer;
   ScheduleOptions schedule;

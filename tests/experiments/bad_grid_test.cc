@@ -71,6 +71,8 @@ TEST(BadGridTest, UnknownDeviceAndPrecision) {
               HasSubstr("bad.yaml:17:21: execution.device: unknown device 'gpu'"));
   EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  precision: fp16")),
               HasSubstr("bad.yaml:16:14: training.precision: unknown precision 'fp16'"));
+  EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  precision: tf16")),
+              HasSubstr("expected one of: fp32, bf16, tf32"));
 }
 
 TEST(BadGridTest, ListWhereAMappingBelongs) {

@@ -78,6 +78,21 @@ TEST(RunIdTest, IdsAreFixedAcrossReleases) {
   EXPECT_EQ(ids.at("xs/10000/0"), "xs-10k-s0-f45c3a0a");
 }
 
+TEST(RunIdTest, PrecisionEntersTheIdOnlyWhenNotFp32) {
+  // fp32 is the default: writing it keeps every id ever written; bf16 and tf32 compute other
+  // bits on a GPU, so each is a run of its own.
+  const auto base = IdsBySizeBudget(kSmallGrid);
+  const auto with = [](const char* precision) {
+    return IdsBySizeBudget(
+        SmallGridWith("batch_size: 64", std::string("batch_size: 64\n  precision: ") + precision));
+  };
+  EXPECT_EQ(with("fp32"), base);
+  const std::string bf16 = with("bf16").at("xs/10000/0"), tf32 = with("tf32").at("xs/10000/0");
+  EXPECT_NE(tf32, base.at("xs/10000/0"));
+  EXPECT_NE(tf32, bf16);
+  EXPECT_EQ(tf32.rfind("xs-10k-s0-", 0), 0u) << tf32;
+}
+
 TEST(RunIdTest, FormatsCountsCompactly) {
   EXPECT_EQ(FormatCount(80000), "80k");
   EXPECT_EQ(FormatCount(2000000), "2M");

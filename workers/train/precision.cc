@@ -1,8 +1,9 @@
-// AutocastScope (see precision.h). LibTorch 2.4 replaced the per-device autocast switches of
-// 1.x (set_enabled for CUDA, set_cpu_enabled for the CPU) with ones that take the device type;
-// both spellings are wrapped here once.
+// AutocastScope and MatmulPrecisionScope (see precision.h). LibTorch 2.4 replaced the
+// per-device autocast switches of 1.x (set_enabled for CUDA, set_cpu_enabled for the CPU) with
+// ones that take the device type; both spellings are wrapped here once.
 #include "workers/train/precision.h"
 
+#include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
@@ -62,6 +63,23 @@ AutocastScope::~AutocastScope() {
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   Enable(type_, was_enabled_);
   SetDtype(type_, was_dtype_);
+}
+
+MatmulPrecisionScope::MatmulPrecisionScope(Precision precision, const torch::Device& device)
+    : active_(precision == Precision::kTf32 && device.is_cuda()) {
+  if (!active_) return;
+  at::Context& context = at::globalContext();
+  was_cublas_ = context.allowTF32CuBLAS();
+  was_cudnn_ = context.allowTF32CuDNN();
+  context.setAllowTF32CuBLAS(true);
+  context.setAllowTF32CuDNN(true);
+}
+
+MatmulPrecisionScope::~MatmulPrecisionScope() {
+  if (!active_) return;
+  at::Context& context = at::globalContext();
+  context.setAllowTF32CuBLAS(was_cublas_);
+  context.setAllowTF32CuDNN(was_cudnn_);
 }
 
 }  // namespace florenz::train

@@ -1,6 +1,7 @@
 // What GPU training adds to the trainer, checked where every machine can: gradient
 // accumulation gives the update of one large batch; bf16 (LibTorch's CPU autocast) trains
-// close to fp32; background input threads change no bit; a checkpoint loads onto a model
+// close to fp32; tf32 on the CPU is fp32 bit for bit, and its CUDA switches are set for a run
+// and restored; background input threads change no bit; a checkpoint loads onto a model
 // built for another device string (the path a GPU resume takes) and the run ends identical.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -13,6 +14,7 @@
 #include "experiments/run_file_reader.h"
 #include "tests/workers/train/device_test_util.h"
 #include "workers/data/data_check.h"
+#include "workers/train/precision.h"
 #include "workers/train/trainer.h"
 
 namespace florenz::train {
@@ -62,6 +64,39 @@ TEST(DeviceTrainingTest, Bf16AutocastTrainsCloseToFp32) {
   EXPECT_EQ(reader.strings().at("precision"), "bf16");
   EXPECT_EQ(reader.strings().at("device"), "cpu");
   EXPECT_FALSE(reader.strings().at("torch_version").empty());
+}
+
+TEST(DeviceTrainingTest, Tf32OnTheCpuIsFp32BitForBit) {
+  const Trained fp32 = Train(Grid(320, 0, "fp32"), "tf32_base");
+  const Trained tf32 = Train(Grid(320, 0, "tf32"), "tf32");
+  ASSERT_EQ(tf32.losses.size(), 10u);
+  EXPECT_EQ(tf32.losses, fp32.losses);
+  EXPECT_EQ(MaxAbsDifference(tf32.parameters, fp32.parameters), 0.0);
+  EXPECT_EQ(RunFileReader::Open(tf32.file).strings().at("precision"), "tf32");
+}
+
+TEST(DeviceTrainingTest, Tf32AllowsTensorCoresOnCudaForTheScopeAlone) {
+  // The switches are LibTorch's process-wide flags: settable without a GPU, so the scope's
+  // set-and-restore is checked here; what they do to a matmul is the gpu test's.
+  at::Context& context = at::globalContext();
+  const bool cublas = context.allowTF32CuBLAS(), cudnn = context.allowTF32CuDNN();
+  context.setAllowTF32CuDNN(false);
+  {
+    const MatmulPrecisionScope scope(Precision::kTf32, torch::Device("cuda:0"));
+    EXPECT_TRUE(scope.tf32());
+    EXPECT_TRUE(context.allowTF32CuBLAS());
+    EXPECT_TRUE(context.allowTF32CuDNN());
+  }
+  EXPECT_EQ(context.allowTF32CuBLAS(), cublas);
+  EXPECT_FALSE(context.allowTF32CuDNN());
+  for (const auto& [precision, device] : std::vector<std::pair<Precision, std::string>>{
+           {Precision::kTf32, "cpu"}, {Precision::kFp32, "cuda:0"}, {Precision::kBf16, "cuda"}}) {
+    const MatmulPrecisionScope scope(precision, torch::Device(device));
+    EXPECT_FALSE(scope.tf32()) << ToString(precision) << " on " << device;
+    EXPECT_EQ(context.allowTF32CuBLAS(), cublas);
+    EXPECT_FALSE(context.allowTF32CuDNN());
+  }
+  context.setAllowTF32CuDNN(cudnn);
 }
 
 TEST(DeviceTrainingTest, BackgroundInputThreadsChangeNoBit) {

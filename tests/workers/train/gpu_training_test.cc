@@ -1,19 +1,50 @@
 // The trainer on a GPU (CTest label `gpu`; skips, saying why, where LibTorch sees no GPU): a
 // run on cuda:0 follows the CPU run of the same grid entry (first 20 losses within 1e-3
-// relative in fp32, 3 % in bf16); the final evaluation with KV-cached beam search runs on the
-// GPU; a checkpoint moves between CPU and GPU both ways; scaled_dot_product_attention equals
-// the CPU reference.
+// relative in fp32, 3 % in bf16 and 1 % in tf32, whose matmuls do run in TF32); the final
+// evaluation with KV-cached beam search runs on the GPU; a checkpoint moves between CPU and
+// GPU both ways, and a GPU run resumes on the GPU bit for bit (deterministic algorithms on);
+// scaled_dot_product_attention equals the CPU reference.
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "tests/workers/train/device_test_util.h"
 #include "workers/model/attention.h"
 #include "workers/train/device.h"
+#include "workers/train/precision.h"
 
 namespace florenz::train {
 namespace {
+
+// cuBLAS picks its reduction order per workspace; with a fixed workspace configuration (read
+// when cuBLAS's handle is created, so set before any test touches the GPU; scripts/gpu-check
+// sets it too) and deterministic algorithms, a resumed GPU run repeats the straight one.
+const bool kFixedCublasWorkspace = setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0) == 0;
+
+// LibTorch's deterministic algorithms for the scope's lifetime (torch.use_deterministic_
+// algorithms). warn_only: an op without a deterministic kernel warns instead of throwing, so
+// that the test names the loss that differs instead of dying in the op.
+class DeterministicAlgorithms {
+ public:
+  DeterministicAlgorithms()
+      : was_(at::globalContext().deterministicAlgorithms()),
+        was_warn_only_(at::globalContext().deterministicAlgorithmsWarnOnly()) {
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+  }
+  ~DeterministicAlgorithms() {
+    at::globalContext().setDeterministicAlgorithms(was_, was_warn_only_);
+  }
+  DeterministicAlgorithms(const DeterministicAlgorithms&) = delete;
+  DeterministicAlgorithms& operator=(const DeterministicAlgorithms&) = delete;
+
+ private:
+  bool was_, was_warn_only_;
+};
 
 class GpuTrainingTest : public ::testing::Test {
  protected:
@@ -63,6 +94,41 @@ TEST_F(GpuTrainingTest, Bf16OnTheGpuStaysWithinThreePercentOfFp32OnTheCpu) {
   }
 }
 
+TEST_F(GpuTrainingTest, Tf32OnTheGpuStaysWithinOnePercentOfFp32OnTheCpu) {
+  const Trained cpu = Train(Grid(640, 0, "fp32"), "gpu_test_cpu_for_tf32");
+  RunContext context;
+  context.device = "cuda:0";
+  const Trained gpu = Train(Grid(640, 0, "tf32"), "gpu_test_tf32", context);
+  ExpectCloseCurves(gpu.losses, cpu.losses, 0.01, "tf32");
+  EXPECT_EQ(RunFileReader::Open(gpu.file).strings().at("precision"), "tf32");
+}
+
+TEST_F(GpuTrainingTest, Tf32ScopeRunsFloat32MatmulsOnTensorCores) {
+  // A float32 product against float64: TF32's 10-bit mantissa shows as an error near 1e-3
+  // (on a GPU with TF32 tensor cores, Ampere or newer), plain float32 near 1e-6.
+  torch::manual_seed(5);
+  const torch::Device cuda("cuda:0");
+  const torch::Tensor a = torch::randn({1024, 1024}, torch::dtype(torch::kFloat64));
+  const torch::Tensor b = torch::randn({1024, 1024}, torch::dtype(torch::kFloat64));
+  const torch::Tensor exact = a.mm(b);
+  auto error = [&] {
+    const torch::Tensor p = a.to(cuda, torch::kFloat32).mm(b.to(cuda, torch::kFloat32));
+    return ((p.cpu().to(torch::kFloat64) - exact).abs().max() / exact.abs().max()).item<double>();
+  };
+  const bool before = at::globalContext().allowTF32CuBLAS();
+  const double fp32 = error();
+  double tf32 = 0;
+  {
+    const MatmulPrecisionScope scope(Precision::kTf32, cuda);
+    tf32 = error();
+  }
+  EXPECT_EQ(at::globalContext().allowTF32CuBLAS(), before);
+  std::printf("matmul relative error against float64: fp32 %.2e, tf32 %.2e\n", fp32, tf32);
+  EXPECT_LT(fp32, 1e-5);
+  EXPECT_LT(tf32, 1e-2);
+  if (tf32 < 1e-5) std::printf("tf32 as exact as fp32: no TF32 tensor cores (before Ampere)\n");
+}
+
 TEST_F(GpuTrainingTest, MicroBatchesOnTheGpuGiveTheUpdateOfOneBatch) {
   RunContext context;
   context.device = "cuda:0";
@@ -78,7 +144,9 @@ TEST_F(GpuTrainingTest, ACheckpointMovesBetweenCpuAndGpu) {
   const Trained to_gpu = TrainInterrupted(text, "gpu_test_to_gpu", "cpu", "cuda:0", 13);
   ExpectCloseCurves(to_cpu.losses, cpu.losses, 1e-3, "gpu then cpu");
   ExpectCloseCurves(to_gpu.losses, cpu.losses, 1e-3, "cpu then gpu");
-  // The same kind of device resumes exactly.
+  // The same kind of device resumes exactly, with deterministic kernels.
+  ASSERT_TRUE(kFixedCublasWorkspace);
+  const DeterministicAlgorithms deterministic;
   const Trained gpu = Train(text, "gpu_test_gpu_straight", [] {
     RunContext c;
     c.device = "cuda:0";
