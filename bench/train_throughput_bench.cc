@@ -1,19 +1,27 @@
 // Training throughput per preset, side by side with PyTorch eager from Python
 // (bench/baselines/pytorch_train.py: the same architecture, batches, thread count and precision):
-// step time, samples/s, model FLOP/s as a fraction of the measured torch::mm peak, the HDF5
-// logging overhead (append + flush per log interval against the steps it covers) and peak
-// RSS of each side. Each preset runs in a child process so that peak RSS is its own.
+// step time, samples/s, model FLOP/s as a fraction of the measured torch::mm peak, device reads
+// per step, the HDF5 logging overhead (append + flush per log interval against the steps it
+// covers) and peak RSS of each side. Each preset runs in a child process so that peak RSS is
+// its own; the parent never touches CUDA (a CUDA context does not survive fork), so the child
+// is the one that finds out whether LibTorch sees a GPU.
 //
 // On a GPU (--device cuda, docs/gpu.md) the florenz side is the trainer's step as it runs
 // there: batches generated and collated by the input pipeline's background threads into
-// pinned memory, copied non_blocking, bf16 autocast (--precision bf16), SDPA; the table adds
-// tokens/s, MFU against the bf16 (or fp32) torch::mm peak of an 8192² product measured in the
-// same run, and the fraction of step time the input pipeline stalled the GPU. --compile also
-// times the Python baseline under torch.compile.
+// pinned memory, copied non_blocking, bf16 autocast (--precision bf16) or TF32 matmuls
+// (--precision tf32), SDPA. The table adds tokens/s; MFU, the model's FLOP/s over the GPU's
+// datasheet dense peak for the precision (bench/gpu_peaks.h; n/a, with the reason, for a GPU
+// not in the table); the "achievable" peak, an 8192² torch::mm in the run's precision measured
+// in the same process, and the model's share of it; and the fraction of step time the input
+// pipeline stalled the GPU. What the eager baseline does differently is printed under the
+// table. --compile also times the Python baseline under torch.compile (slow: opt-in).
+// Lines starting "result " repeat each row as key=value pairs for scripts/gpu-check.
 //
 //   bench_train_throughput [--presets xs,s,m,l,xl] [--steps 7] [--threads 1] [--no-python]
-//                          [--device cpu|cuda] [--precision fp32|bf16] [--image symbolic|rendered]
-//                          [--batch 64] [--data-threads N] [--compile]
+//                          [--device cpu|cuda] [--precision fp32|bf16|tf32] [--batch 64]
+//                          [--image symbolic|rendered] [--data-threads N] [--compile]
+//                          [--gpu-name NAME]   (for the datasheet peak, where LibTorch's
+//                                               CUDA runtime cannot name the GPU)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <torch/cuda.h>
@@ -33,9 +41,11 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/gpu_peaks.h"
 #include "experiments/grid_loader.h"
 #include "experiments/results_dir.h"
 #include "experiments/run_file_writer.h"
+#include "parallel/device_reads.h"
 #include "parallel/grad_norm.h"
 #include "parallel/mac_counter.h"
 #include "workers/data/data_check.h"
@@ -43,6 +53,7 @@
 #include "workers/model/batch.h"
 #include "workers/model/encoder_decoder.h"
 #include "workers/train/batch_pipeline.h"
+#include "workers/train/device.h"
 #include "workers/train/precision.h"
 #include "workers/train/thread_count.h"
 
@@ -74,12 +85,20 @@ struct Options {
   florenz::ImageMode image = florenz::ImageMode::kSymbolic;
 };
 
+// What a child sends back through its pipe (plain bytes: no pointers).
 struct Measured {
   double step_s = 0, macs = 0, mm_gflops = 0, flush_s = 0;
-  double tokens = 0;       // non-padding tokens a batch (image, prompt, target)
-  double stall_share = 0;  // of the timed steps, the share spent waiting for the input pipeline
+  double tokens = 0;          // non-padding tokens a batch (image, prompt, target)
+  double stall_share = 0;     // of the timed steps, the share spent waiting for the input pipeline
+  double reads_per_step = 0;  // florenz::DeviceReads() over the timed steps, per step
   long rss_kb = 0;
+  char gpu_name[128] = "";  // cudaGetDeviceProperties' name; "" on the CPU or when unknown
+  char error[512] = "";     // why the child measured nothing ("" when it did)
 };
+
+void CopyText(const std::string& text, char* out, size_t size) {
+  std::snprintf(out, size, "%s", text.c_str());
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -98,8 +117,9 @@ void Sync(const torch::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
-// The matmul peak the model's FLOP/s are compared with: 512² float32 on the CPU, 8192² in the
-// run's precision on a GPU (what its tensor cores reach).
+// The achievable matmul peak the model's FLOP/s are also compared with: 512² float32 on the CPU,
+// 8192² in the run's precision on a GPU (what its tensor cores reach; tf32 is float32 under the
+// caller's MatmulPrecisionScope).
 double MatmulGflops(const torch::Device& device, florenz::Precision precision) {
   const int64_t n = device.is_cuda() ? 8192 : 512;
   const auto dtype = precision == florenz::Precision::kBf16 ? torch::kBFloat16 : torch::kFloat32;
@@ -128,6 +148,8 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
   using namespace florenz;
   train::SetComputeThreads(o.threads);
   const torch::Device device(o.device);
+  // TF32 for every matmul of this process, backward's and the peak's included (as for a run).
+  const train::MatmulPrecisionScope matmul_precision(o.precision, device);
   const data::DataGenerator generator(grid.spec);
   const ModelSize& size = grid.spec.model.sizes[preset];
   const int64_t b = o.batch;
@@ -170,9 +192,11 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
       0, total, gpu ? o.data_threads : 0);
   std::vector<double> times;
   double stalled = 0, timed = 0;
+  int64_t reads = 0;
   for (int step = 0; step < total; ++step) {
     Sync(device);
     const double stall_before = pipeline.stall_seconds();
+    const int64_t reads_before = DeviceReads();
     const auto start = Clock::now();
     // The trainer's step (workers/train/trainer.cc at tp = dp = 1): the batch onto the device,
     // gradients reset to undefined (GangContext::ZeroGrad), forward under autocast, backward,
@@ -190,6 +214,7 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
     Sync(device);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (step >= 2) {
+      reads += DeviceReads() - reads_before;
       times.push_back(seconds);
       timed += seconds;
       stalled += pipeline.stall_seconds() - stall_before;
@@ -197,6 +222,8 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
   }
   m.step_s = Median(times);
   m.stall_share = timed > 0 ? stalled / timed : 0;
+  m.reads_per_step = static_cast<double>(reads) / static_cast<double>(times.size());
+  CopyText(train::DescribeDevice(device).gpu_name, m.gpu_name, sizeof(m.gpu_name));
   {
     torch::NoGradGuard no_grad;
     MacCounter counter;
@@ -229,13 +256,49 @@ Measured MeasureFlorenz(const florenz::LoadedGrid& grid, int preset, const Optio
   return m;
 }
 
+// How bench/baselines/pytorch_train.py's step differs from the florenz step timed here, as
+// the two programs are written (printed under the table: the ratio means this, not more).
+std::vector<std::string> EagerDifferences(bool gpu) {
+  std::vector<std::string> lines;
+  if (gpu) {
+    lines.push_back(
+        "batches: eager reuses 4 batches built and pinned before timing; florenz generates and "
+        "collates every step's batch in its input pipeline's threads, as a run does (stall "
+        "says what waiting for them cost)");
+    lines.push_back(
+        "optimizer: eager's torch.optim.AdamW and clip_grad_norm_ take PyTorch's foreach "
+        "(multi-tensor) paths on CUDA; florenz's step runs LibTorch's C++ torch::optim::AdamW, "
+        "one parameter at a time, and ClipGradNorm (its device reads are in reads/step)");
+  } else {
+    lines.push_back("batches: both sides reuse the same 4 batches, built before timing");
+  }
+  lines.push_back(
+      "logits: eager projects every decoder position, padding included, onto the full "
+      "vocabulary; florenz only the positions with a real target (TFLOP/s, MFU and % achv "
+      "count florenz's multiply-adds, the smaller figure)");
+  if (gpu) {
+    lines.push_back(
+        "attention: eager's scaled_dot_product_attention gets explicit float masks (causal "
+        "and padding), which rules out the flash kernel");
+  }
+  return lines;
+}
+
+// "12.3" or "-" (a figure that was not measured).
+std::string Figure(double value, const char* format) {
+  if (value <= 0) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), format, value);
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> presets{"xs", "s", "m", "l", "xl"};
   Options o;
   bool python = true, compile = false, presets_given = false;
-  std::string image;
+  std::string image, gpu_name_given;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -245,10 +308,11 @@ int main(int argc, char** argv) {
     if (arg == "--data-threads") o.data_threads = std::atoi(value().c_str());
     if (arg == "--device") o.device = value();
     if (arg == "--image") image = value();
+    if (arg == "--gpu-name") gpu_name_given = value();
     if (arg == "--no-python") python = false;
     if (arg == "--compile") compile = true;
     if (arg == "--precision" && !florenz::FromString(value(), &o.precision)) {
-      std::fprintf(stderr, "--precision: fp32 or bf16\n");
+      std::fprintf(stderr, "--precision: fp32, bf16 or tf32\n");
       return 2;
     }
     if (arg == "--presets") {
@@ -258,20 +322,20 @@ int main(int argc, char** argv) {
       for (std::string p; std::getline(list, p, ',');) presets.push_back(p);
     }
   }
-  const bool gpu = o.device.rfind("cuda", 0) == 0;
-  if (gpu && !torch::cuda::is_available()) {
-    std::fprintf(stderr,
-                 "train_throughput: --device %s needs a GPU, and LibTorch %s sees none (a "
-                 "CPU-only build, or no driver)\n",
-                 o.device.c_str(), TORCH_VERSION);
+  if (o.steps < 1) {
+    std::fprintf(stderr, "--steps: at least 1\n");
     return 2;
   }
+  // No CUDA call in this process: it forks one child per preset, and a CUDA context made
+  // before fork() is unusable in the child. Each child checks for the GPU itself.
+  const bool gpu = o.device.rfind("cuda", 0) == 0;
   if (gpu && !presets_given) presets = {"gpu-100m", "gpu-300m"};
   if (image.empty()) image = gpu ? "rendered" : "symbolic";
   if (!florenz::FromString(image, &o.image)) {
     std::fprintf(stderr, "--image: symbolic or rendered\n");
     return 2;
   }
+  const std::string precision = florenz::ToString(o.precision);
   const auto grid =
       florenz::LoadGridFromString(Grid(image), "bench.yaml", florenz::data::CheckDataSpec);
   const fs::path root = fs::temp_directory_path() / "florenz_train_throughput";
@@ -283,11 +347,12 @@ int main(int argc, char** argv) {
   std::printf(
       "train_throughput: %s, %s, batch %d, %s images, %d thread(s)%s, median of %d steps, "
       "quickstart data\n",
-      o.device.c_str(), florenz::ToString(o.precision).c_str(), o.batch, image.c_str(), o.threads,
+      o.device.c_str(), precision.c_str(), o.batch, image.c_str(), o.threads,
       gpu ? (", " + std::to_string(o.data_threads) + " input threads").c_str() : "", o.steps);
-  std::printf("%-8s %10s %10s %7s %9s %10s %10s %9s %8s %9s %8s %9s %9s\n", "size", "florenz s",
-              "python s", "ratio", "compile s", "samples/s", "tokens/s", "TFLOP/s", "% mm", "stall",
-              "log ovh", "RSS MB", "py RSS MB");
+  std::printf("%-8s %10s %10s %7s %9s %10s %10s %8s %6s %8s %7s %7s %6s %8s %8s %9s\n", "size",
+              "florenz s", "python s", "ratio", "compile s", "samples/s", "tokens/s", "TFLOP/s",
+              "MFU", "achv TF", "% achv", "stall", "reads", "log ovh", "RSS MB", "py RSS MB");
+  std::string gpu_name, peak_text;
   for (const auto& name : presets) {
     int preset = -1;
     for (size_t i = 0; i < grid.spec.model.sizes.size(); ++i) {
@@ -302,12 +367,24 @@ int main(int argc, char** argv) {
     fs::create_directories(dir);
     int channel[2];
     if (pipe(channel) != 0) return 1;
+    std::fflush(stdout);  // the child's exit must not print the parent's buffer again
     const pid_t child = fork();
     if (child == 0) {
       close(channel[0]);
-      const Measured m = MeasureFlorenz(grid, preset, o, dir);
-      if (write(channel[1], &m, sizeof(m)) != sizeof(m)) _exit(1);
-      _exit(0);
+      Measured m;
+      if (gpu && !torch::cuda::is_available()) {
+        CopyText("--device " + o.device + " needs a GPU, and LibTorch " + TORCH_VERSION +
+                     " sees none (a CPU-only build, or no driver)",
+                 m.error, sizeof(m.error));
+      } else {
+        try {
+          m = MeasureFlorenz(grid, preset, o, dir);
+        } catch (const std::exception& e) {
+          CopyText(e.what(), m.error, sizeof(m.error));
+        }
+      }
+      const bool sent = write(channel[1], &m, sizeof(m)) == sizeof(m);
+      _exit(sent ? 0 : 1);
     }
     close(channel[1]);
     Measured m;
@@ -315,20 +392,31 @@ int main(int argc, char** argv) {
     close(channel[0]);
     int status = 0;
     waitpid(child, &status, 0);
-    if (!ok) return 1;
+    if (!ok) {
+      std::fprintf(stderr, "train_throughput: the %s child died (wait status %d)\n", name.c_str(),
+                   status);
+      return 1;
+    }
+    if (m.error[0] != '\0') {
+      std::fprintf(stderr, "train_throughput: %s\n", m.error);
+      return std::strstr(m.error, "needs a GPU") != nullptr ? 2 : 1;
+    }
 
     double py_step = 0, py_compiled = 0;
     long py_rss = 0;
     const auto& s = grid.spec.model.sizes[preset];
     auto run_python = [&](bool compiled, double* step, long* rss) {
+      // tf32: the script's fp32 with cuBLAS allowed TF32 through PyTorch's own override
+      // (cuDNN allows TF32 by default); on the CPU tf32 is fp32.
+      const bool tf32 = o.precision == florenz::Precision::kTf32;
       const std::string command =
-          python_binary + " " + script.string() + " --dir " + dir.string() + " --steps " +
-          std::to_string(o.steps) + " --threads " + std::to_string(o.threads) + " --device " +
-          o.device + " --precision " + florenz::ToString(o.precision) +
-          (compiled ? " --compile" : "") + " --dims " + std::to_string(s.d_model) + "," +
-          std::to_string(s.encoder_layers) + "," + std::to_string(s.decoder_layers) + "," +
-          std::to_string(s.heads) + "," + std::to_string(s.ffn) + "," +
-          std::to_string(grid.spec.model.vocab_size) + "," +
+          std::string(tf32 && gpu ? "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 " : "") + python_binary +
+          " " + script.string() + " --dir " + dir.string() + " --steps " + std::to_string(o.steps) +
+          " --threads " + std::to_string(o.threads) + " --device " + o.device + " --precision " +
+          (tf32 ? "fp32" : precision) + (compiled ? " --compile" : "") + " --dims " +
+          std::to_string(s.d_model) + "," + std::to_string(s.encoder_layers) + "," +
+          std::to_string(s.decoder_layers) + "," + std::to_string(s.heads) + "," +
+          std::to_string(s.ffn) + "," + std::to_string(grid.spec.model.vocab_size) + "," +
           std::to_string(florenz::model::ImageFeatures(o.image, 8));
       FILE* out = popen(command.c_str(), "r");
       char line[256] = "";
@@ -340,21 +428,60 @@ int main(int argc, char** argv) {
     if (python) run_python(false, &py_step, &py_rss);
     long compiled_rss = 0;
     if (python && compile) run_python(true, &py_compiled, &compiled_rss);
+
+    // MFU's denominator: the datasheet's dense peak of this GPU in this precision.
+    gpu_name = gpu_name_given.empty() ? m.gpu_name : gpu_name_given;
+    double peak_tflops = 0;
+    if (gpu) {
+      std::string why;
+      const auto peak = florenz::bench::FindGpuPeak(gpu_name, &why);
+      if (peak && peak->Tflops(o.precision) > 0) {
+        peak_tflops = peak->Tflops(o.precision);
+        char text[256];
+        std::snprintf(text, sizeof(text), "'%s' = %s, datasheet dense %s peak %.1f TFLOP/s",
+                      gpu_name.c_str(), peak->model.c_str(), precision.c_str(), peak_tflops);
+        peak_text = text;
+      } else if (peak) {
+        peak_text = "n/a: the " + peak->model + " has no " + precision + " tensor cores";
+      } else {
+        peak_text = "n/a: " + why;
+      }
+    } else {
+      peak_text = "n/a on the CPU (no datasheet peak; % achv is the measured 512² mm's share)";
+    }
     const double flops = 3 * 2 * m.macs / m.step_s;  // forward + backward ≈ 3 × forward
-    char compiled_text[32] = "-";
-    if (py_compiled > 0) std::snprintf(compiled_text, sizeof(compiled_text), "%.4f", py_compiled);
+    const double tflops = flops / 1e12, achievable = m.mm_gflops / 1e3;
+    const double mfu = peak_tflops > 0 ? tflops / peak_tflops : 0;
+    const double ratio = py_step > 0 ? py_step / m.step_s : 0;
     std::printf(
-        "%-8s %10.4f %10.4f %7.2f %9s %10.0f %10.0f %9.3f %7.1f%% %8.2f%% %7.2f%% %9.0f "
-        "%9.0f\n",
-        name.c_str(), m.step_s, py_step, py_step > 0 ? py_step / m.step_s : 0.0, compiled_text,
-        o.batch / m.step_s, m.tokens / m.step_s, flops / 1e12, 100 * flops / 1e9 / m.mm_gflops,
-        100 * m.stall_share, 100 * m.flush_s / (10 * m.step_s), m.rss_kb / 1024.0, py_rss / 1024.0);
+        "%-8s %10.4f %10s %7s %9s %10.0f %10.0f %8.3f %6s %8.2f %6.1f%% %6.2f%% %6.1f %7.2f%% "
+        "%8.0f %9s\n",
+        name.c_str(), m.step_s, Figure(py_step, "%.4f").c_str(), Figure(ratio, "%.2f").c_str(),
+        Figure(py_compiled, "%.4f").c_str(), o.batch / m.step_s, m.tokens / m.step_s, tflops,
+        Figure(100 * mfu, "%.1f%%").c_str(), achievable, 100 * tflops / achievable,
+        100 * m.stall_share, m.reads_per_step, 100 * m.flush_s / (10 * m.step_s), m.rss_kb / 1024.0,
+        Figure(py_rss / 1024.0, "%.0f").c_str());
+    std::printf(
+        "result size=%s device=%s precision=%s gpu=\"%s\" florenz_step_s=%.6f "
+        "python_step_s=%.6f ratio=%.3f compile_step_s=%.6f samples_per_s=%.1f "
+        "tokens_per_s=%.0f tflops=%.3f mfu=%s peak_tflops=%.1f achievable_tflops=%.2f "
+        "achievable_share=%.4f stall=%.4f reads_per_step=%.2f\n",
+        name.c_str(), o.device.c_str(), precision.c_str(), gpu_name.c_str(), m.step_s, py_step,
+        ratio, py_compiled, o.batch / m.step_s, m.tokens / m.step_s, tflops,
+        mfu > 0 ? Figure(mfu, "%.4f").c_str() : "n/a", peak_tflops, achievable, tflops / achievable,
+        m.stall_share, m.reads_per_step);
+    std::fflush(stdout);
   }
   std::printf(
       "ratio = python step / florenz step (> 1: florenz faster); compile s = torch.compile's "
-      "step (--compile); %% mm = model FLOP/s / torch::mm peak (%s; on a GPU this is MFU); "
-      "stall = share of step time waiting for the input pipeline (GPU only); log ovh = one "
-      "append+flush per 10 steps (a run file of 1,000 rows)\n",
-      gpu ? "8192x8192 in the run's precision" : "512x512 in the run's precision");
+      "step (--compile); TFLOP/s = 6 x the forward's multiply-adds / step; MFU = TFLOP/s / the "
+      "GPU's datasheet dense peak, here %s; achv TF = the achievable peak, a %s torch::mm "
+      "measured in each preset's process, %% achv = TFLOP/s / it; stall = share of step time "
+      "waiting for the input pipeline (GPU only); reads = device-to-host reads a step "
+      "(florenz::DeviceReads over the timed steps / steps); log ovh = one append+flush per 10 "
+      "steps (a run file of 1,000 rows)\n",
+      peak_text.c_str(), gpu ? ("8192x8192 " + precision).c_str() : "512x512 float32");
+  std::printf("eager baseline (bench/baselines/pytorch_train.py) against florenz's step:\n");
+  for (const std::string& line : EagerDifferences(gpu)) std::printf("  - %s\n", line.c_str());
   return 0;
 }
