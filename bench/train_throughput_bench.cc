@@ -447,7 +447,7 @@ int main(int argc, char** argv) {
         peak_text = "n/a: " + why;
       }
     } else {
-      peak_text = "n/a on the CPU (no datasheet peak; % achv is the measured 512² mm's share)";
+      peak_text = "n/a on the CPU (no datasheet peak: % achv is the measured 512² mm's share)";
     }
     const double flops = 3 * 2 * m.macs / m.step_s;  // forward + backward ≈ 3 × forward
     const double tflops = flops / 1e12, achievable = m.mm_gflops / 1e3;
