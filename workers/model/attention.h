@@ -1,6 +1,7 @@
 // Multi-head attention of the encoder-decoder: the fused kernel of attention_kernel.h on CPU
-// float32, LibTorch ≥ 2.0's scaled_dot_product_attention on CUDA, and [B, H, T, dh] matmuls
-// elsewhere (LibTorch 1.13 has no scaled_dot_product_attention): self-attention with a fused
+// float32, LibTorch ≥ 2.0's scaled_dot_product_attention on CUDA (causal without a mask in the
+// decoder, so that flash attention applies), and [B, H, T, dh] matmuls elsewhere (LibTorch 1.13
+// has no scaled_dot_product_attention): self-attention with a fused
 // q/k/v ColumnParallelLinear, cross-attention with q and fused k/v, both with a
 // RowParallelLinear out.
 #pragma once
@@ -36,18 +37,31 @@ struct KeyValue {
 // [B, 1, 1, Tk] from a key-padding mask [B, Tk] (true = real key), or [1, 1, Tq, Tq] causal
 // when `key_mask` is undefined and `causal`. A query row with no allowed key (a fully padded
 // sample) gets all keys allowed instead, so softmax stays finite; its output is padding anyway.
-// The bias is on key_mask's device (the CPU without a mask: see CausalBias).
-torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal);
-// The causal bias [1, 1, Tq, Tq] on `device`.
+// The bias is built on key_mask's device, or on `device` when there is no mask.
+torch::Tensor AttentionBias(const torch::Tensor& key_mask, int64_t queries, bool causal,
+                            const torch::Device& device = torch::kCPU);
+// The causal bias [1, 1, Tq, Tq], built on `device` (no copy from the host).
 torch::Tensor CausalBias(int64_t queries, const torch::Device& device);
 
-// softmax(q k^T / sqrt(dh) + bias) v: q [B, H, Tq, dh], k and v [B, H, Tk, dh] → [B, H, Tq, dh].
-// Without gradients on CPU float32 (decoding) it is the fused kernel of attention_kernel.h; on
-// CUDA with LibTorch ≥ 2.0 at::scaled_dot_product_attention (flash / memory-efficient
-// kernels); otherwise LibTorch's matmul → softmax → matmul (the reference the fused kernel is
-// tested on).
+// Whether attention on `device` applies causality itself (LibTorch ≥ 2.0's
+// scaled_dot_product_attention on CUDA, is_causal): the decoder then builds no causal bias,
+// and the flash kernel, which takes no mask, is eligible.
+bool CausalAttentionKernel(const torch::Device& device);
+// `bias` in the dtype the attention kernel will add it in: bfloat16 under CUDA autocast with
+// LibTorch ≥ 2.0, else `bias` itself (the CPU paths add float32 biases, as they always have).
+// Called once per forward, so that no layer converts it again.
+torch::Tensor ForAttentionKernels(const torch::Tensor& bias);
+
+// softmax(q k^T / sqrt(dh) + mask) v: q [B, H, Tq, dh], k and v [B, H, Tk, dh] → [B, H, Tq, dh].
+// The mask is `bias` (additive, broadcastable to [B, 1, Tq, Tk]) when it is defined, else
+// causal (key j seen by query i iff j ≤ i; Tq = Tk) when `causal`, else none. Without gradients
+// on CPU float32 (decoding) it is the fused kernel of attention_kernel.h; on CUDA with LibTorch
+// ≥ 2.0 at::scaled_dot_product_attention (flash attention where there is no bias, else the
+// memory-efficient kernel, as LibTorch chooses); otherwise LibTorch's matmul → softmax → matmul
+// (the reference the fused kernel is tested on). Paths without a kernel mask build the bias.
 torch::Tensor ScaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
-                                        const torch::Tensor& v, const torch::Tensor& bias);
+                                        const torch::Tensor& v, const torch::Tensor& bias,
+                                        bool causal = false);
 
 struct AttentionOptions {
   int64_t d_model = 0;
@@ -64,11 +78,13 @@ struct AttentionOptions {
 class SelfAttentionImpl : public torch::nn::Module {
  public:
   explicit SelfAttentionImpl(const AttentionOptions& options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias);
+  // `bias` and `causal` as in ScaledDotProductAttention: causal attention passes either
+  // CausalBias(T) or, where CausalAttentionKernel(device), no bias.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, bool causal = false);
   // One causal decoding step: x [B, 1, C] is the newest position; its key and value are
   // appended to `cache` (undefined tensors = no position yet), and the query attends to every
-  // cached position, itself included. Equals the last row of forward() over all positions
-  // with a causal bias, at O(Tk) instead of O(Tk²) cost.
+  // cached position, itself included, with no mask. Equals the last row of forward() over all
+  // positions with a causal bias, at O(Tk) instead of O(Tk²) cost.
   torch::Tensor Step(const torch::Tensor& x, KeyValue* cache);
 
  private:

@@ -1,9 +1,11 @@
 // Collate: stacks data::Examples into the padded tensors of a Batch (batch.h), cutting
-// rendered images into channel-major patches and padding symbolic objects, prompts and targets.
+// rendered images into channel-major patches and padding symbolic objects, prompts and targets,
+// and records on the host what the forward needs to know of the padding.
 #include "workers/model/batch.h"
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "workers/data/image.h"
@@ -59,7 +61,7 @@ Batch Collate(const std::vector<data::Example>& examples, const ImageLayout& lay
   if (layout.features <= 0) throw RunError("an image layout without features per token");
   const int64_t b = static_cast<int64_t>(examples.size());
   const int64_t f = layout.features;
-  int64_t i_max = 0, s_max = 0, t_max = 0;
+  int64_t i_max = 0, s_max = 0, t_max = 0, e_max = 0;
   for (const auto& e : examples) {
     const int64_t expected =
         layout.patches() ? 3LL * image_size * image_size : ImageTokens(e, layout) * f;
@@ -70,6 +72,9 @@ Batch Collate(const std::vector<data::Example>& examples, const ImageLayout& lay
     i_max = std::max(i_max, ImageTokens(e, layout));
     s_max = std::max(s_max, static_cast<int64_t>(e.prompt.size()));
     t_max = std::max(t_max, static_cast<int64_t>(e.target.size()));
+    const int64_t real_prompt = std::count_if(
+        e.prompt.begin(), e.prompt.end(), [](int32_t id) { return id != data::Vocabulary::kPad; });
+    e_max = std::max(e_max, ImageTokens(e, layout) + real_prompt);
   }
 
   Batch batch;
@@ -113,18 +118,36 @@ Batch Collate(const std::vector<data::Example>& examples, const ImageLayout& lay
       std::copy(e.target.begin(), e.target.end() - 1, decoder_input + row * t_max + 1);
     }
   }
+  batch.target_rows = TargetRows(batch.target);
+  batch.max_encoder_tokens = e_max;
   return batch;
 }
 
+torch::Tensor TargetRows(const torch::Tensor& target) {
+  const torch::Tensor flat = target.to(torch::kInt64).contiguous().view(-1);
+  const int64_t* t = flat.data_ptr<int64_t>();
+  std::vector<int64_t> rows;
+  rows.reserve(flat.numel());
+  for (int64_t i = 0; i < flat.numel(); ++i) {
+    if (t[i] != data::Vocabulary::kPad) rows.push_back(i);
+  }
+  return torch::tensor(rows, torch::kInt64);
+}
+
 Batch ToDevice(const Batch& batch, const torch::Device& device, bool non_blocking) {
-  auto to = [&](const torch::Tensor& t) { return t.to(device, non_blocking); };
-  return Batch{to(batch.image), to(batch.image_mask), to(batch.prompt), to(batch.decoder_input),
-               to(batch.target)};
+  auto to = [&](const torch::Tensor& t) { return t.defined() ? t.to(device, non_blocking) : t; };
+  Batch out{to(batch.image),         to(batch.image_mask), to(batch.prompt),
+            to(batch.decoder_input), to(batch.target),     to(batch.target_rows)};
+  out.max_encoder_tokens = batch.max_encoder_tokens;
+  return out;
 }
 
 Batch Pinned(const Batch& batch) {
-  return Batch{batch.image.pin_memory(), batch.image_mask.pin_memory(), batch.prompt.pin_memory(),
-               batch.decoder_input.pin_memory(), batch.target.pin_memory()};
+  auto pin = [](const torch::Tensor& t) { return t.defined() ? t.pin_memory() : t; };
+  Batch out{pin(batch.image),         pin(batch.image_mask), pin(batch.prompt),
+            pin(batch.decoder_input), pin(batch.target),     pin(batch.target_rows)};
+  out.max_encoder_tokens = batch.max_encoder_tokens;
+  return out;
 }
 
 }  // namespace florenz::model

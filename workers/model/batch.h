@@ -1,6 +1,7 @@
-// Batch: a list of data::Examples stacked into the tensors the encoder-decoder reads.
-// Shapes use one legend: B batch, I image tokens, F features per image token, S prompt
-// tokens, T decoder positions.
+// Batch: a list of data::Examples stacked into the tensors the encoder-decoder reads, with the
+// host-side facts (row indices of the real targets, the longest real encoder input) that the
+// forward would otherwise read back from the device. Shapes use one legend: B batch, I image
+// tokens, F features per image token, S prompt tokens, T decoder positions, N real targets.
 #pragma once
 
 #include <torch/torch.h>
@@ -18,9 +19,23 @@ struct Batch {
   torch::Tensor prompt;         // [B, S] int64, <pad>-padded (<pad> = 0)
   torch::Tensor decoder_input;  // [B, T] int64: <bos>, then target[:-1]; <pad>-padded
   torch::Tensor target;         // [B, T] int64: the target tokens; <pad> where padding
+  // [N] int64: the indices into target.view(-1) of its non-<pad> tokens, ascending. Computed on
+  // the host by Collate (TargetRows) and moved with the batch, so that the loss selects its
+  // rows without a nonzero() on the device. Undefined in a hand-built batch: SampleLoss then
+  // reads the targets back (one counted device read). Whoever changes `target` after
+  // Collate recomputes it.
+  torch::Tensor target_rows;
+  // The most real (unpadded) encoder tokens of a sample, image and prompt together: the bound
+  // of the encoder's positions, known on the host. −1 when unknown (a hand-built batch): the
+  // encoder then reads the bound back from the device.
+  int64_t max_encoder_tokens = -1;
 
   int64_t size() const { return prompt.size(0); }
 };
+
+// The row indices [N] (int64, CPU) of the non-<pad> tokens of `target` [B, T] (a CPU tensor),
+// in row-major order: what (target.view(-1) != <pad>).nonzero() gives, computed on the host.
+torch::Tensor TargetRows(const torch::Tensor& target);
 
 // How a grid's images become image tokens.
 struct ImageLayout {
@@ -44,7 +59,8 @@ Batch Collate(const std::vector<data::Example>& examples, ImageMode mode, int im
               int patch_size);
 
 // `batch` on `device`: the tensors themselves where they already are there (no copy), else
-// copies. With non_blocking, copies from pinned host memory overlap the device's work.
+// copies (target_rows too). With non_blocking, copies from pinned host memory overlap the
+// device's work.
 Batch ToDevice(const Batch& batch, const torch::Device& device, bool non_blocking = false);
 
 // `batch` in page-locked host memory, so that ToDevice(…, non_blocking = true) is

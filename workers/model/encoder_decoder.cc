@@ -5,10 +5,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "core/errors.h"
+#include "parallel/device_reads.h"
 #include "parallel/row_parallel_linear.h"
 #include "parallel/tp_mappings.h"
 #include "parallel/vocab_parallel_cross_entropy.h"
@@ -107,10 +109,11 @@ class DecoderLayerImpl : public torch::nn::Module {
     norm3_ = register_module("norm3", Norm(size.d_model));
     mlp_ = register_module("mlp", Mlp(size.d_model, size.ffn, out_std, seed, name + ".mlp", tp));
   }
-  // x [B, T, C], causal [1, 1, T, T], memory [B, E, C], memory_bias [B, 1, 1, E]
+  // x [B, T, C], causal [1, 1, T, T] (undefined: the kernel masks causally), memory [B, E, C],
+  // memory_bias [B, 1, 1, E]
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& causal, const torch::Tensor& memory,
                         const torch::Tensor& memory_bias) {
-    x = x + self_attention_(norm1_(x), causal);
+    x = x + self_attention_(norm1_(x), causal, /*causal=*/true);
     x = x + cross_attention_(norm2_(x), memory, memory_bias);
     return x + mlp_(norm3_(x));
   }
@@ -184,8 +187,8 @@ EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions
   }
 }
 
-torch::Tensor EncoderDecoderImpl::Positions(const torch::Tensor& positions) {
-  const int64_t needed = positions.numel() == 0 ? 1 : positions.max().item<int64_t>() + 1;
+torch::Tensor EncoderDecoderImpl::Positions(const torch::Tensor& positions, int64_t bound) {
+  const int64_t needed = std::max<int64_t>(bound, 1);
   if (!position_table_.defined() || position_table_.size(0) < needed) {
     // PE[pos, 2i] = sin(pos / 10000^(2i/C)), PE[pos, 2i+1] = cos(pos / 10000^(2i/C))
     const int64_t rows = std::max<int64_t>(needed, 64);
@@ -208,12 +211,19 @@ std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& 
       {batch.image_mask.to(torch::kBool), batch.prompt != data::Vocabulary::kPad}, 1);  // [B, E]
   // Real tokens take consecutive positions; padding does not shift them.
   torch::Tensor positions = (mask.to(torch::kInt64).cumsum(1) - 1).clamp_min(0);  // [B, E]
+  // Positions are below the most real tokens of a sample, which Collate knew on the host; a
+  // hand-built batch pays one device read for it.
+  const int64_t bound = batch.max_encoder_tokens >= 0 ? batch.max_encoder_tokens
+                        : positions.numel() == 0      ? 0
+                                                      : ReadInt64(positions.max()) + 1;
   torch::Tensor prompt = embedding_(batch.prompt) * std::sqrt(static_cast<double>(d_model_));
   torch::Tensor x = batch.image.size(1) > 0
                         ? torch::cat({image_projection_(batch.image), prompt}, 1)
                         : prompt;  // [B, E, C]
-  x = x + Positions(positions);
-  torch::Tensor bias = AttentionBias(mask, x.size(1), /*causal=*/false);  // [B, 1, 1, E]
+  x = x + Positions(positions, bound);
+  // Converted once for every layer's attention kernel (bfloat16 under CUDA autocast).
+  const torch::Tensor bias =
+      ForAttentionKernels(AttentionBias(mask, x.size(1), /*causal=*/false));  // [B, 1, 1, E]
   for (auto& layer : encoder_) x = layer->forward(x, bias);
   return {encoder_norm_(x), mask};
 }
@@ -230,9 +240,16 @@ torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_inp
                                                 const torch::Tensor& memory_mask) {
   const int64_t t = decoder_input.size(1);
   torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
-                    Positions(torch::arange(t, decoder_input.options()));  // [B, T, C]
-  torch::Tensor causal = CausalBias(t, decoder_input.device());            // [1, 1, T, T]
-  torch::Tensor memory_bias = AttentionBias(memory_mask, t, /*causal=*/false);
+                    Positions(torch::arange(t, decoder_input.options()), t);  // [B, T, C]
+  // Self-attention is causal and unmasked otherwise: the decoder's padding is at the end of
+  // each row, so a real position never sees a padded one, and a padded position's output
+  // reaches no counted loss (SampleLoss takes logits at the real targets only). Where the
+  // kernel applies causality itself there is no bias to build.
+  const torch::Tensor causal = CausalAttentionKernel(decoder_input.device())
+                                   ? torch::Tensor()
+                                   : CausalBias(t, decoder_input.device());  // [1, 1, T, T]
+  const torch::Tensor memory_bias =
+      ForAttentionKernels(AttentionBias(memory_mask, t, /*causal=*/false));  // [B, 1, 1, E]
   for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
   return decoder_norm_(x);
 }
@@ -248,14 +265,15 @@ DecoderCache EncoderDecoderImpl::StartDecoding(const torch::Tensor& memory,
   DecoderCache cache;
   cache.self.resize(decoder_.size());
   for (auto& layer : decoder_) cache.cross.push_back(layer->MemoryKeyValue(memory));
-  cache.memory_bias = AttentionBias(memory_mask, 1, /*causal=*/false);  // [B, 1, 1, E]
+  cache.memory_bias =
+      ForAttentionKernels(AttentionBias(memory_mask, 1, /*causal=*/false));  // [B, 1, 1, E]
   return cache;
 }
 
 torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache) {
   const torch::Tensor position = torch::full({1}, cache->length, token_ids.options());
   torch::Tensor x = embedding_(token_ids.view({-1, 1})) * std::sqrt(static_cast<double>(d_model_)) +
-                    Positions(position);  // [B, 1, C]
+                    Positions(position, cache->length + 1);  // [B, 1, C]
   for (size_t i = 0; i < decoder_.size(); ++i) {
     x = decoder_[i]->Step(x, &cache->self[i], cache->cross[i], cache->memory_bias);
   }
@@ -281,8 +299,12 @@ torch::Tensor EncoderDecoderImpl::SampleLoss(const Batch& batch) {
   // Logits and cross-entropy only at the N positions with a real target: a <pad> target adds
   // exactly 0 to the loss and its gradient, so skipping them changes no value, only the work
   // of the LM head's matrix product and of the log-softmax.
-  const torch::Tensor target = batch.target.reshape({-1});                             // [B·T]
-  const torch::Tensor rows = (target != data::Vocabulary::kPad).nonzero().squeeze(1);  // [N]
+  const torch::Tensor target = batch.target.reshape({-1});  // [B·T]
+  // The rows Collate computed on the host; a hand-built batch's targets are read back for them.
+  const torch::Tensor rows =
+      batch.target_rows.defined()
+          ? batch.target_rows
+          : TargetRows(ReadToHost(batch.target)).to(batch.target.device());  // [N]
   // In float32 whatever the matmuls ran in (bf16 autocast): the loss is reduced in fp32.
   const torch::Tensor logits = LocalLogits(hidden.reshape({-1, d_model_}).index_select(0, rows))
                                    .to(torch::kFloat32);  // [N, V/p]

@@ -88,8 +88,9 @@ class EncoderDecoderImpl : public torch::nn::Module {
                               const torch::Tensor& memory_mask);
   // Final decoder states [*, C] → this rank's logits slice [*, V/p].
   torch::Tensor LocalLogits(const torch::Tensor& hidden);
-  // Sinusoidal encodings [*, C] of integer positions [*].
-  torch::Tensor Positions(const torch::Tensor& positions);
+  // Sinusoidal encodings [*, C] of integer positions [*], each below `bound` (known on the
+  // host, so that growing the table never reads the positions back).
+  torch::Tensor Positions(const torch::Tensor& positions, int64_t bound);
 
   int64_t d_model_;
   TensorParallel tp_;

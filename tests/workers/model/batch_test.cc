@@ -74,6 +74,15 @@ TEST(CollateTest, SymbolicObjectsArePaddedToTheMostObjects) {
 
   Batch text_only = Collate({none}, ImageMode::kSymbolic, 32, 8);
   EXPECT_EQ(text_only.image.sizes(), (std::vector<int64_t>{1, 0, f}));
+
+  // What the forward needs of the padding, known on the host: the real targets' rows of
+  // target.view(-1), and the most real encoder tokens of a sample (two objects + two words).
+  EXPECT_TRUE(torch::equal(batch.target_rows, torch::tensor({0, 1, 3, 4, 5, 6}, torch::kInt64)));
+  EXPECT_EQ(batch.max_encoder_tokens, 4);
+  const Batch moved = ToDevice(batch, torch::kCPU);
+  EXPECT_TRUE(torch::equal(moved.target_rows, batch.target_rows));
+  EXPECT_EQ(moved.max_encoder_tokens, 4);
+  EXPECT_EQ(text_only.max_encoder_tokens, 3);
 }
 
 TEST(CollateTest, GeneratedExamplesCollate) {

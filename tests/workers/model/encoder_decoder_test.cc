@@ -1,6 +1,8 @@
 // The encoder-decoder: its parameter count equals experiments/model_cost.h exactly and its
 // counted matrix-product MACs the analytic forward FLOPs; the loss, the causal mask and
-// padding invariance; a tiny model overfits one batch.
+// padding invariance; a collated batch's host-side facts (target rows, the encoder's position
+// bound) give the same bits as reading them back, without the reads; a tiny model overfits one
+// batch.
 #include "workers/model/encoder_decoder.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <string>
 
 #include "experiments/model_cost.h"
+#include "parallel/device_reads.h"
 #include "parallel/mac_counter.h"
 #include "tests/workers/data/data_test_util.h"
 #include "workers/data/data_generator.h"
@@ -167,6 +170,51 @@ TEST_F(EncoderDecoderTest, PaddingDoesNotChangeTheLogits) {
   no_image.image = torch::zeros({2, 0, 22});
   no_image.image_mask = torch::zeros({2, 0}, torch::kBool);
   EXPECT_TRUE(torch::allclose(model->forward(no_image), model->forward(text_only), 1e-5, 1e-6));
+}
+
+// Symbolic examples of different lengths: objects (22 floats each), prompt, target.
+data::Example Symbolic(int objects, std::vector<int32_t> prompt, std::vector<int32_t> target) {
+  data::Example e;
+  const torch::Tensor image = torch::rand({objects * 22});
+  e.image.assign(image.data_ptr<float>(), image.data_ptr<float>() + image.numel());
+  e.prompt = std::move(prompt);
+  e.target = std::move(target);
+  return e;
+}
+
+TEST_F(EncoderDecoderTest, CollatedBatchGivesTheSameBitsWithoutDeviceReads) {
+  EncoderDecoder model(Tiny(), Options(24, false), 22, 5);
+  const std::vector<data::Example> examples{Symbolic(2, {5, 6, 7}, {9, 10, 11, 2}),
+                                            Symbolic(1, {5}, {12, 2}),
+                                            Symbolic(0, {8, 9, 10, 11}, {13, 14, 15, 16, 17, 2})};
+  const Batch collated = Collate(examples, ImageMode::kSymbolic, 32, 8);
+  EXPECT_EQ(collated.max_encoder_tokens, 5);  // 2 objects + 3 prompt tokens
+  EXPECT_TRUE(
+      torch::equal(collated.target_rows, (collated.target.view(-1) != 0).nonzero().squeeze(1)));
+  Batch hand_built = collated;  // what a caller that does not know the facts passes
+  hand_built.target_rows = torch::Tensor();
+  hand_built.max_encoder_tokens = -1;
+
+  const int64_t before = DeviceReads();
+  const torch::Tensor loss = model->SampleLoss(collated);
+  loss.sum().backward();
+  const torch::Tensor logits = model->forward(collated);
+  EXPECT_EQ(DeviceReads(), before) << "the forward and backward of a collated batch read nothing";
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : model->parameters()) {
+    grads.push_back(p.grad().clone());
+    p.mutable_grad() = torch::Tensor();
+  }
+
+  const torch::Tensor loss_read = model->SampleLoss(hand_built);
+  EXPECT_GT(DeviceReads(), before);
+  loss_read.sum().backward();
+  EXPECT_TRUE(torch::equal(loss, loss_read));
+  EXPECT_TRUE(torch::equal(logits, model->forward(hand_built)));
+  const auto params = model->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_TRUE(torch::equal(grads[i], params[i].grad())) << i;
+  }
 }
 
 TEST_F(EncoderDecoderTest, InitialisationDependsOnTheSeedOnly) {
