@@ -22,6 +22,9 @@ struct EvaluationOptions {
   int beam_size = 4;
   // Longest generated output in tokens.
   int max_length = 32;
+  // Samples per forward pass of one data-parallel rank (cross-entropy, disambiguation and
+  // decoding); each rank evaluates its share of every set. 0 = training.batch_size.
+  int batch_size = 0;
 
   template <class V>
   void VisitFields(V& v) {
@@ -31,6 +34,7 @@ struct EvaluationOptions {
     v("decoder_prefix", decoder_prefix);
     v("beam_size", beam_size);
     v("max_length", max_length);
+    v("batch_size", batch_size);
   }
 };
 

@@ -415,6 +415,9 @@ void ValidateEvaluation(const ExperimentSpec& spec, Checker& c) {
             "evaluation.beam_size: must be 1-64, got " + std::to_string(e.beam_size));
   c.Require(e.max_length >= 1 && e.max_length <= 1024, e.max_length, e,
             "evaluation.max_length: must be 1-1024, got " + std::to_string(e.max_length));
+  c.Require(e.batch_size >= 0 && e.batch_size <= 1000000, e.batch_size, e,
+            "evaluation.batch_size: must be 0 (training.batch_size) to 1000000, got " +
+                std::to_string(e.batch_size));
 }
 
 void ValidateExecution(const ExperimentSpec& spec, Checker& c) {

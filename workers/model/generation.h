@@ -30,6 +30,10 @@ struct GenerationOptions {
 // sum never grows, a sample stops as soon as its best finished hypothesis scores at least its
 // best open one: the result is then the highest-scoring hypothesis the beam could still reach.
 // Grad-free; throws RunError on bad options or a forced_prefix of the wrong size.
+//
+// The bookkeeping stays on the model's device; the host reads (device_reads.h) which samples
+// are still open, to drop finished ones from the batch — after every step on the CPU, every 8
+// steps elsewhere — and the outputs once at the end.
 std::vector<std::vector<int32_t>> Generate(
     EncoderDecoder& model, const Batch& batch, const GenerationOptions& options,
     const std::vector<std::vector<int32_t>>& forced_prefix = {});

@@ -1,9 +1,12 @@
-// Evaluation (see evaluator.h).
+// Evaluation (see evaluator.h). Sums stay on the model's device until one all-reduce and one
+// read per call (device_reads.h), so a batch never waits for the one before it.
 #include "workers/train/evaluator.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "parallel/device_reads.h"
 #include "workers/train/precision.h"
 
 namespace florenz::train {
@@ -19,6 +22,7 @@ constexpr const char* kDisambiguationBlank = "disambiguation_blank";
 
 // `batch` with each sample's first prefix_tokens targets replaced by <pad>: SampleLoss then
 // averages over the tokens after the prefix, while the decoder still reads the prefix as input.
+// `batch` is collated on the host, which also computes the new targets' rows.
 model::Batch WithoutPrefixTargets(model::Batch batch, const std::vector<data::Example>& examples) {
   batch.target = batch.target.clone();
   for (size_t i = 0; i < examples.size(); ++i) {
@@ -27,10 +31,29 @@ model::Batch WithoutPrefixTargets(model::Batch batch, const std::vector<data::Ex
       batch.target[static_cast<int64_t>(i)].slice(0, 0, n).fill_(data::Vocabulary::kPad);
     }
   }
+  batch.target_rows = model::TargetRows(batch.target);
   return batch;
 }
 
+int DpRank(const Communicator* dp) { return dp != nullptr ? dp->rank() : 0; }
+int DpSize(const Communicator* dp) { return dp != nullptr ? dp->size() : 1; }
+
+// `sums` summed over the dp ranks: in place on the device for NCCL, through a host copy for
+// MPI (which reduces CPU tensors). One replica: `sums` itself.
+torch::Tensor SumOverReplicas(torch::Tensor sums, Communicator* dp) {
+  if (DpSize(dp) == 1 || sums.numel() == 0) return sums;
+  torch::Tensor reduced = std::strcmp(dp->backend(), "nccl") == 0 ? sums : ReadToHost(sums);
+  dp->AllReduce(reduced, ReduceOp::kSum);
+  return reduced;
+}
+
 }  // namespace
+
+EvalShare ShareOf(int64_t size, int rank, int ranks) {
+  const int64_t base = size / ranks, extra = size % ranks;
+  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
 
 std::string PairMetricName(const std::string& pair) { return "cross_entropy_" + pair; }
 
@@ -41,11 +64,12 @@ std::string PairMetricExclPrefixName(const std::string& pair) {
 Evaluator::Evaluator(const ExperimentSpec& run, const data::DataSource& data)
     : data_(data),
       layout_(model::LayoutOf(run.data, run.model.patch_size)),
-      batch_size_(run.training.batch_size),
+      batch_size_(run.evaluation.batch_size > 0 ? run.evaluation.batch_size
+                                                : run.training.batch_size),
       precision_(run.training.precision),
       samples_per_pair_(run.evaluation.samples_per_pair),
       metrics_(run.evaluation.metrics),
-      generation_(run.evaluation, data, layout_, run.training.batch_size) {
+      generation_(run.evaluation, data, layout_, batch_size_) {
   for (size_t p = 0; p < data.pairs().size(); ++p) {
     const int64_t size = data.EvalSetSize(static_cast<int>(p), samples_per_pair_);
     std::vector<data::Example> set;
@@ -70,48 +94,61 @@ bool Evaluator::disambiguation_enabled() const {
          data_.synthetic() != nullptr && !data_.synthetic()->options().ambiguous_words.empty();
 }
 
-EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model) const {
+EvalTable Evaluator::CrossEntropy(model::EncoderDecoder& model, Communicator* dp) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
   const torch::Device device = model->device();
   AutocastScope autocast(precision_, device);
-  EvalTable result;
+  // Per pair: the summed per-sample CE over this rank's share, all tokens and after the
+  // prefix, in float64 (each batch's float32 sum widened, as the host sum always was).
+  torch::Tensor sums = torch::zeros({static_cast<int64_t>(sets_.size()), 2},
+                                    torch::TensorOptions(torch::kFloat64).device(device));
   for (size_t p = 0; p < sets_.size(); ++p) {
-    double sum = 0, sum_excl_prefix = 0;
     const auto& set = sets_[p];
-    for (size_t start = 0; start < set.size(); start += batch_size_) {
-      const size_t end = std::min(set.size(), start + batch_size_);
+    const EvalShare share = ShareOf(static_cast<int64_t>(set.size()), DpRank(dp), DpSize(dp));
+    for (int64_t start = share.begin; start < share.end; start += batch_size_) {
+      const int64_t end = std::min<int64_t>(share.end, start + batch_size_);
       const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
       const model::Batch batch = model::Collate(chunk, layout_);
-      sum += model->SampleLoss(model::ToDevice(batch, device)).sum().item<double>();
-      sum_excl_prefix +=
+      sums[static_cast<int64_t>(p)][0].add_(
+          model->SampleLoss(model::ToDevice(batch, device)).sum().to(torch::kFloat64));
+      sums[static_cast<int64_t>(p)][1].add_(
           model->SampleLoss(model::ToDevice(WithoutPrefixTargets(batch, chunk), device))
               .sum()
-              .item<double>();
+              .to(torch::kFloat64));
+      scored_ += 2 * (end - start);
     }
+  }
+  const std::vector<double> total = ReadDoubles(SumOverReplicas(sums, dp).view({-1}));
+  EvalTable result;
+  for (size_t p = 0; p < sets_.size(); ++p) {
     auto& row = result[data_.pairs()[p].name];
-    row[kCrossEntropy] = sum / static_cast<double>(set.size());
-    row[kCrossEntropyExclPrefix] = sum_excl_prefix / static_cast<double>(set.size());
+    const double n = static_cast<double>(sets_[p].size());
+    row[kCrossEntropy] = total[2 * p] / n;
+    row[kCrossEntropyExclPrefix] = total[2 * p + 1] / n;
   }
   if (was_training) model->train();
   return result;
 }
 
 std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& model,
-                                                        bool blank_image) const {
+                                                        bool blank_image, Communicator* dp) const {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
   const torch::Device device = model->device();
   AutocastScope autocast(precision_, device);
-  std::map<std::string, double> result;
+  // Per language (in the map's order): the items this rank's share got right.
+  torch::Tensor right = torch::zeros({static_cast<int64_t>(disambiguation_.size())},
+                                     torch::TensorOptions(torch::kInt64).device(device));
+  int64_t l = 0;
   for (const auto& [language, items] : disambiguation_) {
-    int right = 0;
-    for (size_t start = 0; start < items.size(); start += batch_size_) {
-      const size_t end = std::min(items.size(), start + batch_size_);
+    const EvalShare share = ShareOf(static_cast<int64_t>(items.size()), DpRank(dp), DpSize(dp));
+    for (int64_t start = share.begin; start < share.end; start += batch_size_) {
+      const int64_t end = std::min<int64_t>(share.end, start + batch_size_);
       std::vector<data::Example> correct, incorrect;
-      for (size_t i = start; i < end; ++i) {
+      for (int64_t i = start; i < end; ++i) {
         correct.push_back(items[i].example);
         incorrect.push_back(items[i].example);
         incorrect.back().target = items[i].incorrect;
@@ -126,30 +163,38 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
           model->SampleLoss(model::ToDevice(model::Collate(correct, layout_), device));
       const torch::Tensor b =
           model->SampleLoss(model::ToDevice(model::Collate(incorrect, layout_), device));
-      right += (a < b).sum().item<int>();
+      right[l].add_((a < b).sum());
+      scored_ += 2 * (end - start);
     }
+    ++l;
+  }
+  const std::vector<int64_t> total = ReadInt64s(SumOverReplicas(right, dp));
+  std::map<std::string, double> result;
+  l = 0;
+  for (const auto& [language, items] : disambiguation_) {
     result[data_.LanguageName(language)] =
-        static_cast<double>(right) / static_cast<double>(items.size());
+        static_cast<double>(total[l++]) / static_cast<double>(items.size());
   }
   if (was_training) model->train();
   return result;
 }
 
-EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final) const {
-  EvalTable table = CrossEntropy(model);
+EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final, Communicator* dp) const {
+  EvalTable table = CrossEntropy(model, dp);
   if (final && generation_.enabled()) {
     const bool was_training = model->is_training();
     model->eval();
     AutocastScope autocast(precision_, model->device());
     for (size_t p = 0; p < sets_.size(); ++p) {
-      for (const auto& [name, value] : generation_.Score(model, static_cast<int>(p), sets_[p])) {
+      for (const auto& [name, value] :
+           generation_.Score(model, static_cast<int>(p), sets_[p], dp, &scored_)) {
         table[data_.pairs()[p].name][name] = value;
       }
     }
     if (was_training) model->train();
   }
   if (final && disambiguation_enabled()) {
-    const auto accuracy = Disambiguation(model), blank = Disambiguation(model, true);
+    const auto accuracy = Disambiguation(model, false, dp), blank = Disambiguation(model, true, dp);
     for (const auto& pair : data_.pairs()) {
       if (pair.task != Task::kTranslate) continue;
       const std::string& language = data_.LanguageName(pair.language);

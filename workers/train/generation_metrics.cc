@@ -2,13 +2,16 @@
 #include "workers/train/generation_metrics.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "parallel/device_reads.h"
 #include "workers/data/data_generator.h"
 #include "workers/data/shards/shard_source.h"
 #include "workers/eval/bleu.h"
 #include "workers/eval/bleu_tokenizers.h"
 #include "workers/eval/caption_scoring.h"
 #include "workers/model/generation.h"
+#include "workers/train/evaluator.h"
 
 namespace florenz::train {
 
@@ -79,15 +82,49 @@ bool GenerationMetrics::WithPrefix(PairRole role) const {
          options_.decoder_prefix != DecoderPrefix::kWithout;
 }
 
-std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(
-    model::EncoderDecoder& model, const std::vector<data::Example>& set,
-    const std::vector<int32_t>* prefix) const {
+namespace {
+
+// Every dp rank's outputs of its share (`local`, ShareOf order), in rank order: each rank sends
+// rows [length, tokens…] of a [max share, 1 + max_length] int64 tensor (length −1 for a row it
+// does not have), on the model's device for NCCL and on the host for MPI.
+std::vector<std::vector<int32_t>> GatherOutputs(const std::vector<std::vector<int32_t>>& local,
+                                                int64_t set_size, int max_length, Communicator& dp,
+                                                const torch::Device& device) {
+  const int64_t rows = ShareOf(set_size, 0, dp.size()).end;  // rank 0's share is the largest
+  const int64_t width = 1 + max_length;
+  torch::Tensor packed = torch::full({rows, width}, int64_t{-1}, torch::kInt64);
+  int64_t* out = packed.data_ptr<int64_t>();
+  for (size_t i = 0; i < local.size(); ++i) {
+    out[i * width] = static_cast<int64_t>(local[i].size());
+    std::copy(local[i].begin(), local[i].end(), out + i * width + 1);
+  }
+  if (std::strcmp(dp.backend(), "nccl") == 0) packed = packed.to(device);
+  const std::vector<int64_t> all = ReadInt64s(dp.AllGather(packed, 0).view({-1}));
+  std::vector<std::vector<int32_t>> outputs;
+  for (size_t row = 0; row * width < all.size(); ++row) {
+    const int64_t* r = all.data() + row * width;
+    if (r[0] < 0) continue;
+    outputs.emplace_back(r + 1, r + 1 + r[0]);
+  }
+  return outputs;
+}
+
+}  // namespace
+
+std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(model::EncoderDecoder& model,
+                                                             const std::vector<data::Example>& set,
+                                                             const std::vector<int32_t>* prefix,
+                                                             Communicator* dp,
+                                                             std::atomic<int64_t>* scored) const {
   model::GenerationOptions generation;
   generation.beam_size = options_.beam_size;
   generation.max_length = options_.max_length;
+  const int64_t size = static_cast<int64_t>(set.size());
+  const int ranks = dp != nullptr ? dp->size() : 1;
+  const EvalShare share = ShareOf(size, dp != nullptr ? dp->rank() : 0, ranks);
   std::vector<std::vector<int32_t>> outputs;
-  for (size_t start = 0; start < set.size(); start += batch_size_) {
-    const size_t end = std::min(set.size(), start + batch_size_);
+  for (int64_t start = share.begin; start < share.end; start += batch_size_) {
+    const int64_t end = std::min<int64_t>(share.end, start + batch_size_);
     const std::vector<data::Example> chunk(set.begin() + start, set.begin() + end);
     const model::Batch batch = model::ToDevice(model::Collate(chunk, layout_), model->device());
     const std::vector<std::vector<int32_t>> prefixes =
@@ -96,8 +133,10 @@ std::vector<std::vector<int32_t>> GenerationMetrics::Outputs(
     for (auto& ids : model::Generate(model, batch, generation, prefixes)) {
       outputs.push_back(std::move(ids));
     }
+    if (scored != nullptr) *scored += end - start;
   }
-  return outputs;
+  if (ranks == 1) return outputs;
+  return GatherOutputs(outputs, size, options_.max_length, *dp, model->device());
 }
 
 void GenerationMetrics::ScoreSynthetic(int pair, const std::vector<data::Example>& set,
@@ -168,14 +207,16 @@ void GenerationMetrics::ScoreCorpus(int pair, const std::vector<std::vector<int3
   }
 }
 
-std::map<std::string, double> GenerationMetrics::Score(
-    model::EncoderDecoder& model, int pair, const std::vector<data::Example>& set) const {
+std::map<std::string, double> GenerationMetrics::Score(model::EncoderDecoder& model, int pair,
+                                                       const std::vector<data::Example>& set,
+                                                       Communicator* dp,
+                                                       std::atomic<int64_t>* scored) const {
   std::map<std::string, double> out;
   if (!enabled() || set.empty()) return out;
   torch::NoGradGuard no_grad;
   const data::Pair& p = data_.pairs()[pair];
   if (data_.corpus() != nullptr) {
-    ScoreCorpus(pair, Outputs(model, set, nullptr), &out);
+    ScoreCorpus(pair, Outputs(model, set, nullptr, dp, scored), &out);
     return out;
   }
   const data::DataGenerator& data = *data_.synthetic();
@@ -183,7 +224,8 @@ std::map<std::string, double> GenerationMetrics::Score(
       data.vocabulary().Encode(data.languages()[p.language].Prefix());
   for (const bool forced : {false, true}) {
     if (forced ? !WithPrefix(p.role) : !WithoutPrefix(p.role)) continue;
-    ScoreSynthetic(pair, set, Outputs(model, set, forced ? &prefix : nullptr), forced, &out);
+    ScoreSynthetic(pair, set, Outputs(model, set, forced ? &prefix : nullptr, dp, scored), forced,
+                   &out);
   }
   return out;
 }

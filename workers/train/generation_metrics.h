@@ -6,14 +6,19 @@
 // On a corpus of shards (issue 17) outputs are detokenized text: BLEU is sacreBLEU's on the
 // reference texts (13a, zh for Chinese), the output language is the character n-gram
 // identifier's verdict, and what needs a scene graph or a decoder prefix does not apply.
+// Data-parallel ranks each decode their share of a set; the outputs are gathered so that every
+// rank scores the whole set.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/evaluation_options.h"
+#include "parallel/communicator.h"
 #include "workers/data/data_source.h"
 #include "workers/eval/language_accuracy.h"
 #include "workers/model/encoder_decoder.h"
@@ -34,17 +39,24 @@ class GenerationMetrics {
   std::vector<std::string> NamesFor(PairRole role) const;
 
   // Generates for `set` (examples of pair `pair`) and scores the outputs: metric → value.
+  // With `dp` (the data-parallel communicator; null: one replica) this rank decodes its
+  // ShareOf (evaluator.h) the set and the outputs are all-gathered over `dp`, so every rank
+  // scores all of them. `scored`, when given, counts the examples this rank decoded.
   std::map<std::string, double> Score(model::EncoderDecoder& model, int pair,
-                                      const std::vector<data::Example>& set) const;
+                                      const std::vector<data::Example>& set,
+                                      Communicator* dp = nullptr,
+                                      std::atomic<int64_t>* scored = nullptr) const;
 
  private:
   // Decode with or without the forced prefix for a pair of this role?
   bool WithoutPrefix(PairRole role) const;
   bool WithPrefix(PairRole role) const;
-  // The outputs of `set` (token ids), decoded with or without the forced prefix.
+  // The outputs of `set` (token ids), decoded with or without the forced prefix: this rank's
+  // share decoded, everyone's gathered over `dp`.
   std::vector<std::vector<int32_t>> Outputs(model::EncoderDecoder& model,
                                             const std::vector<data::Example>& set,
-                                            const std::vector<int32_t>* prefix) const;
+                                            const std::vector<int32_t>* prefix, Communicator* dp,
+                                            std::atomic<int64_t>* scored) const;
   // Scores of one decoding pass (`suffix` "" or "_prefix") of a synthetic pair or a corpus's.
   void ScoreSynthetic(int pair, const std::vector<data::Example>& set,
                       const std::vector<std::vector<int32_t>>& outputs, bool forced,
