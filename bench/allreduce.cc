@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
       }
     } else {
       const int device = comm.rank() % devices;
-      florenz::NcclCommunicator nccl(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(), device);
+      florenz::MpiCommunicator bootstrap(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate());
+      florenz::NcclCommunicator nccl(bootstrap, device, /*timeout_seconds=*/300);
       // The raw side: a second NCCL communicator of the same ranks on its own stream.
       const RawNccl raw_nccl(raw_comm, comm.rank(), comm.size());
       if (leader) PrintHeader("nccl", comm.size(), samples, true);

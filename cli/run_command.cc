@@ -166,7 +166,7 @@ int RunRunCommand(const RunCommand& options) {
   // every rank with exit 2 (rank 0 says why).
   DeviceKind device_kind = grid.spec.execution.device;
   if (!options.device.empty()) FromString(options.device, &device_kind);
-  const DeviceAssignment devices = AssignDevices(mpi.comm(), device_kind, train::VisibleGpus);
+  const DeviceAssignment devices = AssignDevices(mpi.comm(), device_kind, train::VisibleGpuIds);
   if (!devices.error.empty()) {
     if (!coordinator) return kExitBadInput;
     throw ConfigError(
@@ -231,6 +231,7 @@ int RunRunCommand(const RunCommand& options) {
   const int data_threads = grid.spec.execution.data_threads;
   job.data_threads = data_threads >= 0 ? data_threads : devices.cuda ? std::max(0, cores - 1) : 0;
   job.comm = mpi.comm();
+  job.gangs = mpi.gangs();
   job.rank = mpi.rank();
   const ClusterShape shape = DetectJobShape(job, mpi.size());
   if (!coordinator) {
@@ -244,7 +245,7 @@ int RunRunCommand(const RunCommand& options) {
             << ")\n";
   const CoordinatorOutcome outcome = RunCoordinator(job, mpi.size(), shape);
   // A silent rank would never finalize.
-  if (!outcome.lost_ranks.empty()) mpi.Abort(outcome.exit_code);
+  if (!outcome.lost_ranks.empty() || outcome.stuck) mpi.Abort(outcome.exit_code);
   return outcome.exit_code;
 }
 

@@ -34,6 +34,11 @@ struct ExecutionOptions {
   Duration time_limit;
   // A gang silent for this long is declared lost and its run requeued.
   Duration heartbeat_timeout{600};
+  // The longest one collective (or one wait for the GPU) of a multi-rank gang may take before
+  // the gang gives up on a member that is stuck or gone: the run then fails (and is retried);
+  // NCCL communicators are aborted. A member that fails tells its gang at once, so this only
+  // bounds silent losses (parallel/gang_watch.h, docs/orchestrator.md "When a rank fails").
+  Duration collective_timeout{300};
   // LibTorch intra-op threads per rank; 0 = the cores this process may use.
   int threads = 0;
   // auto: each training rank takes its own CUDA GPU when LibTorch sees GPUs, else the CPU;
@@ -50,6 +55,7 @@ struct ExecutionOptions {
     v("checkpoint_interval", checkpoint_interval);
     v("time_limit", time_limit);
     v("heartbeat_timeout", heartbeat_timeout);
+    v("collective_timeout", collective_timeout);
     v("threads", threads);
     v("device", device);
     v("data_threads", data_threads);

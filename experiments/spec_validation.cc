@@ -431,6 +431,8 @@ void ValidateExecution(const ExperimentSpec& spec, Checker& c) {
             "execution.checkpoint_interval: must be >= 0 (0 = at the end)");
   c.Require(x.heartbeat_timeout.seconds >= 1, x.heartbeat_timeout, x,
             "execution.heartbeat_timeout: must be at least 1 second");
+  c.Require(x.collective_timeout.seconds >= 1, x.collective_timeout, x,
+            "execution.collective_timeout: must be at least 1 second");
   c.Require(x.threads >= 0 && x.threads <= 1024, x.threads, x,
             "execution.threads: must be 0-1024 (0 = the cores this process may use)");
   c.Require(x.data_threads >= -1 && x.data_threads <= 256, x.data_threads, x,

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -78,10 +79,19 @@ class Coordinator {
 
   int Run();
   std::vector<int> lost_ranks() const { return {lost_.begin(), lost_.end()}; }
+  // A gang some of whose members never left a failed run: the job must end (exit 4).
+  bool stuck() const { return stuck_; }
 
  private:
   struct Row {
     std::string status, metric;
+  };
+  // A gang's members leaving a run: who has, since when, and the outcome to act on.
+  struct Ending {
+    std::set<int> left;
+    double since = 0;
+    std::optional<Message> outcome;
+    int outcome_source = -1;
   };
   double Now() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
   bool embedded() const { return world_size_ == 1; }
@@ -101,6 +111,12 @@ class Coordinator {
   void RepairPartial(int i);
   void Start(const Placement& placement);
   void Handle(const Message& message, int source);
+  // Records that `source` left `run` with `message`; true once every member of the gang has
+  // left, with the outcome to act on in `outcome` (a failing member's own reason first).
+  bool Left(int run, const Message& message, int source, Message* outcome);
+  // Gangs whose first member left more than execution.collective_timeout (plus a grace) ago
+  // while others never did: they are stuck in a collective MPI cannot cancel.
+  void CheckEndings();
   void OnProgress(const Progress& progress);
   // Budget branching: a branch waits (out of the scheduler) while its trunk is in this job and
   // has not written its checkpoint; it is submitted when the trunk says it has.
@@ -128,6 +144,7 @@ class Coordinator {
   std::map<int, int> failures_;              // run → failed attempts so far
   std::map<int, double> last_heard_;         // running run → when its gang last spoke
   std::map<int, std::vector<int>> gang_;     // running run → its ranks
+  std::map<int, Ending> ending_;             // running run → members that left it
   std::map<int, Row> rows_;                  // runs that reached an end
   std::map<int, RunLock> locks_;             // runs this job trains: their one-writer locks
   std::set<int> lost_;                       // silent world ranks
@@ -135,6 +152,7 @@ class Coordinator {
   int done_ = 0, failed_ = 0, interrupted_ = 0, tags_ = 0, unreadable_ = 0, elsewhere_ = 0;
   std::string storage_error_;  // the first write the results store could not make
   bool stopping_ = false;
+  bool stuck_ = false;
   double last_print_ = -1;
   bool line_open_ = false;
   int pause_ = 20;  // µs between polls when nothing arrived
@@ -326,7 +344,9 @@ void Coordinator::Start(const Placement& placement) {
            -1);
     return;
   }
-  const Assign assign{run, failures_[run], ++tags_ % 30000, placement.ranks};
+  // The gang's tag: its MPI_Comm_create_group's and its failure notices' (gang_watch.h uses
+  // tag 7 for the notices themselves, below the first gang tag).
+  const Assign assign{run, failures_[run], 1000 + ++tags_ % 30000, placement.ranks};
   for (int rank : placement.ranks) Send(assign, rank, job_.comm);
 }
 
@@ -337,20 +357,71 @@ void Coordinator::Handle(const Message& message, int source) {
   last_heard_[run] = Now();
   if (const auto* progress = std::get_if<Progress>(&message)) return OnProgress(*progress);
   if (const auto* ready = std::get_if<BranchReady>(&message)) return OnBranchReady(*ready);
+  if (std::holds_alternative<Assign>(message) || std::holds_alternative<Shutdown>(message)) return;
+  Message outcome;
+  if (!Left(run, message, source, &outcome)) return;
   ClearLine();
-  if (const auto* done = std::get_if<Done>(&message)) {
+  if (const auto* done = std::get_if<Done>(&outcome)) {
     OnDone(*done);
-  } else if (const auto* interrupted = std::get_if<Interrupted>(&message)) {
+  } else if (const auto* interrupted = std::get_if<Interrupted>(&outcome)) {
     OnInterrupted(*interrupted);
-  } else if (const auto* failure = std::get_if<StorageFailed>(&message)) {
+  } else if (const auto* failure = std::get_if<StorageFailed>(&outcome)) {
     OnStorageFailed(*failure);
-  } else if (const auto* failed = std::get_if<Failed>(&message)) {
+  } else if (const auto* failed = std::get_if<Failed>(&outcome)) {
     OnFailed(*failed);
-  } else {
-    return;  // Assign and Shutdown only go to workers
   }
   gang_.erase(run);  // the run ended or went back to the queue: its gang is free
   last_heard_.erase(run);
+}
+
+bool Coordinator::Left(int run, const Message& message, int source, Message* outcome) {
+  const std::vector<int>& members = gang_.at(run);
+  // How much a member's end says about the run: its own failure, then a stop, then "another
+  // member failed", then done; among equals the leader's (whose Done carries the figures).
+  auto weight = [&](const Message& m, int from) {
+    int w = 0;
+    if (const auto* f = std::get_if<Failed>(&m)) w = f->aborted ? 2 : 6;
+    if (std::holds_alternative<StorageFailed>(m)) w = 6;
+    if (std::holds_alternative<Interrupted>(m)) w = 4;
+    return 2 * w + (from == members.front() ? 1 : 0);
+  };
+  Ending& ending = ending_[run];
+  if (ending.left.empty()) ending.since = Now();
+  ending.left.insert(source);
+  if (!ending.outcome || weight(message, source) > weight(*ending.outcome, ending.outcome_source)) {
+    ending.outcome = message;
+    ending.outcome_source = source;
+  }
+  // Embedded (source -1) and gangs of one end at once.
+  if (source >= 0 && ending.left.size() < members.size()) return false;
+  *outcome = *ending.outcome;
+  ending_.erase(run);
+  return true;
+}
+
+void Coordinator::CheckEndings() {
+  // A member that failed told the others at once; one that waited past the timeout left on
+  // its own. Whoever is still inside after another timeout is stuck where MPI cannot reach.
+  const double grace =
+      2 * static_cast<double>(job_.grid->spec.execution.collective_timeout.seconds);
+  for (const auto& [run, ending] : ending_) {
+    if (Now() - ending.since <= grace) continue;
+    ClearLine();
+    std::printf("%s: rank(s)", Tag(run).c_str());
+    for (int r : gang_.at(run)) {
+      if (!ending.left.count(r)) std::printf(" %d", r);
+    }
+    std::printf(
+        " did not leave the failed run within %.0f s (twice execution.collective_timeout): "
+        "stuck in a collective that cannot be cancelled. Ending the job with exit code %d so "
+        "that Slurm requeues it; every run resumes from its last checkpoint\n",
+        grace, kExitRequeue);
+    for (int r : gang_.at(run)) {
+      if (!ending.left.count(r)) lost_.insert(r);
+    }
+    stuck_ = true;
+    return;
+  }
 }
 
 void Coordinator::OnProgress(const Progress& p) {
@@ -502,6 +573,8 @@ int Coordinator::Run() {
       pause_ = 20;
     } else {
       CheckHeartbeats();
+      CheckEndings();
+      if (stuck_) break;
       PrintProgress(false);
       // MPI_Recv would spin a core, and the coordinator trains nothing: sleep, from 20 µs
       // (replies in quick succession) doubling to 2 ms (runs that take minutes).
@@ -531,6 +604,11 @@ int Coordinator::Finish() {
     std::cout << "florenz run: " << elsewhere_
               << " run(s) are held by another florenz process on this folder (florenz status "
                  "shows which); that process trains them\n";
+  }
+  if (stuck_) {
+    std::cout << "florenz run: a gang is stuck after a failure; ended for requeue (exit code "
+              << kExitRequeue << "): the same command resumes every run from its checkpoint\n";
+    return kExitRequeue;
   }
   if (!storage_error_.empty()) {
     std::cout << "florenz run: stopped: " << storage_error_
@@ -572,6 +650,7 @@ CoordinatorOutcome RunCoordinator(const Job& job, int world_size, const ClusterS
   CoordinatorOutcome outcome;
   outcome.exit_code = coordinator.Run();
   outcome.lost_ranks = coordinator.lost_ranks();
+  outcome.stuck = coordinator.stuck();
   return outcome;
 }
 

@@ -26,6 +26,9 @@ struct CoordinatorOutcome {
   // World ranks declared lost (silent past execution.heartbeat_timeout). When there are any the
   // job cannot end with MPI_Finalize (a silent rank would never join it) and must MPI_Abort.
   std::vector<int> lost_ranks;
+  // A gang never left a failed run (stuck in an MPI collective): exit_code is kExitRequeue and
+  // the job must end with MPI_Abort (its stuck ranks would never finalize).
+  bool stuck = false;
 };
 
 // Runs the job to its end on rank 0. Sends Shutdown to every worker before returning.

@@ -32,7 +32,10 @@ struct Job {
   // Runs trained again from scratch whatever their file says, it set aside (`--retrain`).
   std::vector<std::string> retrain;
   MPI_Comm comm = MPI_COMM_NULL;  // the job's duplicate of MPI_COMM_WORLD; null: one process
-  int rank = 0;                   // world rank
+  // Gangs are created from this duplicate and send their failure notices over it
+  // (parallel/gang_watch.h): never over `comm`, whose protocol receivers take any tag.
+  MPI_Comm gangs = MPI_COMM_NULL;
+  int rank = 0;  // world rank
   // What a worker does with an Assign: ExecuteRun (worker_loop.h) unless replaced, e.g. by
   // bench/dispatch.cc, which measures the coordinator with runs that do nothing.
   std::function<Message(const Job&, int run, const std::vector<int>& ranks, int tag,

@@ -24,6 +24,8 @@ MpiSession::MpiSession() {
   active_ = true;
   MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
   MPI_CHECK(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
+  MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &gangs_));
+  MPI_CHECK(MPI_Comm_set_errhandler(gangs_, MPI_ERRORS_RETURN));
   MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
   MPI_CHECK(MPI_Comm_size(comm_, &size_));
 }
@@ -32,6 +34,8 @@ MpiSession::~MpiSession() {
   if (!active_) return;
   std::fflush(stdout);
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  // gangs_ is not freed: a failure notice sent to a rank that never polled again may still
+  // be pending on it, and abandoned gangs' communicators were made from it.
   if (MPI_Finalize() != MPI_SUCCESS) std::cerr << "florenz: warning: MPI_Finalize failed\n";
 }
 

@@ -23,6 +23,10 @@ class MpiSession {
   int size() const { return size_; }
   // The job's own duplicate of MPI_COMM_WORLD (MPI_ERRORS_RETURN); MPI_COMM_NULL when alone.
   MPI_Comm comm() const { return comm_; }
+  // A second duplicate, for gangs: their creation (MPI_Comm_create_group's messages) and
+  // their failure notices (parallel/gang_watch.h), so neither ever mixes with the
+  // coordinator's protocol, whose receivers take any tag; MPI_COMM_NULL when alone.
+  MPI_Comm gangs() const { return gangs_; }
   // Ends every rank of the job with `code` (when a rank is lost, MPI_Finalize would wait for it
   // forever).
   [[noreturn]] void Abort(int code);
@@ -32,6 +36,7 @@ class MpiSession {
   int rank_ = 0;
   int size_ = 1;
   MPI_Comm comm_ = MPI_COMM_NULL;
+  MPI_Comm gangs_ = MPI_COMM_NULL;
 };
 
 }  // namespace florenz

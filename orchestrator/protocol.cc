@@ -114,8 +114,12 @@ void Write(Writer& w, const Done& m) {
 void Read(Reader& r, Done& m) {
   r >> m.run >> m.seconds >> m.evaluation_seconds >> m.unseen_caption;
 }
-void Write(Writer& w, const Failed& m) { w << m.run << m.reason; }
-void Read(Reader& r, Failed& m) { r >> m.run >> m.reason; }
+void Write(Writer& w, const Failed& m) { w << m.run << m.reason << int{m.aborted}; }
+void Read(Reader& r, Failed& m) {
+  int aborted = 0;
+  r >> m.run >> m.reason >> aborted;
+  m.aborted = aborted != 0;
+}
 void Write(Writer& w, const Interrupted& m) { w << m.run << m.step << m.reason; }
 void Read(Reader& r, Interrupted& m) { r >> m.run >> m.step >> m.reason; }
 void Write(Writer& w, const StorageFailed& m) { w << m.run << m.error; }

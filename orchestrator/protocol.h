@@ -8,7 +8,8 @@
 //   coordinator → member   Assign          build the gang, train the run
 //   leader → coordinator   Progress        also the heartbeat
 //   leader → coordinator   BranchReady     a trunk wrote a branch's starting checkpoint
-//   leader → coordinator   Done | Failed | Interrupted | StorageFailed   how the run ended
+//   member → coordinator   Done | Failed | Interrupted | StorageFailed   how the run ended
+//                          (every member of a gang: the gang is free once all have left)
 //   coordinator → worker   Shutdown        leave the worker loop
 #pragma once
 
@@ -48,9 +49,13 @@ struct Done {
   double unseen_caption = 0;      // final unseen-caption cross-entropy; NaN when not evaluated
 };
 
+// Every member of a gang sends how the run ended for it (the leader's Done carries the
+// figures). A member that left only because another member failed says so (`aborted`): the
+// coordinator reports the failing member's reason, and frees the gang once every member left.
 struct Failed {
   int run = -1;
   std::string reason;
+  bool aborted = false;  // left because another member of the gang failed
 };
 
 // Checkpointed after SIGTERM / SIGUSR2; the same command resumes it.

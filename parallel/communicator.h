@@ -16,9 +16,15 @@ namespace florenz {
 enum class ReduceOp { kSum, kMax, kAverage };
 const char* ToString(ReduceOp op);
 
-// A collective in flight (non-blocking all-reduce). Wait() blocks until the result is in the
-// tensor it was started on; Test() makes progress and says whether it is complete. The
-// destructor waits, so a tensor is never released under a running collective.
+// A collective in flight (non-blocking all-reduce).
+// - Wait(): the result is in the tensor for every later use of it by this rank. A host
+//   backend (MPI) blocks the host until then; a device backend (NCCL) only makes the stream
+//   the caller's later kernels run on wait for the collective (no host wait), so the caller
+//   must not read the tensor on the host except through a device read (device_reads.h).
+// - Test(): makes progress and says whether the collective is complete.
+// - The destructor never releases the tensor under a running collective: it waits (host
+//   backend) or keeps the tensor alive until the collective ends (device backend). While an
+//   exception unwinds a failed gang it abandons instead (gang_watch.h): it never blocks then.
 class Work {
  public:
   virtual ~Work() = default;
@@ -49,6 +55,9 @@ class Communicator {
   // In place: every rank ends with `root`'s tensor.
   virtual void Broadcast(torch::Tensor& tensor, int root) = 0;
   virtual void Barrier() = 0;
+  // True when non-blocking collectives progress only while the host calls into the backend
+  // (MPI): a caller with other work then calls Test() now and then. NCCL progresses alone.
+  virtual bool NeedsHostProgress() const { return false; }
 };
 
 }  // namespace florenz

@@ -26,8 +26,8 @@ DeviceReadPoll& Poll() {
 torch::Tensor Copy(const torch::Tensor& tensor) {
   reads.fetch_add(1, std::memory_order_relaxed);
   if (!tensor.is_cuda()) return tensor.contiguous();
-  torch::Tensor host = torch::empty(
-      tensor.sizes(), torch::TensorOptions(tensor.scalar_type()).pinned_memory(true));
+  torch::Tensor host =
+      torch::empty(tensor.sizes(), torch::TensorOptions(tensor.scalar_type()).pinned_memory(true));
   host.copy_(tensor, /*non_blocking=*/true);
   // An event on the tensor's current stream marks the copy's completion. c10's
   // device-agnostic event is used because ATen's CUDA event API is absent from a CPU-only
@@ -36,9 +36,12 @@ torch::Tensor Copy(const torch::Tensor& tensor) {
   c10::impl::VirtualGuardImpl guard(device.type());
   c10::Event done(device.type());
   done.record(guard.getStream(device));
+  const auto since = std::chrono::steady_clock::now();
   int spins = 0;
   while (!done.query()) {
-    if (Poll()) Poll()();
+    if (Poll() && spins % 16 == 15) {
+      Poll()(std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
+    }
     // Short waits first (a typical read completes in microseconds), then back off.
     if (++spins > 100) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
@@ -62,8 +65,7 @@ std::vector<double> ReadDoubles(const torch::Tensor& tensor) {
 
 std::vector<int64_t> ReadInt64s(const torch::Tensor& tensor) {
   const torch::Tensor host = Copy(tensor).to(torch::kInt64).contiguous();
-  return std::vector<int64_t>(host.data_ptr<int64_t>(),
-                              host.data_ptr<int64_t>() + host.numel());
+  return std::vector<int64_t>(host.data_ptr<int64_t>(), host.data_ptr<int64_t>() + host.numel());
 }
 
 int64_t DeviceReads() { return reads.load(std::memory_order_relaxed); }

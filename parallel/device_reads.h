@@ -13,11 +13,12 @@
 
 namespace florenz {
 
-// Waits in the host while a device read is pending (a CUDA tensor's copy to the host): called
-// every few hundred microseconds until the copy is done, so that a gang's failure notices and
-// collective timeouts are seen while a rank waits for its GPU (parallel/gang_watch.h). May
-// throw; the read then throws. Set by the worker for the duration of a run, null otherwise.
-using DeviceReadPoll = std::function<void()>;
+// Called in the host while a device read is pending (a CUDA tensor's copy to the host), with
+// the seconds the read has waited so far, until the copy is done: so a gang's failure notices,
+// NCCL's errors and collective timeouts are seen while a rank waits for its GPU
+// (parallel/gang_watch.h). May throw; the read then throws. Set by the worker for the duration
+// of a run, null otherwise.
+using DeviceReadPoll = std::function<void(double waited_seconds)>;
 void SetDeviceReadPoll(DeviceReadPoll poll);
 
 // `tensor` (any device) as a CPU tensor, contiguous; counts one read. A CPU tensor is returned

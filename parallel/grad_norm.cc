@@ -2,8 +2,8 @@
 #include "parallel/grad_norm.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
-#include <cmath>
 #include <unordered_set>
 
 #include "parallel/column_parallel_linear.h"
@@ -17,6 +17,19 @@ namespace {
 // Σ ||g||² over the gradients in `params`, as a float64 [1] on `device` (the parameters').
 torch::Tensor SquaredNorm(const std::vector<torch::Tensor>& params, const torch::Device& device) {
   std::vector<torch::Tensor> norms;
+  if (device.is_cuda()) {  // one multi-tensor kernel instead of one norm per parameter
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : params) {
+      if (p.grad().defined()) grads.push_back(p.grad());
+    }
+    if (!grads.empty()) {
+      return torch::stack(torch::_foreach_norm(grads))
+          .to(torch::kFloat64)
+          .pow(2)
+          .sum()
+          .reshape({1});
+    }
+  }
   for (const auto& p : params) {
     if (p.grad().defined()) norms.push_back(p.grad().norm().to(torch::kFloat64));
   }
@@ -48,7 +61,7 @@ ParameterSets ClassifyParameters(torch::nn::Module& model) {
   return sets;
 }
 
-double ClipGradNorm(const ParameterSets& params, double max_norm, const TensorParallel& tp) {
+torch::Tensor ClipGradNorm(const ParameterSets& params, double max_norm, const TensorParallel& tp) {
   const torch::Device device = !params.sharded.empty()      ? params.sharded.front().device()
                                : !params.replicated.empty() ? params.replicated.front().device()
                                                             : torch::Device(torch::kCPU);
@@ -56,16 +69,25 @@ double ClipGradNorm(const ParameterSets& params, double max_norm, const TensorPa
   if (Communicator* comm = RequireCommunicator(tp, "ClipGradNorm")) {
     comm->AllReduce(sharded, ReduceOp::kSum);
   }
-  const double norm = std::sqrt((sharded + SquaredNorm(params.replicated, device)).item<double>());
-  const double coefficient = max_norm / (norm + 1e-6);
-  if (coefficient < 1) {
-    torch::NoGradGuard no_grad;
-    for (const auto* set : {&params.sharded, &params.replicated}) {
-      for (const auto& p : *set) {
-        if (p.grad().defined()) p.grad().mul_(coefficient);
-      }
+  const torch::Tensor norm = (sharded + SquaredNorm(params.replicated, device)).sqrt();  // [1]
+  // max_norm / (norm + 1e-6), at most 1, in float64 as the host rule computed it; applied
+  // to float32 gradients as the float32 the host's double would have become.
+  const torch::Tensor coefficient =
+      (max_norm / (norm + 1e-6)).clamp_max(1.0).to(torch::kFloat32);  // [1]
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (const auto* set : {&params.sharded, &params.replicated}) {
+    for (const auto& p : *set) {
+      if (p.grad().defined()) grads.push_back(p.grad());
     }
   }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  if (device.is_cuda()) {
+    torch::_foreach_mul_(grads, coefficient.squeeze());  // a few launches for every gradient
+    return norm;
+  }
+#endif
+  for (auto& g : grads) g.mul_(coefficient);
   return norm;
 }
 

@@ -23,9 +23,12 @@ struct ParameterSets {
 // everything else (a RowParallelLinear's bias, LayerNorm) is replicated.
 ParameterSets ClassifyParameters(torch::nn::Module& model);
 
-// Returns the global L2 norm of the gradients and, when it exceeds max_norm, scales every
-// gradient by max_norm / (norm + 1e-6) (torch::nn::utils::clip_grad_norm_'s rule).
-// Parameters without a gradient count as zero.
-double ClipGradNorm(const ParameterSets& params, double max_norm, const TensorParallel& tp);
+// Returns the global L2 norm of the gradients, as a float64 [1] tensor on the parameters'
+// device, and, when it exceeds max_norm, scales every gradient by max_norm / (norm + 1e-6)
+// (torch::nn::utils::clip_grad_norm_'s rule). The coefficient stays on the device (clamped
+// to 1, so an unclipped gradient is multiplied by exactly 1): nothing is read to the host,
+// and the caller reads the norm only when it logs it (device_reads.h). Parameters without a
+// gradient count as zero.
+torch::Tensor ClipGradNorm(const ParameterSets& params, double max_norm, const TensorParallel& tp);
 
 }  // namespace florenz

@@ -1,5 +1,6 @@
-// GradientBuckets: per-parameter hooks fill flat buckets; a full bucket's all-reduce starts
-// at once and in-flight ones are polled from later hooks so MPI makes progress during backward.
+// GradientBuckets: per-parameter hooks fill flat buckets; full buckets' all-reduces start in
+// bucket order (the same order on every rank, as NCCL requires), and with MPI the ones in
+// flight are polled from later hooks so MPI makes progress during backward.
 #include "parallel/gradient_buckets.h"
 
 #include <utility>
@@ -57,6 +58,8 @@ void GradientBuckets::ZeroGrad() {
     bucket.ready = 0;
     bucket.work.reset();
   }
+  next_start_ = 0;
+  next_poll_ = 0;
 }
 
 void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
@@ -81,11 +84,17 @@ void GradientBuckets::OnGradient(size_t param, const torch::Tensor& grad) {
   slot.ready = true;
   ++bucket.ready;
   if (!options_.overlap) return;
-  // Poll the all-reduces already in flight: Open MPI progresses them only inside MPI calls.
-  for (auto& other : buckets_) {
-    if (other.work) other.work->Test();
+  // Open MPI progresses the all-reduces in flight only inside MPI calls: test the oldest ones
+  // until one is still running (NCCL needs nothing: its kernels progress alone).
+  if (dp_.NeedsHostProgress()) {
+    while (next_poll_ < next_start_ && buckets_[next_poll_].work->Test()) ++next_poll_;
   }
-  if (bucket.ready == static_cast<int>(bucket.members.size())) Start(bucket);
+  // Full buckets start in index order, so every rank queues the same collectives in the same
+  // order whatever order backward fills them in.
+  while (next_start_ < buckets_.size() &&
+         buckets_[next_start_].ready == static_cast<int>(buckets_[next_start_].members.size())) {
+    Start(buckets_[next_start_++]);
+  }
 }
 
 void GradientBuckets::Start(Bucket& bucket) {
@@ -94,8 +103,8 @@ void GradientBuckets::Start(Bucket& bucket) {
 }
 
 void GradientBuckets::Finish() {
-  for (auto& bucket : buckets_) {
-    if (bucket.work) continue;
+  for (; next_start_ < buckets_.size(); ++next_start_) {
+    Bucket& bucket = buckets_[next_start_];
     for (size_t k : bucket.members) {
       if (slots_[k].ready) continue;
       // Not reached by the last backward: the earlier micro-batches' sum, or zero.
@@ -109,6 +118,8 @@ void GradientBuckets::Finish() {
     }
     Start(bucket);
   }
+  // Wait(): with NCCL the stream of the optimizer step waits for each bucket (no host wait);
+  // with MPI the host waits.
   for (auto& bucket : buckets_) {
     bucket.work->Wait();
     for (size_t k : bucket.members) {

@@ -38,8 +38,8 @@ class GradientBuckets {
   // gradients and nothing accumulates into a bucket under a running all-reduce).
   void ZeroGrad();
   // After backward: starts the buckets not yet started (a parameter backward did not reach
-  // counts as a zero gradient), waits for all of them, and points each parameter's .grad() at
-  // its averaged slice of its bucket.
+  // counts as a zero gradient), waits for all of them (Work::Wait: the host with MPI, only the
+  // stream with NCCL), and points each parameter's .grad() at its averaged slice of its bucket.
   void Finish();
 
   // Gradient accumulation: false while backward runs over a step's earlier micro-batches
@@ -75,6 +75,8 @@ class GradientBuckets {
   Communicator& dp_;
   GradientBucketOptions options_;
   bool sync_ = true;
+  size_t next_start_ = 0;  // buckets [0, next_start_) have started this backward
+  size_t next_poll_ = 0;   // buckets [0, next_poll_) have completed (MPI progress polling)
   int64_t allreduces_ = 0;
 };
 

@@ -25,6 +25,9 @@ class MpiComm {
   MpiComm& operator=(const MpiComm&) = delete;
 
   MPI_Comm get() const { return comm_; }
+  // Gives up ownership without freeing: the communicator lives for the rest of the process
+  // (a gang whose collective was abandoned keeps its context id reserved: gang_watch.h).
+  void Release() noexcept { owned_ = false; }
   bool valid() const { return comm_ != MPI_COMM_NULL; }
   int rank() const;
   int size() const;

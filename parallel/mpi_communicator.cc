@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <climits>
+#include <exception>
 #include <iostream>
 #include <utility>
 #include <vector>
@@ -77,9 +78,21 @@ void Finish(torch::Tensor& tensor, torch::Tensor& buffer, ReduceOp op, int size)
 
 class MpiWork final : public Work {
  public:
-  MpiWork(torch::Tensor tensor, torch::Tensor buffer, ReduceOp op, int size)
-      : tensor_(std::move(tensor)), buffer_(std::move(buffer)), op_(op), size_(size) {}
+  MpiWork(torch::Tensor tensor, torch::Tensor buffer, ReduceOp op, int size, GangWatch* watch)
+      : tensor_(std::move(tensor)),
+        buffer_(std::move(buffer)),
+        op_(op),
+        size_(size),
+        watch_(watch) {}
   ~MpiWork() override {
+    if (done_) return;
+    // A failed gang unwinding (or one whose wait was abandoned): never block; the buffers stay
+    // alive for the collective that may still write into them.
+    if (std::uncaught_exceptions() > 0 || (watch_ != nullptr && watch_->aborted())) {
+      GangWatch::Abandon(tensor_);
+      GangWatch::Abandon(buffer_);
+      return;
+    }
     try {
       Wait();
     } catch (const std::exception& e) {
@@ -90,8 +103,14 @@ class MpiWork final : public Work {
 
   void Wait() override {
     if (done_) return;
-    MPI_CHECK(
-        MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE));
+    try {
+      WaitForRequests(requests_, watch_, "a data-parallel all-reduce");
+    } catch (...) {
+      GangWatch::Abandon(tensor_);
+      GangWatch::Abandon(buffer_);
+      done_ = true;  // nothing more to wait for here
+      throw;
+    }
     Complete();
   }
   bool Test() override {
@@ -113,6 +132,7 @@ class MpiWork final : public Work {
   torch::Tensor buffer_;
   ReduceOp op_;
   int size_;
+  GangWatch* watch_;
   std::vector<MPI_Request> requests_;
   bool done_ = false;
 };
@@ -144,8 +164,24 @@ int ByteCount(const torch::Tensor& t) {
 
 }  // namespace
 
-MpiCommunicator::MpiCommunicator(MpiComm comm)
-    : comm_(std::move(comm)), rank_(comm_.rank()), size_(comm_.size()) {}
+MpiCommunicator::MpiCommunicator(MpiComm comm, GangWatch* watch)
+    : comm_(std::move(comm)), watch_(watch), rank_(comm_.rank()), size_(comm_.size()) {}
+
+MpiCommunicator::~MpiCommunicator() {
+  // An abandoned collective may still be pending on this communicator: freeing it would let a
+  // later communicator take its context id and match the collective's stale messages.
+  if (watch_ != nullptr && watch_->aborted()) comm_.Release();
+}
+
+void MpiCommunicator::Await(std::vector<MPI_Request>& requests,
+                            std::initializer_list<torch::Tensor> keep, const char* what) {
+  try {
+    WaitForRequests(requests, watch_, what);
+  } catch (...) {
+    for (const auto& tensor : keep) GangWatch::Abandon(tensor);
+    throw;
+  }
+}
 
 void MpiCommunicator::AllReduce(torch::Tensor& tensor, ReduceOp op) {
   RequireCpu(tensor, "all-reduce");
@@ -153,11 +189,19 @@ void MpiCommunicator::AllReduce(torch::Tensor& tensor, ReduceOp op) {
   const MPI_Datatype type = ReduceType(buffer.scalar_type(), op);
   if (size_ > 1) {
     char* data = static_cast<char*>(buffer.data_ptr());
+    std::vector<MPI_Request> requests;
     for (int64_t first = 0; first < buffer.numel(); first += kMaxCount) {
       const int count = static_cast<int>(std::min(kMaxCount, buffer.numel() - first));
-      MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + first * buffer.element_size(), count, type,
-                              ReduceOperation(op), comm_.get()));
+      if (watch_ == nullptr) {
+        MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + first * buffer.element_size(), count, type,
+                                ReduceOperation(op), comm_.get()));
+      } else {
+        requests.push_back(MPI_REQUEST_NULL);
+        MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + first * buffer.element_size(), count, type,
+                                 ReduceOperation(op), comm_.get(), &requests.back()));
+      }
     }
+    if (!requests.empty()) Await(requests, {tensor, buffer}, "an all-reduce");
   }
   Finish(tensor, buffer, op, size_);
 }
@@ -170,7 +214,7 @@ std::unique_ptr<Work> MpiCommunicator::AllReduceAsync(torch::Tensor& tensor, Red
   }
   torch::Tensor buffer = ReductionBuffer(tensor);
   const MPI_Datatype type = ReduceType(buffer.scalar_type(), op);
-  auto work = std::make_unique<MpiWork>(tensor, buffer, op, size_);
+  auto work = std::make_unique<MpiWork>(tensor, buffer, op, size_, watch_);
   char* data = static_cast<char*>(buffer.data_ptr());
   for (int64_t first = 0; first < buffer.numel(); first += kMaxCount) {
     const int count = static_cast<int>(std::min(kMaxCount, buffer.numel() - first));
@@ -190,8 +234,15 @@ torch::Tensor MpiCommunicator::AllGather(const torch::Tensor& input, int64_t dim
   shape.insert(shape.begin(), size_);
   torch::Tensor gathered = torch::empty(shape, local.options());  // [p, *input]
   const int bytes = ByteCount(local);
-  MPI_CHECK(MPI_Allgather(local.data_ptr(), bytes, MPI_BYTE, gathered.data_ptr(), bytes, MPI_BYTE,
-                          comm_.get()));
+  if (watch_ == nullptr) {
+    MPI_CHECK(MPI_Allgather(local.data_ptr(), bytes, MPI_BYTE, gathered.data_ptr(), bytes, MPI_BYTE,
+                            comm_.get()));
+  } else {
+    std::vector<MPI_Request> requests(1, MPI_REQUEST_NULL);
+    MPI_CHECK(MPI_Iallgather(local.data_ptr(), bytes, MPI_BYTE, gathered.data_ptr(), bytes,
+                             MPI_BYTE, comm_.get(), &requests[0]));
+    Await(requests, {local, gathered}, "an all-gather");
+  }
   if (dim == 0) {
     shape.erase(shape.begin());
     shape[0] *= size_;
@@ -215,8 +266,17 @@ torch::Tensor MpiCommunicator::ReduceScatter(const torch::Tensor& input, int64_t
   const MPI_Datatype type = ReduceType(send.scalar_type(), op);
   torch::Tensor out = torch::empty(send.sizes().slice(1), send.options());
   if (out.numel() > kMaxCount) throw RunError("reduce-scatter chunk exceeds MPI's int count");
-  MPI_CHECK(MPI_Reduce_scatter_block(send.data_ptr(), out.data_ptr(), static_cast<int>(out.numel()),
-                                     type, ReduceOperation(op), comm_.get()));
+  if (watch_ == nullptr) {
+    MPI_CHECK(MPI_Reduce_scatter_block(send.data_ptr(), out.data_ptr(),
+                                       static_cast<int>(out.numel()), type, ReduceOperation(op),
+                                       comm_.get()));
+  } else {
+    std::vector<MPI_Request> requests(1, MPI_REQUEST_NULL);
+    MPI_CHECK(MPI_Ireduce_scatter_block(send.data_ptr(), out.data_ptr(),
+                                        static_cast<int>(out.numel()), type, ReduceOperation(op),
+                                        comm_.get(), &requests[0]));
+    Await(requests, {send, out}, "a reduce-scatter");
+  }
   if (op == ReduceOp::kAverage) out.div_(size_);
   return out.scalar_type() == input.scalar_type() ? out : out.to(input.scalar_type());
 }
@@ -227,10 +287,25 @@ void MpiCommunicator::Broadcast(torch::Tensor& tensor, int root) {
     throw RunError("broadcast from rank " + std::to_string(root) + " of " + std::to_string(size_));
   }
   torch::Tensor buffer = tensor.is_contiguous() ? tensor : tensor.contiguous();
-  MPI_CHECK(MPI_Bcast(buffer.data_ptr(), ByteCount(buffer), MPI_BYTE, root, comm_.get()));
+  if (watch_ == nullptr) {
+    MPI_CHECK(MPI_Bcast(buffer.data_ptr(), ByteCount(buffer), MPI_BYTE, root, comm_.get()));
+  } else {
+    std::vector<MPI_Request> requests(1, MPI_REQUEST_NULL);
+    MPI_CHECK(MPI_Ibcast(buffer.data_ptr(), ByteCount(buffer), MPI_BYTE, root, comm_.get(),
+                         &requests[0]));
+    Await(requests, {tensor, buffer}, "a broadcast");
+  }
   if (!buffer.is_same(tensor)) tensor.copy_(buffer);
 }
 
-void MpiCommunicator::Barrier() { MPI_CHECK(MPI_Barrier(comm_.get())); }
+void MpiCommunicator::Barrier() {
+  if (watch_ == nullptr) {
+    MPI_CHECK(MPI_Barrier(comm_.get()));
+    return;
+  }
+  std::vector<MPI_Request> requests(1, MPI_REQUEST_NULL);
+  MPI_CHECK(MPI_Ibarrier(comm_.get(), &requests[0]));
+  Await(requests, {}, "a barrier");
+}
 
 }  // namespace florenz

@@ -1,9 +1,11 @@
-// NcclCommunicator: NCCL collectives on CUDA tensors, bootstrapped over MPI; blocking ones on
-// the producer stream, non-blocking all-reduces on their own stream ordered with events.
+// NcclCommunicator: non-blocking NCCL communicators on CUDA tensors, bootstrapped over MPI;
+// blocking collectives on the producer stream, non-blocking all-reduces on their own stream
+// ordered with events, a watchdog that aborts on errors and timeouts.
 #include "parallel/nccl_communicator.h"
 
 #include <torch/torch.h>
 
+#include <exception>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -12,7 +14,11 @@
 #include "core/check.h"
 #include "core/errors.h"
 #include "parallel/cuda_check.h"
-#include "parallel/mpi_check.h"
+#include "parallel/gang_watch.h"
+
+#ifdef FLORENZ_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace florenz {
 
@@ -25,6 +31,12 @@ void ThrowNcclError(ncclResult_t code, const char* call, const char* file, int l
 }
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 ncclDataType_t NcclType(torch::ScalarType type) {
   switch (type) {
@@ -57,15 +69,18 @@ ncclRedOp_t NcclOp(ReduceOp op) {
   return ncclSum;
 }
 
+// A non-blocking all-reduce. Its tensor is kept alive by the communicator's in-flight list
+// until the collective completed, so the destructor neither waits nor releases anything under
+// a running collective.
 class NcclWork final : public Work {
  public:
-  NcclWork(cudaEvent_t event, torch::Tensor keep) : event_(event), keep_(std::move(keep)) {}
+  NcclWork(cudaEvent_t event, cudaStream_t consumer) : event_(event), consumer_(consumer) {}
   ~NcclWork() override {
-    if (event_ != nullptr) cudaEventDestroy(event_);  // never throws
+    if (event_ != nullptr) cudaEventDestroy(event_);  // released once the event completed
   }
-  // The collective is queued before everything later on the producer stream; Wait() blocks
-  // the host too, so a caller may read the result right after.
-  void Wait() override { CUDA_CHECK(cudaEventSynchronize(event_)); }
+  // The consumer stream (the producer's: the rest of the step) waits for the collective; the
+  // host does not.
+  void Wait() override { CUDA_CHECK(cudaStreamWaitEvent(consumer_, event_, 0)); }
   bool Test() override {
     const cudaError_t state = cudaEventQuery(event_);
     if (state == cudaErrorNotReady) return false;
@@ -75,13 +90,16 @@ class NcclWork final : public Work {
 
  private:
   cudaEvent_t event_;
-  torch::Tensor keep_;
+  cudaStream_t consumer_;
 };
 
 }  // namespace
 
-NcclCommunicator::NcclCommunicator(MpiComm comm, int device)
-    : mpi_(std::move(comm)), device_(device), rank_(mpi_.rank()), size_(mpi_.size()) {
+NcclCommunicator::NcclCommunicator(Communicator& bootstrap, int device, double timeout_seconds)
+    : device_(device),
+      rank_(bootstrap.rank()),
+      size_(bootstrap.size()),
+      timeout_seconds_(timeout_seconds) {
   int devices = 0;
   const cudaError_t probe = cudaGetDeviceCount(&devices);
   if (probe != cudaSuccess || devices == 0) {
@@ -95,22 +113,124 @@ NcclCommunicator::NcclCommunicator(MpiComm comm, int device)
   CUDA_CHECK(cudaSetDevice(device_));
   ncclUniqueId id;
   if (rank_ == 0) NCCL_CHECK(ncclGetUniqueId(&id));
-  MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, mpi_.get()));
-  NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+  torch::Tensor bytes = torch::from_blob(&id, {static_cast<int64_t>(sizeof(id))}, torch::kUInt8);
+  bootstrap.Broadcast(bytes, 0);  // in place, into `id`
+  // Non-blocking: every call returns at once (ncclInProgress until NCCL has taken it), so no
+  // host thread is ever stuck inside NCCL and ncclCommAbort can always end a collective.
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;
+  ncclResult_t state = ncclCommInitRankConfig(&comm_, size_, id, rank_, &config);
+  const auto started = Clock::now();
+  while (state == ncclInProgress) {
+    if (SecondsSince(started) > timeout_seconds_) {
+      ncclCommAbort(comm_);
+      throw RunError("NCCL backend: communicator set-up took longer than " +
+                     std::to_string(int(timeout_seconds_)) +
+                     " s (execution.collective_timeout): a peer is missing");
+    }
+    std::this_thread::yield();
+    ncclCommGetAsyncError(comm_, &state);
+  }
+  if (state != ncclSuccess) {
+    if (comm_ != nullptr) ncclCommAbort(comm_);
+    throw RunError(std::string("NCCL backend: communicator set-up failed: ") +
+                   ncclGetErrorString(state));
+  }
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
+  watchdog_ = std::thread([this] { Watchdog(); });
 }
 
 NcclCommunicator::~NcclCommunicator() {
-  // Destructors never throw: errors are reported and the rest is still released.
-  // Blocking collectives were queued on the producer stream: let them finish too.
-  if ((stream_ != nullptr && cudaStreamSynchronize(stream_) != cudaSuccess) ||
-      cudaStreamSynchronize(producer_) != cudaSuccess) {
-    std::cerr << "florenz: warning: NCCL stream failed at shutdown\n";
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
   }
-  if (comm_ != nullptr) ncclCommDestroy(comm_);
+  wake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+  // Destructors never throw and never wait for a peer that may be gone.
+  if (std::uncaught_exceptions() > 0) Abort("the run failed while this communicator was in use");
+  // Let the collectives in flight end (bounded by the timeout), then release the communicator.
+  const auto started = Clock::now();
+  while (!aborted_ && !in_flight_.empty()) {
+    const cudaError_t state = cudaEventQuery(in_flight_.front().done);
+    if (state == cudaErrorNotReady) {
+      if (SecondsSince(started) > timeout_seconds_) Abort("shut down with a collective stuck");
+      std::this_thread::yield();
+      continue;
+    }
+    cudaEventDestroy(in_flight_.front().done);
+    in_flight_.pop_front();
+  }
+  if (!aborted_ && comm_ != nullptr) {
+    ncclResult_t state = ncclCommFinalize(comm_);
+    while (state == ncclInProgress && SecondsSince(started) <= timeout_seconds_) {
+      std::this_thread::yield();
+      ncclCommGetAsyncError(comm_, &state);
+    }
+    if (state == ncclSuccess) {
+      ncclCommDestroy(comm_);
+    } else {
+      Abort("finalize failed");
+    }
+  }
+  // Whatever is still in flight after an abort keeps its tensor for the rest of the process.
+  for (auto& entry : in_flight_) {
+    GangWatch::Abandon(entry.keep);
+    cudaEventDestroy(entry.done);
+  }
+  in_flight_.clear();
   if (ready_ != nullptr) cudaEventDestroy(ready_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
+}
+
+void NcclCommunicator::Abort(const std::string& reason) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (aborted_) return;
+  aborted_ = true;
+  reason_ = reason;
+  if (comm_ != nullptr) ncclCommAbort(comm_);  // ends the kernels waiting for a gone peer
+  comm_ = nullptr;
+}
+
+void NcclCommunicator::ThrowIfUnhealthy() const {
+  if (!aborted_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  throw RunError("NCCL communicator of " + std::to_string(size_) + " ranks aborted: " + reason_);
+}
+
+void NcclCommunicator::Watchdog() {
+  cudaSetDevice(device_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    if (stop_ || aborted_) continue;
+    // Completed collectives release their tensors; the oldest one still running decides the
+    // timeout.
+    while (!in_flight_.empty()) {
+      const cudaError_t state = cudaEventQuery(in_flight_.front().done);
+      if (state == cudaErrorNotReady) break;
+      cudaEventDestroy(in_flight_.front().done);
+      in_flight_.pop_front();
+    }
+    std::string reason;
+    ncclResult_t async = ncclSuccess;
+    ncclCommGetAsyncError(comm_, &async);
+    if (async != ncclSuccess && async != ncclInProgress) {
+      reason = std::string("NCCL error: ") + ncclGetErrorString(async);
+    } else if (!in_flight_.empty() && SecondsSince(in_flight_.front().started) > timeout_seconds_) {
+      reason = "a collective ran longer than execution.collective_timeout (" +
+               std::to_string(int(timeout_seconds_)) + " s): a peer is stuck or gone";
+    }
+    if (!reason.empty()) {
+      aborted_ = true;
+      reason_ = reason;
+      ncclCommAbort(comm_);
+      comm_ = nullptr;
+      std::cerr << "florenz: rank " << rank_ << " of an NCCL communicator: " << reason
+                << "; communicator aborted\n";
+    }
+  }
 }
 
 void NcclCommunicator::RequireDevice(const torch::Tensor& tensor, const char* what) const {
@@ -124,16 +244,54 @@ void NcclCommunicator::RequireDevice(const torch::Tensor& tensor, const char* wh
   }
 }
 
-void NcclCommunicator::OrderAfterProducer() {
-  CUDA_CHECK(cudaEventRecord(ready_, producer_));
-  CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0));
+cudaStream_t NcclCommunicator::Producer() const {
+#ifdef FLORENZ_TORCH_CUDA
+  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
+#else
+  return cudaStreamLegacy;  // a LibTorch without CUDA queues nothing on a GPU anyway
+#endif
+}
+
+void NcclCommunicator::Call(const char* what, ncclResult_t result) {
+  // The caller holds mutex_. A non-blocking communicator may still be taking the call.
+  const auto started = Clock::now();
+  while (result == ncclInProgress && SecondsSince(started) <= timeout_seconds_) {
+    std::this_thread::yield();
+    ncclCommGetAsyncError(comm_, &result);
+  }
+  if (result == ncclSuccess) return;
+  const std::string reason =
+      std::string(what) + ": " +
+      (result == ncclInProgress ? std::string("not accepted in time") : ncclGetErrorString(result));
+  aborted_ = true;
+  reason_ = reason;
+  ncclCommAbort(comm_);
+  comm_ = nullptr;
+  throw RunError("NCCL backend: " + reason);
+}
+
+void NcclCommunicator::Track(cudaStream_t stream, torch::Tensor keep) {
+  while (!in_flight_.empty() && cudaEventQuery(in_flight_.front().done) == cudaSuccess) {
+    cudaEventDestroy(in_flight_.front().done);
+    in_flight_.pop_front();
+  }
+  cudaEvent_t done = nullptr;
+  CUDA_CHECK(cudaEventCreateWithFlags(&done, cudaEventDisableTiming));
+  CUDA_CHECK(cudaEventRecord(done, stream));
+  in_flight_.push_back(InFlight{done, Clock::now(), std::move(keep)});
 }
 
 void NcclCommunicator::AllReduce(torch::Tensor& tensor, ReduceOp op) {
   RequireDevice(tensor, "all-reduce");
   torch::Tensor buffer = tensor.is_contiguous() ? tensor : tensor.contiguous();
-  NCCL_CHECK(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
-                           NcclType(buffer.scalar_type()), NcclOp(op), comm_, producer_));
+  const cudaStream_t producer = Producer();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ThrowIfAborted();
+    Call("all-reduce", ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
+                                     NcclType(buffer.scalar_type()), NcclOp(op), comm_, producer));
+    Track(producer, {});  // the producer stream orders its buffers' reuse
+  }
   if (!buffer.is_same(tensor)) tensor.copy_(buffer);  // on the producer stream, after it
 }
 
@@ -142,14 +300,21 @@ std::unique_ptr<Work> NcclCommunicator::AllReduceAsync(torch::Tensor& tensor, Re
     throw RunError("NCCL backend: a non-blocking all-reduce needs a contiguous tensor");
   }
   RequireDevice(tensor, "all-reduce");
-  OrderAfterProducer();
-  NCCL_CHECK(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), tensor.numel(),
-                           NcclType(tensor.scalar_type()), NcclOp(op), comm_, stream_));
+  const cudaStream_t producer = Producer();
   cudaEvent_t event = nullptr;
-  CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
-  CUDA_CHECK(cudaEventRecord(event, stream_));
-  CUDA_CHECK(cudaStreamWaitEvent(producer_, event, 0));
-  return std::make_unique<NcclWork>(event, tensor);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ThrowIfAborted();
+    // After the producer's queued work (the gradients in this bucket), on the own stream.
+    CUDA_CHECK(cudaEventRecord(ready_, producer));
+    CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0));
+    Call("all-reduce", ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), tensor.numel(),
+                                     NcclType(tensor.scalar_type()), NcclOp(op), comm_, stream_));
+    Track(stream_, tensor);
+    CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    CUDA_CHECK(cudaEventRecord(event, stream_));
+  }
+  return std::make_unique<NcclWork>(event, producer);
 }
 
 torch::Tensor NcclCommunicator::AllGather(const torch::Tensor& input, int64_t dim) {
@@ -161,8 +326,14 @@ torch::Tensor NcclCommunicator::AllGather(const torch::Tensor& input, int64_t di
   std::vector<int64_t> shape = local.sizes().vec();
   shape.insert(shape.begin(), size_);
   torch::Tensor gathered = torch::empty(shape, local.options());  // [p, *input]
-  NCCL_CHECK(ncclAllGather(local.data_ptr(), gathered.data_ptr(), local.numel(),
-                           NcclType(local.scalar_type()), comm_, producer_));
+  const cudaStream_t producer = Producer();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ThrowIfAborted();
+    Call("all-gather", ncclAllGather(local.data_ptr(), gathered.data_ptr(), local.numel(),
+                                     NcclType(local.scalar_type()), comm_, producer));
+    Track(producer, {});  // the producer stream orders its buffers' reuse
+  }
   if (dim == 0) {
     shape.erase(shape.begin());
     shape[0] *= size_;
@@ -180,23 +351,44 @@ torch::Tensor NcclCommunicator::ReduceScatter(const torch::Tensor& input, int64_
   }
   const torch::Tensor send = torch::stack(input.chunk(size_, dim), 0).contiguous();
   torch::Tensor out = torch::empty(send.sizes().slice(1), send.options());
-  NCCL_CHECK(ncclReduceScatter(send.data_ptr(), out.data_ptr(), out.numel(),
-                               NcclType(send.scalar_type()), NcclOp(op), comm_, producer_));
+  const cudaStream_t producer = Producer();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ThrowIfAborted();
+    Call("reduce-scatter",
+         ncclReduceScatter(send.data_ptr(), out.data_ptr(), out.numel(),
+                           NcclType(send.scalar_type()), NcclOp(op), comm_, producer));
+    Track(producer, {});  // the producer stream orders its buffers' reuse
+  }
   return out;
 }
 
 void NcclCommunicator::Broadcast(torch::Tensor& tensor, int root) {
   RequireDevice(tensor, "broadcast");
   torch::Tensor buffer = tensor.is_contiguous() ? tensor : tensor.contiguous();
-  NCCL_CHECK(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
-                           NcclType(buffer.scalar_type()), root, comm_, producer_));
+  const cudaStream_t producer = Producer();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ThrowIfAborted();
+    Call("broadcast", ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
+                                    NcclType(buffer.scalar_type()), root, comm_, producer));
+    Track(producer, {});  // the producer stream orders its buffers' reuse
+  }
   if (!buffer.is_same(tensor)) tensor.copy_(buffer);
 }
 
 void NcclCommunicator::Barrier() {
-  CUDA_CHECK(cudaStreamSynchronize(stream_));
-  CUDA_CHECK(cudaStreamSynchronize(producer_));
-  MPI_CHECK(MPI_Barrier(mpi_.get()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  ThrowIfAborted();
+  CUDA_CHECK(cudaEventRecord(ready_, stream_));
+  CUDA_CHECK(cudaStreamWaitEvent(Producer(), ready_, 0));
+}
+
+void NcclCommunicator::ThrowIfAborted() const {
+  // The caller holds mutex_.
+  if (aborted_) {
+    throw RunError("NCCL communicator of " + std::to_string(size_) + " ranks aborted: " + reason_);
+  }
 }
 
 }  // namespace florenz

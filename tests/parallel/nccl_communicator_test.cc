@@ -14,6 +14,8 @@
 #include <string>
 
 #include "core/errors.h"
+#include "parallel/mpi_comm.h"
+#include "parallel/mpi_communicator.h"
 #include "tests/mpi_test_util.h"
 
 namespace florenz {
@@ -54,7 +56,8 @@ std::string SkipReason() {
 TEST(NcclCommunicatorWithoutGpu, ConstructionThrowsAClearRunError) {
   std::string why;
   if (DeviceCount(&why) > 0) GTEST_SKIP() << "a GPU is present";
-  EXPECT_THAT([] { NcclCommunicator(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(), 0); },
+  MpiCommunicator bootstrap(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate());
+  EXPECT_THAT([&] { NcclCommunicator(bootstrap, 0, /*timeout_seconds=*/60); },
               ::testing::ThrowsMessage<RunError>(::testing::AllOf(
                   ::testing::HasSubstr("NCCL backend: no CUDA device on this node"),
                   ::testing::HasSubstr("use the MPI backend on CPUs"))));
@@ -64,7 +67,8 @@ TEST(NcclCommunicatorWithGpu, AMissingDeviceIsNamed) {
   std::string why;
   const int devices = DeviceCount(&why);
   if (devices == 0) GTEST_SKIP() << "no GPU (" << why << ")";
-  EXPECT_THAT([&] { NcclCommunicator(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(), devices); },
+  MpiCommunicator bootstrap(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate());
+  EXPECT_THAT([&] { NcclCommunicator(bootstrap, devices, /*timeout_seconds=*/60); },
               ::testing::ThrowsMessage<RunError>(
                   ::testing::HasSubstr("CUDA device " + std::to_string(devices) + " requested, " +
                                        std::to_string(devices) + " present")));
@@ -76,8 +80,9 @@ class NcclCommunicatorTest : public ::testing::Test {
     skip_ = new std::string(SkipReason());
     if (skip_->empty()) {
       std::string why;
-      comm_ = new NcclCommunicator(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(),
-                                   WorldRank() % DeviceCount(&why));
+      MpiCommunicator bootstrap(MpiComm::Borrow(MPI_COMM_WORLD).Duplicate());
+      comm_ = new NcclCommunicator(bootstrap, WorldRank() % DeviceCount(&why),
+                                   /*timeout_seconds=*/120);
     }
   }
   static void TearDownTestSuite() {

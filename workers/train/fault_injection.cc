@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/errors.h"
+
 namespace florenz::train {
 
 Fault FaultAt(const std::string& run_id, int64_t step) {
@@ -34,6 +36,7 @@ Fault FaultAt(const std::string& run_id, int64_t step) {
     if (kind == "diverge") fault.kind = FaultKind::kDiverge;
     if (kind == "hang") fault.kind = FaultKind::kHang;
     if (kind == "kill") fault.kind = FaultKind::kKill;
+    if (kind == "ioerror") fault.kind = FaultKind::kIoError;
     if (fault.kind != FaultKind::kNone) return fault;
   }
   return {};
@@ -44,6 +47,9 @@ void RaiseFault(const Fault& fault, const std::string& run_id, int64_t step) {
     case FaultKind::kThrow:
       throw std::runtime_error("injected fault in " + run_id + " at step " + std::to_string(step) +
                                " (FLORENZ_FAULT)");
+    case FaultKind::kIoError:
+      throw IoError("injected storage error in " + run_id + " at step " + std::to_string(step) +
+                    " (FLORENZ_FAULT): No space left on device");
     case FaultKind::kHang:
       for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
     case FaultKind::kKill:

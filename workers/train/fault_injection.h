@@ -1,7 +1,7 @@
 // A test hook for faults, compiled in but inert unless FLORENZ_FAULT is set: it makes a
 // chosen run throw, diverge, hang or kill its own process at a chosen step, so the tests of
 // retries, divergence handling, lost gangs and resume can cause the failures real clusters
-// have. Format: FLORENZ_FAULT="<run id or a part of it>:<throw|diverge|hang|kill>@<step>",
+// have. Format: FLORENZ_FAULT="<run id or a part of it>:<throw|diverge|hang|kill|ioerror>@<step>",
 // several separated by ';'. A fault fires on every attempt that reaches its step, unless
 // the kind ends in "-once" (throw-once): then only while the run has no checkpoint.
 #pragma once
@@ -11,7 +11,8 @@
 
 namespace florenz::train {
 
-enum class FaultKind { kNone, kThrow, kDiverge, kHang, kKill };
+// kIoError: the results store failing on this rank (an IoError, as a full disk gives).
+enum class FaultKind { kNone, kThrow, kDiverge, kHang, kKill, kIoError };
 
 struct Fault {
   FaultKind kind = FaultKind::kNone;

@@ -2,14 +2,12 @@
 #include "workers/train/gang_context.h"
 
 #include "core/errors.h"
+#include "parallel/device_reads.h"
 
 namespace florenz::train {
 
 GangContext::GangContext(ProcessGroups* groups, torch::Device device)
-    : groups_(groups),
-      scalar_device_(groups && std::string(groups->gang().backend()) == "nccl"
-                         ? device
-                         : torch::Device(torch::kCPU)) {}
+    : groups_(groups), device_(device) {}
 
 void GangContext::CheckLayout(const std::string& run_id, int tp, int dp, int64_t batch,
                               int64_t micro) const {
@@ -51,16 +49,19 @@ void GangContext::FinishBackward() {
   if (buckets_) buckets_->Finish();
 }
 
-double GangContext::MeanLoss(double local) const {
-  if (dp_size() == 1) return local;
-  torch::Tensor value = Scalar(torch::full({1}, local, torch::kFloat64));
+torch::Tensor GangContext::MeanLoss(const torch::Tensor& local) const {
+  torch::Tensor value = local.detach().to(torch::kFloat64).reshape({1});
+  if (dp_size() == 1) return value;
+  // The dp communicator's device: CUDA tensors for NCCL, the CPU for MPI.
+  const bool on_host = std::string(groups_->dp().backend()) == "mpi";
+  if (on_host && !value.device().is_cpu()) value = ReadToHost(value);
   groups_->dp().AllReduce(value, ReduceOp::kAverage);
-  return value.item<double>();
+  return value;
 }
 
 bool GangContext::Any(bool stop) const {
   if (size() == 1) return stop;
-  torch::Tensor flag = Scalar(torch::full({1}, stop ? 1 : 0, torch::kInt32));
+  torch::Tensor flag = torch::full({1}, stop ? 1 : 0, torch::kInt32);  // host, over MPI
   groups_->gang().AllReduce(flag, ReduceOp::kMax);
   return flag.item<int32_t>() != 0;
 }
@@ -76,8 +77,8 @@ std::string GangContext::CheckpointShard() const {
 
 std::vector<int64_t> GangContext::AllGather(const std::vector<int64_t>& values) const {
   if (size() == 1) return values;
-  const torch::Tensor mine = Scalar(torch::tensor(values, torch::kInt64));
-  const torch::Tensor all = groups_->gang().AllGather(mine, 0).cpu();  // [size · n]
+  const torch::Tensor mine = torch::tensor(values, torch::kInt64);  // host, over MPI
+  const torch::Tensor all = groups_->gang().AllGather(mine, 0);     // [size · n]
   return std::vector<int64_t>(all.data_ptr<int64_t>(), all.data_ptr<int64_t>() + all.numel());
 }
 

@@ -21,7 +21,8 @@ namespace florenz::train {
 class GangContext {
  public:
   // `groups` may be null (one process); it must outlive this object. `device` is where the
-  // run's tensors live: the gang's NCCL communicators take their scalars there, MPI's on the CPU.
+  // run's tensors live (the dp communicator's loss average runs there); the gang's control
+  // collectives (Any, Barrier, AllGather) run over MPI on the host.
   explicit GangContext(ProcessGroups* groups, torch::Device device = torch::kCPU);
 
   int size() const { return groups_ ? groups_->dims().size() : 1; }
@@ -55,9 +56,15 @@ class GangContext {
   // Data-parallel all-reduces of gradient buckets started so far (0 at dp = 1).
   int64_t GradientAllReduces() const { return buckets_ ? buckets_->allreduces() : 0; }
   int GradientBucketCount() const { return buckets_ ? buckets_->buckets() : 0; }
-  // This rank's mean loss → the mean over the global batch (average over dp; shards are equal).
-  double MeanLoss(double local) const;
+  // This rank's mean loss (a tensor on the run's device) → the mean over the global batch
+  // (average over dp; shards are equal), as a float64 [1] tensor on the same device. No host
+  // read: the caller reads it when it logs (device_reads.h). Collective over dp: every rank
+  // calls it at the same steps.
+  torch::Tensor MeanLoss(const torch::Tensor& local) const;
+  // The data-parallel communicator (null at dp = 1): evaluation shards its samples over it.
+  Communicator* dp_communicator() const { return dp_size() > 1 ? &groups_->dp() : nullptr; }
   // True on every rank when `stop` is true on any rank of the gang (so all stop at one step).
+  // Host-side, over MPI.
   bool Any(bool stop) const;
   void Barrier() const;
 
@@ -70,11 +77,8 @@ class GangContext {
   std::vector<int64_t> AllGather(const std::vector<int64_t>& values) const;
 
  private:
-  // A small tensor for the gang's scalar collectives, where its communicators want it.
-  torch::Tensor Scalar(torch::Tensor cpu) const { return cpu.to(scalar_device_); }
-
   ProcessGroups* groups_;
-  torch::Device scalar_device_;
+  torch::Device device_;
   std::unique_ptr<GradientBuckets> buckets_;
 };
 

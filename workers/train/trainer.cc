@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/spec_writer.h"
+#include "parallel/device_reads.h"
 #include "parallel/grad_norm.h"
 #include "workers/model/encoder_decoder.h"
 #include "workers/train/batch_pipeline.h"
@@ -73,6 +74,7 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
   if (device.is_cuda()) {
     config.strings.push_back({"gpu_name", d.gpu_name});
     config.strings.push_back({"cuda_version", d.cuda_version});
+    config.strings.push_back({"torch_cuda_version", d.torch_cuda_version});
     config.strings.push_back({"nccl_version", d.nccl_version});
   }
   // A corpus's facts: its tokenizer's hash, its size and the epochs this budget makes.
@@ -312,10 +314,12 @@ void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
 
 // Forward and backward of every micro-batch of a step; gradients accumulate, and the
 // data-parallel all-reduce starts only during the last backward (GangContext::SyncGradients).
-// Returns the global batch's mean loss.
-double ForwardBackward(model::EncoderDecoder& model, GangContext& gang,
-                       const std::vector<torch::Tensor>& params, const StepInputs& micro_batches,
-                       Precision precision, const torch::Device& device, bool pin) {
+// Returns this rank's mean loss over its share of the batch, on the device: nothing is read
+// to the host here.
+torch::Tensor ForwardBackward(model::EncoderDecoder& model, GangContext& gang,
+                              const std::vector<torch::Tensor>& params,
+                              const StepInputs& micro_batches, Precision precision,
+                              const torch::Device& device, bool pin) {
   const int64_t accumulation = static_cast<int64_t>(micro_batches.size());
   gang.ZeroGrad(params);
   torch::Tensor step_loss;  // this rank's mean over its share of the batch
@@ -334,35 +338,41 @@ double ForwardBackward(model::EncoderDecoder& model, GangContext& gang,
   // Gradients averaged over dp first: the loss's all-reduce then never runs beside the
   // buckets' (NCCL serves one communicator's collectives in one order on every rank).
   gang.FinishBackward();
-  return gang.MeanLoss(step_loss.item<double>());
+  return step_loss;
 }
 
-// The loss of step `step` (1-based) after the faults a test injects (fault_injection.h);
-// throws RunError when it is not finite: the run diverged.
-double CheckedLoss(const std::string& run_id, int64_t step, double loss, bool resumed) {
+// The faults a test injects at step `step` (1-based; fault_injection.h): a diverge fault
+// throws as a diverged run would. Host-only: no device read.
+void InjectFaults(const std::string& run_id, int64_t step, bool resumed) {
   const Fault fault = FaultAt(run_id, step);
-  if (fault.kind != FaultKind::kNone && !(fault.once && resumed)) {
-    if (fault.kind == FaultKind::kDiverge) loss = std::nan("");
-    RaiseFault(fault, run_id, step);
+  if (fault.kind == FaultKind::kNone || (fault.once && resumed)) return;
+  if (fault.kind == FaultKind::kDiverge) {
+    throw RunError("diverged at step " + std::to_string(step) + " (loss = nan)");
   }
-  if (!std::isfinite(loss)) {
-    std::ostringstream reason;
-    reason << "diverged at step " << step << " (loss = " << loss << ")";
-    throw RunError(reason.str());
-  }
-  return loss;
+  RaiseFault(fault, run_id, step);
+}
+
+// Throws RunError when `loss`, read at step `step`, is not finite: the run diverged (at this
+// step or since the previous check; losses are read only where the run logs, evaluates or
+// checkpoints, so a NaN never reaches a checkpoint).
+void CheckFinite(int64_t step, double loss) {
+  if (std::isfinite(loss)) return;
+  std::ostringstream reason;
+  reason << "diverged at step " << step << " (loss = " << loss << ")";
+  throw RunError(reason.str());
 }
 
 // The evaluations of a run: timed apart from training, each written to the gang leader's run
 // file (`writer`; null on the other ranks).
 class RunEvaluations {
  public:
-  RunEvaluations(const Evaluator& evaluator, RunFileWriter* writer)
-      : evaluator_(evaluator), writer_(writer), metric_names_(evaluator.MetricNames()) {}
+  // `dp`: the data-parallel communicator (null at dp = 1); each replica scores its share.
+  RunEvaluations(const Evaluator& evaluator, RunFileWriter* writer, Communicator* dp)
+      : evaluator_(evaluator), writer_(writer), dp_(dp), metric_names_(evaluator.MetricNames()) {}
 
   EvalTable Evaluate(model::EncoderDecoder& model, int64_t step, int64_t samples, bool final) {
     const auto started = Clock::now();
-    const EvalTable table = evaluator_.Evaluate(model, final);
+    const EvalTable table = evaluator_.Evaluate(model, final, dp_);
     seconds_ += std::chrono::duration<double>(Clock::now() - started).count();
     for (const auto& [pair, metrics] : table) {
       if (writer_ == nullptr) break;
@@ -380,6 +390,7 @@ class RunEvaluations {
  private:
   const Evaluator& evaluator_;
   RunFileWriter* writer_;
+  Communicator* dp_;
   std::vector<std::string> metric_names_;
   double seconds_ = 0;
 };
@@ -410,6 +421,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   SetComputeThreads(threads);
   const torch::Device device(context.device.empty() ? std::string("cpu") : context.device);
   UseDeviceInThisThread(device);
+  const MatmulPrecisionScope matmul_precision(t.precision, device);  // tf32: for the whole run
   GangContext gang(context.groups, device);
   gang.CheckLayout(run.id, run.tp, run.dp, t.batch_size, t.micro_batch_size);
 
@@ -443,6 +455,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   if (resumed) {  // every rank: all of them refuse together
     RefuseAnotherTokenizer(run.id, config,
                            {results.PreviousAttemptFile(run.id), results.PartialFile(run.id)});
+    gang.Barrier();  // every rank has read the files before the leader moves them
   }
   std::optional<RunFileWriter> writer;  // the gang leader's
   if (gang.leader()) {
@@ -466,7 +479,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const int64_t eval_every = spec.evaluation.interval > 0 ? spec.evaluation.interval : 0;
   const int64_t checkpoint_every = spec.execution.checkpoint_interval;
-  RunEvaluations evaluations(evaluator, writer ? &*writer : nullptr);
+  RunEvaluations evaluations(evaluator, writer ? &*writer : nullptr, gang.dp_communicator());
 
   // The input pipeline: this rank's micro-batches of each step, made ahead by
   // context.data_threads background threads.
@@ -483,32 +496,47 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
     const StepInputs micro_batches = inputs.Next();
     const double lr = schedule.At(step);
     SetLearningRate(optimizer, lr);
-    const double loss_value =
-        CheckedLoss(run.id, step + 1,
-                    ForwardBackward(model, gang, params, micro_batches, t.precision, device, pin),
-                    resumed.has_value());
-    const double grad_norm =
+    const torch::Tensor local_loss =
+        ForwardBackward(model, gang, params, micro_batches, t.precision, device, pin);
+    InjectFaults(run.id, step + 1, resumed.has_value());
+    const torch::Tensor grad_norm =
         ClipGradNorm(clipped, t.grad_clip > 0 ? t.grad_clip : 1e30, gang.tensor_parallel());
     optimizer.step();
 
     const int64_t done = step + 1, samples = done * batch;
-    if (writer && (done % t.log_interval == 0 || done == steps)) {
-      writer->AppendTrain(TrainRecord{done, samples, loss_value, lr, grad_norm, seconds()});
-      writer->Flush();
-      if (context.on_progress) {
-        const double elapsed = seconds();
-        context.on_progress(TrainProgress{done, steps, samples, steps * batch, loss_value,
-                                          (done - start_step) * batch / std::max(1e-9, elapsed),
-                                          elapsed, resumed.has_value()});
+    const bool log = done % t.log_interval == 0 || done == steps;
+    const bool evaluate = done < steps && Crossed(eval_every, samples - batch, samples);
+    const bool checkpoint = done < steps && Crossed(checkpoint_every, samples - batch, samples);
+    const bool branch = std::any_of(run.branches.begin(), run.branches.end(),
+                                    [&](const auto& b) { return b.second == done; });
+    // SIGTERM / SIGUSR2 on any rank: the whole gang checkpoints at this step and exits for
+    // requeue (agreed over MPI on the host; acted on below, after this step's other work).
+    const bool stop = done < steps && gang.Any(StopRequested());
+    // The step's one device read, only where the run logs or keeps its state: the loss
+    // (averaged over dp) and the gradient norm. Every other step reads nothing, so the host
+    // runs ahead of the device; a divergence is caught here, before any checkpoint.
+    if (log || evaluate || checkpoint || branch || stop) {
+      const torch::Tensor mean_loss = gang.MeanLoss(local_loss);
+      const std::vector<double> read =
+          ReadDoubles(torch::cat({mean_loss, grad_norm.to(mean_loss.device())}));
+      const double loss_value = read[0], norm_value = read[1];
+      CheckFinite(done, loss_value);
+      if (writer && log) {
+        writer->AppendTrain(TrainRecord{done, samples, loss_value, lr, norm_value, seconds()});
+        writer->Flush();
+        if (context.on_progress) {
+          const double elapsed = seconds();
+          context.on_progress(TrainProgress{done, steps, samples, steps * batch, loss_value,
+                                            (done - start_step) * batch / std::max(1e-9, elapsed),
+                                            elapsed, resumed.has_value()});
+        }
       }
     }
-    if (done < steps && Crossed(eval_every, samples - batch, samples)) {
+    if (evaluate) {
       evaluations.Evaluate(model, done, samples, /*final=*/false);
       flush();
     }
-    if (done < steps && Crossed(checkpoint_every, samples - batch, samples)) {
-      save_checkpoint(done, samples);
-    }
+    if (checkpoint) save_checkpoint(done, samples);
     for (const auto& [branch, branch_step] : run.branches) {
       if (done != branch_step) continue;
       if (SeedBranch(results, branch, done, samples, model, optimizer, gang,
@@ -517,8 +545,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
         context.on_branch_ready(branch);
       }
     }
-    // SIGTERM / SIGUSR2 on any rank: the whole gang checkpoints here and exits for requeue.
-    if (done < steps && gang.Any(StopRequested())) {
+    if (stop) {
       save_checkpoint(done, samples);
       throw RunInterrupted(run.id, done, StopSignal());
     }

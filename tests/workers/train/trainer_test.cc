@@ -8,8 +8,10 @@
 
 #include <map>
 
+#include "core/errors.h"
 #include "experiments/grid_loader.h"
 #include "experiments/run_file_reader.h"
+#include "parallel/device_reads.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
 #include "workers/train/fault_injection.h"
@@ -87,6 +89,33 @@ TEST(TrainerTest, TrainsARunAndCommitsItsFile) {
                    outcome.final_metrics.at("cross_entropy_caption_es"));
   EXPECT_GT(reader.numbers().at("non_embedding_params"), 0);
   EXPECT_FALSE(std::filesystem::exists(results.CheckpointDir(grid.runs[0].id)));
+}
+
+// The training step reads nothing back from the device between two log steps (on a GPU every
+// read would stall the host): each log step costs exactly one read (loss and gradient norm
+// together), whatever the log interval, so the steps between log steps cost none.
+TEST(TrainerTest, StepsBetweenLogStepsReadNothingFromTheDevice) {
+  for (const int64_t log_interval : {1, 5, 10}) {
+    std::string text = TinyGrid(0);
+    text.replace(text.find("log_interval: 5"), 15, "log_interval: " + std::to_string(log_interval));
+    text.replace(text.find("interval: 640"), 13, "interval: 0");  // evaluation only at the end
+    const LoadedGrid grid = LoadGridFromString(text, "tiny.yaml", data::CheckDataSpec);
+    const data::DataGenerator data(grid.spec);
+    ResultsDir results(FreshDir("florenz_trainer_reads"));
+    results.Create();
+    RunContext context;
+    context.results = &results;
+    context.threads = 1;
+    std::vector<int64_t> reads_at_log;
+    context.on_progress = [&](const TrainProgress&) { reads_at_log.push_back(DeviceReads()); };
+    TrainRun(grid.runs[0], data, context);
+    ASSERT_EQ(reads_at_log.size(), static_cast<size_t>(40 / log_interval)) << log_interval;
+    for (size_t i = 1; i < reads_at_log.size(); ++i) {
+      EXPECT_EQ(reads_at_log[i] - reads_at_log[i - 1], 1)
+          << "reads between log steps " << i * log_interval << " and " << (i + 1) * log_interval
+          << " (log_interval " << log_interval << ")";
+    }
+  }
 }
 
 TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
@@ -201,6 +230,13 @@ TEST_F(FaultTest, ANonFiniteLossFailsTheRunWithItsStep) {
   } catch (const RunError& e) {
     EXPECT_EQ(std::string(e.what()), "diverged at step 7 (loss = nan)");
   }
+}
+
+// FLORENZ_FAULT's ioerror is a storage error (IoError), as a full disk gives.
+TEST_F(FaultTest, AnInjectedIoErrorIsAStorageError) {
+  setenv("FLORENZ_FAULT", "xs-10k:ioerror@3", 1);
+  EXPECT_EQ(FaultAt("xs-10k-s0-abc", 3).kind, FaultKind::kIoError);
+  EXPECT_THROW(RaiseFault(FaultAt("xs-10k-s0-abc", 3), "r", 3), IoError);
 }
 
 TEST_F(FaultTest, FaultsParseAndMatchRunsAndSteps) {
