@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "parallel/gang_watch.h"
 #include "parallel/mpi_check.h"
 #include "parallel/mpi_communicator.h"
 
@@ -162,6 +163,34 @@ int main(int argc, char** argv) {
           },
           [] {}, [&] { buffer.fill_(1.0f); });
       if (leader) PrintRow(bytes, comm.size(), t);
+    }
+    // The same through a watched communicator, as every multi-rank gang of `florenz run` uses
+    // (parallel/gang_watch.h): MPI_Iallreduce and a wait that polls the gang's failure notices,
+    // against the blocking MPI_Allreduce: what containment costs a CPU gang.
+    if (leader && mpi_rows) {
+      std::printf("\nthe rows again with a GangWatch (florenz us: watched, raw us: blocking)");
+      PrintHeader("mpi (watched)", comm.size(), samples, false);
+    }
+    if (mpi_rows) {
+      const florenz::MpiComm notices = florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate();
+      std::vector<int> members(comm.size());
+      for (int r = 0; r < comm.size(); ++r) members[r] = r;
+      florenz::GangWatch watch(notices.get(), members, /*gang_id=*/1000, /*timeout_seconds=*/300);
+      florenz::MpiCommunicator watched(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(),
+                                       &watch);
+      for (int64_t bytes : sizes) {
+        torch::Tensor buffer = torch::ones({bytes / 4}, torch::kFloat32);
+        float* data = buffer.data_ptr<float>();
+        const int count = static_cast<int>(buffer.numel());
+        const Timing t = Measure(
+            raw_comm, samples, IterationsFor(bytes),
+            [&] { watched.AllReduce(buffer, florenz::ReduceOp::kSum); },
+            [&] {
+              MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, raw_comm));
+            },
+            [] {}, [&] { buffer.fill_(1.0f); });
+        if (leader) PrintRow(bytes, comm.size(), t);
+      }
     }
 
 #ifdef FLORENZ_HAVE_NCCL

@@ -503,6 +503,7 @@ void Coordinator::CheckHeartbeats() {
     scheduler_.MarkLost(ranks);
     scheduler_.Requeue(job_.runs[run]->id);
     gang_.erase(run);
+    ending_.erase(run);
     it = last_heard_.erase(it);
   }
   for (const auto& [id, why] : scheduler_.TakeUnplaceable()) RecordFailed(index_.at(id), why);

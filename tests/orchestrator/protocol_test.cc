@@ -55,6 +55,9 @@ TEST(ProtocolTest, FailedRoundTripsItsReason) {
   EXPECT_EQ(back.run, 5);
   EXPECT_EQ(back.reason, "loss is NaN at step 12\nsecond line");
   EXPECT_EQ(RoundTrip(Failed{6, ""}).reason, "");
+  EXPECT_FALSE(back.aborted);
+  // A member that left because another one failed says so.
+  EXPECT_TRUE(RoundTrip(Failed{7, "gang member rank 2 failed: x", /*aborted=*/true}).aborted);
 }
 
 TEST(ProtocolTest, InterruptedRoundTrips) {
