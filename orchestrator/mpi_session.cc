@@ -18,6 +18,11 @@ bool MpiSession::Launched() {
 
 MpiSession::MpiSession() {
   if (!Launched()) return;
+  // A watched gang's collectives are MPI's non-blocking ones (parallel/gang_watch.h), whose
+  // default algorithm choice (libnbc) is up to 8x slower than the blocking ones at 1-16 MB;
+  // the ring is within 10 % up to 4 MB (bench_allreduce's watched rows, docs/performance.md).
+  // The user's own setting wins.
+  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
   int provided = 0;
   // Only the main thread calls MPI (LibTorch's intra-op threads never do).
   MPI_CHECK(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));

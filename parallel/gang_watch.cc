@@ -2,6 +2,7 @@
 // polling wait every collective of a watched gang goes through.
 #include "parallel/gang_watch.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -128,10 +129,20 @@ void WaitForRequests(std::vector<MPI_Request>& requests, GangWatch* watch, const
     MPI_CHECK(MPI_Testall(count, requests.data(), &done, MPI_STATUSES_IGNORE));
     if (done) return;
     // Poll the watch every 64 tests: an Iprobe costs about as much as a Test.
-    if (spins % 64 == 63) watch->Poll(since, what);
-    // A collective of a training step completes in microseconds to milliseconds; past ~10k
-    // tests the peer is computing (or gone), and the core is better left to it.
-    if (spins > 10000) usleep(100);
+    if (spins % 64 != 63) continue;
+    watch->Poll(since, what);
+    // A collective's rounds need this rank's progress calls: spin first (a step's collectives
+    // take microseconds to milliseconds), then yield the core to a computing peer, and sleep
+    // only once the wait has lasted a second (a straggler or a gone member).
+    if (spins > 10000) {
+      const double waited =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+      if (waited > 1.0) {
+        usleep(200);
+      } else {
+        sched_yield();
+      }
+    }
   }
 }
 
