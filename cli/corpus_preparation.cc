@@ -20,6 +20,9 @@ void PrepareCorpus(const ExperimentSpec& spec) {
     if (std::filesystem::exists(cache)) continue;
     std::vector<std::string> args = {"encode", pattern, "--model", d.tokenizer, "--out", cache};
     if (d.on_bad_sample == BadSampleAction::kSkip) args.push_back("--skip-bad");
+    // The grid's limits: the tokenizer indexes as the run does.
+    args.insert(args.end(), {"--max-text-bytes", std::to_string(d.max_text_bytes),
+                             "--max-image-pixels", std::to_string(d.max_image_pixels)});
     std::cout << "florenz run: ";
     const int code = RunTokenizerProgram(args);
     if (code == kExitBadInput) {

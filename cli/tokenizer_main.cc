@@ -3,10 +3,12 @@
 // one process. Two subcommands:
 //   train PATTERN --out M ...   `florenz data tokenizer` (its flags, see its --help): trains a
 //                               model on the corpus's texts (workers/data/shards/tokenizer.h);
-//   encode PATTERN --model M --out F [--skip-bad]
+//   encode PATTERN --model M --out F [--skip-bad] [--max-text-bytes B] [--max-image-pixels P]
 //                               writes the token cache of the indexed shards
 //                               (workers/data/shards/token_cache.h), as `florenz run` asks
-//                               before a shards grid trains.
+//                               before a shards grid trains (with the grid's data limits).
+// Both index with the limits: no text over --max-text-bytes is read, so the process holds at
+// most one sample's bounded texts besides what SentencePiece keeps.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -19,9 +21,7 @@
 namespace {
 
 int Train(const std::string& pattern, const std::string& out, int vocab,
-          const std::string& model_type, bool skip_bad) {
-  florenz::data::ShardIndexOptions index_options;
-  index_options.skip_bad = skip_bad;
+          const std::string& model_type, const florenz::data::ShardIndexOptions& index_options) {
   const florenz::data::ShardIndex index = florenz::data::IndexShards(pattern, index_options);
   florenz::data::TokenizerOptions options;
   options.vocab_size = vocab;
@@ -37,9 +37,7 @@ int Train(const std::string& pattern, const std::string& out, int vocab,
 }
 
 int Encode(const std::string& pattern, const std::string& model, const std::string& out,
-           bool skip_bad) {
-  florenz::data::ShardIndexOptions index_options;
-  index_options.skip_bad = skip_bad;
+           const florenz::data::ShardIndexOptions& index_options) {
   const florenz::data::ShardIndex index = florenz::data::IndexShards(pattern, index_options);
   const florenz::data::Tokenizer tokenizer = florenz::data::Tokenizer::Load(model);
   const florenz::data::TokenCache cache = florenz::data::EncodeCorpus(index, tokenizer);
@@ -59,26 +57,34 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string pattern, out, model, model_type = "unigram";
   int vocab = 8000;
-  bool skip_bad = false;
+  florenz::data::ShardIndexOptions index_options;
+  // The ranges of data.max_text_bytes and data.max_image_pixels (experiments/spec_validation.cc).
+  const auto limits = [&index_options](CLI::App* command) {
+    command->add_flag("--skip-bad", index_options.skip_bad);
+    command->add_option("--max-text-bytes", index_options.max_text_bytes)
+        ->check(CLI::Range(int64_t{256}, int64_t{64} << 20));
+    command->add_option("--max-image-pixels", index_options.max_image_pixels)
+        ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32));
+  };
   CLI::App* train = app.add_subcommand("train", "Train a model (flags of florenz data tokenizer)");
   train->add_option("pattern", pattern, "Training shards")->required();
   train->add_option("--out", out, "The model file to write")->required();
   train->add_option("--vocab", vocab)->check(CLI::Range(16, 1000000));
   train->add_option("--model-type", model_type)->check(CLI::IsMember({"unigram", "bpe"}));
-  train->add_flag("--skip-bad", skip_bad);
+  limits(train);
   CLI::App* encode = app.add_subcommand("encode", "Write the token cache of shards");
   encode->add_option("pattern", pattern, "Shards")->required();
   encode->add_option("--model", model, "The SentencePiece model")->required();
   encode->add_option("--out", out, "The token cache to write")->required();
-  encode->add_flag("--skip-bad", skip_bad);
+  limits(encode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? florenz::kExitOk : florenz::kExitBadInput;
   }
   try {
-    return train->parsed() ? Train(pattern, out, vocab, model_type, skip_bad)
-                           : Encode(pattern, model, out, skip_bad);
+    return train->parsed() ? Train(pattern, out, vocab, model_type, index_options)
+                           : Encode(pattern, model, out, index_options);
   } catch (const florenz::ConfigError& e) {
     for (const auto& message : e.messages()) std::cerr << message << "\n";
     return florenz::kExitBadInput;

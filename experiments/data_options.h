@@ -17,6 +17,11 @@ namespace florenz {
 // translate: {de: train, fr: train, es: train, ru: train, zh: train}.
 using CoverageMatrix = std::map<Task, std::map<std::string, PairRole>>;
 
+// The defaults of the corpus limits below (docs/data.md, "Limits"): Pillow's decompression-bomb
+// guard, and a label far above any real caption's.
+inline constexpr int64_t kDefaultMaxImagePixels = 40000000;
+inline constexpr int64_t kDefaultMaxTextBytes = 64 * 1024;
+
 struct DataOptions {
   // Where samples come from: `synthetic` (the default: procedural scenes, everything below
   // applies) or `shards` (the user's WebDataset corpus: train, eval, tokenizer, image pixels or
@@ -32,6 +37,15 @@ struct DataOptions {
   std::vector<int64_t> feature_shape;
   // Shards: a bad sample stops the run (`stop`) or is skipped and counted (`skip`).
   BadSampleAction on_bad_sample = BadSampleAction::kStop;
+  // Shards: the most pixels (width × height, from the header, before anything is allocated) an
+  // image may have; a larger one is a bad sample. Also bounds an image member's bytes (9 a
+  // pixel + 1 MiB: an uncompressed 16-bit RGBA PNG) and a .npy member's when no feature_shape
+  // says better. 1024 to 4294967296.
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
+  // Shards: the largest .json member (a sample's label and its texts) in bytes; a larger one is
+  // a bad sample, refused from its tar header before it is read, so no text of more bytes ever
+  // reaches the tokenizer. 256 to 67108864 (64 MiB).
+  int64_t max_text_bytes = kDefaultMaxTextBytes;
   // Seed of everything that must not change between runs: lexicons, evaluation sets,
   // disambiguation sets. (The per-run seed in `experiment.seeds` drives the training stream.)
   int64_t seed = 1234;
@@ -73,6 +87,8 @@ struct DataOptions {
     v("tokenizer", tokenizer);
     v("feature_shape", feature_shape);
     v("on_bad_sample", on_bad_sample);
+    v("max_image_pixels", max_image_pixels);
+    v("max_text_bytes", max_text_bytes);
     v("seed", seed);
     v("image", image);
     v("image_size", image_size);

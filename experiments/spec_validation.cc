@@ -174,6 +174,13 @@ void ValidateShardsSource(const ExperimentSpec& spec, Checker& c) {
               "data.feature_shape: image features need their shape [tokens, dim] (1-4096 "
               "tokens, 1-65536 dims), as every sample's .npy has it");
   }
+  // The corpus limits (docs/data.md, "Limits"): bounded, so that no sample can take gigabytes.
+  c.Require(
+      d.max_image_pixels >= 1024 && d.max_image_pixels <= (int64_t{1} << 32), d.max_image_pixels, d,
+      "data.max_image_pixels: must be 1024-4294967296, got " + std::to_string(d.max_image_pixels));
+  c.Require(d.max_text_bytes >= 256 && d.max_text_bytes <= (int64_t{64} << 20), d.max_text_bytes, d,
+            "data.max_text_bytes: must be 256-67108864 (64 MiB), got " +
+                std::to_string(d.max_text_bytes));
   // What needs florenz's synthetic ground truth has no meaning on a corpus.
   c.Require(d.ambiguous_words.empty(), d.ambiguous_words, d,
             "data.ambiguous_words: homonym disambiguation needs synthetic scenes; not applicable "
@@ -203,6 +210,10 @@ void ValidateData(const ExperimentSpec& spec, Checker& c) {
                   "` needs data.source shards");
     c.Require(d.train.empty() && d.eval.empty() && d.tokenizer.empty(), d.source, d,
               "data.source: data.train, data.eval and data.tokenizer need data.source shards");
+    c.Require(d.max_image_pixels == kDefaultMaxImagePixels, d.max_image_pixels, d,
+              "data.max_image_pixels: limits a corpus's images; needs data.source shards");
+    c.Require(d.max_text_bytes == kDefaultMaxTextBytes, d.max_text_bytes, d,
+              "data.max_text_bytes: limits a corpus's texts; needs data.source shards");
   }
   c.Require(d.image_size >= 8 && d.image_size <= 512, d.image_size, d,
             "data.image_size: must be 8-512 pixels, got " + std::to_string(d.image_size));

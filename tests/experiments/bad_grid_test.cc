@@ -40,6 +40,16 @@ TEST(BadGridTest, WrongType) {
   EXPECT_THAT(error, HasSubstr("'sixty'"));
 }
 
+TEST(BadGridTest, CorpusLimitsOnSyntheticData) {
+  EXPECT_THAT(LoadError(SmallGridWith("  image: symbolic\n",
+                                      "  image: symbolic\n  max_text_bytes: 1000\n")),
+              HasSubstr("bad.yaml:6:19: data.max_text_bytes: limits a corpus's texts; needs "
+                        "data.source shards"));
+  EXPECT_THAT(LoadError(SmallGridWith("  image: symbolic\n",
+                                      "  image: symbolic\n  max_image_pixels: 1000000\n")),
+              HasSubstr("bad.yaml:6:21: data.max_image_pixels: limits a corpus's images"));
+}
+
 // The global batch = micro batch × accumulation steps × data_parallel.
 TEST(BadGridTest, MicroBatchThatDoesNotDivideARanksShare) {
   std::string error =

@@ -93,6 +93,27 @@ TEST(RunIdTest, PrecisionEntersTheIdOnlyWhenNotFp32) {
   EXPECT_EQ(tf32.rfind("xs-10k-s0-", 0), 0u) << tf32;
 }
 
+TEST(RunIdTest, CorpusLimitsEnterTheIdOnlyAwayFromTheirDefaults) {
+  // data.max_image_pixels and data.max_text_bytes at their defaults, written or not, keep every
+  // id; other limits may skip other samples, so they are runs of their own.
+  const std::string shards =
+      SmallGridWith("  image: symbolic\n",
+                    "  source: shards\n  train: t.tar\n  eval: e.tar\n  tokenizer: tok.model\n"
+                    "  image: pixels\n");
+  const auto base = IdsBySizeBudget(shards);
+  const auto with = [&shards](const std::string& limits) {
+    std::string text = shards;
+    return IdsBySizeBudget(
+        text.replace(text.find("  image: pixels\n"), 16, "  image: pixels\n" + limits));
+  };
+  EXPECT_EQ(with("  max_image_pixels: 40000000\n  max_text_bytes: 65536\n"), base);
+  EXPECT_NE(with("  max_text_bytes: 131072\n").at("xs/10000/0"), base.at("xs/10000/0"));
+  EXPECT_NE(with("  max_image_pixels: 1000000\n").at("xs/10000/0"), base.at("xs/10000/0"));
+  EXPECT_EQ(IdsBySizeBudget(SmallGridWith("  image: symbolic\n",
+                                          "  image: symbolic\n  max_text_bytes: 65536\n")),
+            IdsBySizeBudget(kSmallGrid));
+}
+
 TEST(RunIdTest, FormatsCountsCompactly) {
   EXPECT_EQ(FormatCount(80000), "80k");
   EXPECT_EQ(FormatCount(2000000), "2M");

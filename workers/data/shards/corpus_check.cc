@@ -55,8 +55,7 @@ void CheckCorpus(const ExperimentSpec& spec, const SpecLocations& where, Diagnos
   }
   CorpusFiles files;
   try {
-    ShardIndexOptions options;
-    options.skip_bad = d.on_bad_sample == BadSampleAction::kSkip;
+    const ShardIndexOptions options = CorpusIndexOptions(d);
     files.train = IndexShards(d.train, options);
     files.eval = IndexShards(d.eval, options);
   } catch (const ConfigError& e) {  // a missing shard, or SHARD:KEY of a bad sample

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +39,26 @@ ImageKind ImageKindOf(const std::string& extension) {
   if (extension == "png") return ImageKind::kPng;
   if (extension == "npy") return ImageKind::kFeatures;
   return ImageKind::kNone;
+}
+
+// Refuses a sample whose .json or image member is larger than the options allow; `where` is
+// SHARD:KEY. Member sizes come from the tar headers: nothing has been read.
+void CheckMemberSizes(uint64_t json_size, ImageKind image, uint64_t image_size,
+                      const ShardIndexOptions& options, const std::string& where) {
+  if (json_size > static_cast<uint64_t>(options.max_text_bytes)) {
+    throw ConfigError(SourceLocation{where, 0, 0},
+                      "the .json member is " + std::to_string(json_size) +
+                          " bytes, more than data.max_text_bytes (" +
+                          std::to_string(options.max_text_bytes) + "): not read");
+  }
+  const uint64_t image_limit = ImageMemberLimit(options.max_image_pixels);
+  if (image != ImageKind::kNone && image_size > image_limit) {
+    throw ConfigError(SourceLocation{where, 0, 0},
+                      std::string("the .") + ToString(image) + " member is " +
+                          std::to_string(image_size) + " bytes, more than an image of " +
+                          "data.max_image_pixels (" + std::to_string(options.max_image_pixels) +
+                          ") can take (" + std::to_string(image_limit) + "): not read");
+  }
 }
 
 // The members of one key, gathered while walking a shard.
@@ -96,6 +117,8 @@ class Indexer {
       if (s.json == nullptr) {
         throw ConfigError(SourceLocation{where, 0, 0}, "the sample has no .json member");
       }
+      CheckMemberSizes(s.json->size, s.kind, s.image == nullptr ? 0 : s.image->size, options_,
+                       where);
       const SampleLabel label = ParseSampleLabel(reader.Read(s.json->offset, s.json->size), where);
       if (label.task == Task::kCaption && s.image == nullptr) {
         throw ConfigError(SourceLocation{where, 0, 0},
@@ -220,6 +243,10 @@ std::string CachePath(const std::vector<std::string>& shards, const std::string&
 
 }  // namespace
 
+uint64_t ImageMemberLimit(int64_t max_image_pixels) {
+  return 9 * static_cast<uint64_t>(std::max<int64_t>(0, max_image_pixels)) + (uint64_t{1} << 20);
+}
+
 const char* ToString(ImageKind kind) {
   switch (kind) {
     case ImageKind::kNone:
@@ -259,6 +286,12 @@ ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& opti
     ShardIndex cached;
     if (in && ParseCache(text.str(), index.key, &cached) && cached.shards == index.shards &&
         cached.skipped.empty()) {
+      // Written under other limits, perhaps: this pass's hold (the first sample over them
+      // stops, as a fresh pass would).
+      for (const IndexedSample& s : cached.samples) {
+        CheckMemberSizes(s.json_size, s.image, s.image_size, options,
+                         cached.shards[s.shard] + ":" + s.key);
+      }
       if (cache_note != nullptr) *cache_note = "read the index from " + cache;
       return cached;
     }

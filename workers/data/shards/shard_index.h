@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/data_options.h"
 #include "experiments/spec_enums.h"
 
 namespace florenz::data {
@@ -55,13 +56,23 @@ struct ShardIndexOptions {
   // Read and write the cache beside the shards. The cache is only ever a copy of what a fresh
   // pass would give.
   bool use_cache = true;
+  // The largest .json member (data.max_text_bytes) and the pixel limit that bounds image and
+  // .npy members (data.max_image_pixels, see ImageMemberLimit): a larger member is a bad sample,
+  // refused from its tar header, never read. A cached index is held to them too.
+  int64_t max_text_bytes = kDefaultMaxTextBytes;
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
 };
+
+// The most bytes an image (or .npy) member may have under `max_image_pixels`: 9 bytes a pixel
+// (an uncompressed 16-bit RGBA PNG's 8, and its row filters) and 1 MiB of headers.
+uint64_t ImageMemberLimit(int64_t max_image_pixels);
 
 // The index of the shards `pattern` names (shard_pattern.h). Throws ConfigError naming the
 // pattern when a shard does not exist, and "SHARD:KEY: reason" for the first bad sample unless
 // options.skip_bad: a member that is not a regular sample part, a JSON that does not parse or
 // lacks a field (sample_label.h), a sample without JSON, a caption without an image, two images
-// or two JSONs under one key. `cache_note`, when given, says whether the cache was used.
+// or two JSONs under one key, a .json or image member over the options' limits. `cache_note`, when
+// given, says whether the cache was used.
 ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& options = {},
                        std::string* cache_note = nullptr);
 

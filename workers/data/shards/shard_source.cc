@@ -23,12 +23,18 @@ std::vector<int32_t> Truncated(std::vector<int32_t> ids, int limit) {
 }
 
 ShardIndex Index(const std::string& pattern, const DataOptions& data) {
-  ShardIndexOptions options;
-  options.skip_bad = data.on_bad_sample == BadSampleAction::kSkip;
-  return IndexShards(pattern, options);
+  return IndexShards(pattern, CorpusIndexOptions(data));
 }
 
 }  // namespace
+
+ShardIndexOptions CorpusIndexOptions(const DataOptions& data) {
+  ShardIndexOptions options;
+  options.skip_bad = data.on_bad_sample == BadSampleAction::kSkip;
+  options.max_text_bytes = data.max_text_bytes;
+  options.max_image_pixels = data.max_image_pixels;
+  return options;
+}
 
 CorpusFiles LocateCorpus(const DataOptions& data) {
   CorpusFiles files;
@@ -124,12 +130,22 @@ Example ShardSource::Read(const Split& split, int64_t sample, int pair) const {
   const Pair& p = pairs_[pair];
   const bool with_image = p.task == Task::kCaption || options_.translate_with_image;
   if (with_image && s.image != ImageKind::kNone) {
-    const std::string bytes = reader.Read(s.image_offset, s.image_size);
     if (options_.image == ImageMode::kFeatures) {
       if (s.image != ImageKind::kFeatures) {
         throw ConfigError(std::vector<std::string>{e.where + ": a " + ToString(s.image) +
                                                    " image, but data.image is features (.npy)"});
       }
+      // float32 [tokens, dim] and a header: more cannot be features of feature_shape.
+      const uint64_t limit = 4 * static_cast<uint64_t>(options_.feature_shape[0]) *
+                                 static_cast<uint64_t>(options_.feature_shape[1]) +
+                             (uint64_t{1} << 20);
+      if (s.image_size > limit) {
+        throw ConfigError(std::vector<std::string>{
+            e.where + ": the .npy member is " + std::to_string(s.image_size) +
+            " bytes, more than features of data.feature_shape can take (" + std::to_string(limit) +
+            "): not read"});
+      }
+      const std::string bytes = reader.Read(s.image_offset, s.image_size);
       FeatureArray features = ReadNpyFeatures(bytes, e.where);
       if (features.tokens != options_.feature_shape[0] ||
           features.dim != options_.feature_shape[1]) {
@@ -146,7 +162,9 @@ Example ShardSource::Read(const Split& split, int64_t sample, int pair) const {
         throw ConfigError(std::vector<std::string>{
             e.where + ": precomputed features (.npy), but data.image is pixels (jpg/png)"});
       }
-      e.image = DecodeAndResize(s.image, bytes, options_.image_size, e.where);
+      const std::string bytes = reader.Read(s.image_offset, s.image_size);
+      e.image =
+          DecodeAndResize(s.image, bytes, options_.image_size, e.where, options_.max_image_pixels);
     }
   }
   const int max_tokens = options_.max_caption_tokens;

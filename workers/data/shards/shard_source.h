@@ -6,9 +6,10 @@
 // (features), its texts' token ids from the token cache. Evaluation sets are the first
 // evaluation.samples_per_pair samples of each pair in the eval shards, in index order.
 //
-// A bad sample (undecodable image, features of another shape, a member that cannot be read)
-// stops the run with SHARD:KEY and the reason; with data.on_bad_sample: skip it is replaced by
-// the sample at the same position of the following epoch's permutation and counted.
+// A bad sample (undecodable image, an image of more than data.max_image_pixels, features of
+// another shape, a member that cannot be read) stops the run with SHARD:KEY and the reason; with
+// data.on_bad_sample: skip it is replaced by the sample at the same position of the following
+// epoch's permutation and counted.
 #pragma once
 
 #include <atomic>
@@ -34,6 +35,9 @@ struct CorpusFiles {
   std::string tokenizer_hash;
   std::string train_tokens, eval_tokens;  // token cache paths
 };
+
+// How a grid indexes its shards: data.on_bad_sample and the data.max_* limits.
+ShardIndexOptions CorpusIndexOptions(const DataOptions& data);
 
 // Indexes the grid's train and eval shards (cached beside them) and names their token caches.
 // Throws ConfigError for a missing shard or tokenizer and "SHARD:KEY: …" for a bad sample

@@ -16,6 +16,9 @@ namespace florenz::data {
 namespace {
 
 constexpr uint64_t kBlock = 512;
+// The largest GNU long-name or pax header florenz reads (they hold a path and a few records;
+// GNU tar's own are far smaller): a larger one is refused before it is read.
+constexpr uint64_t kMaxNameHeaderBytes = uint64_t{1} << 20;
 
 uint64_t Padded(uint64_t size) { return (size + kBlock - 1) / kBlock * kBlock; }
 
@@ -128,7 +131,7 @@ std::vector<TarMember> ListTarMembers(const std::string& path) {
     uint64_t size = 0;
     if (!ParseSize(header + 124, 12, &size)) Corrupt(path, at, "a header size is not a number");
     const uint64_t contents = at + kBlock;
-    if (contents + size > file_size) {
+    if (size > file_size - contents) {  // not contents + size: a base-256 size can wrap it
       const std::string name = long_name.empty() ? Field(header, 0, 100) : long_name;
       throw ConfigError(SourceLocation{path + ":" + name, 0, 0},
                         "the member runs past the end of the shard (" + std::to_string(size) +
@@ -137,6 +140,12 @@ std::vector<TarMember> ListTarMembers(const std::string& path) {
     }
     const char type = header[156];
     if (type == 'L' || type == 'x') {
+      if (size > kMaxNameHeaderBytes) {
+        Corrupt(path, at,
+                std::string(type == 'L' ? "a GNU long-name" : "a pax") + " header of " +
+                    std::to_string(size) + " bytes (florenz reads at most " +
+                    std::to_string(kMaxNameHeaderBytes) + ")");
+      }
       std::string text(size, '\0');
       ReadAt(fd.get(), text.data(), size, contents, path);
       long_name = type == 'L' ? std::string(text.c_str()) : PaxPath(text);

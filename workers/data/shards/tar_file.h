@@ -20,8 +20,10 @@ struct TarMember {
 
 // The regular-file members of the tar at `path`, in file order (directories, links and pax
 // global headers are skipped). Throws IoError when the file cannot be read, ConfigError
-// "SHARD: …" for a header whose checksum is wrong, a size that is not a number, or a member
-// that runs past the end of the file (a shard cut short).
+// "SHARD: …" for a header whose checksum is wrong, a size that is not a number, a member whose
+// declared size runs past the end of the file (a shard cut short; checked before anything is
+// read), or a long-name or pax header of more than 1 MiB. Member contents are never read here
+// except those headers'.
 std::vector<TarMember> ListTarMembers(const std::string& path);
 
 // Reads members of one tar file by offset (pread: safe from several threads).

@@ -1,6 +1,9 @@
 // Pixels from a corpus: PNG and JPEG decode to the right size (JPEG at the smallest DCT scale
 // that covers the target), the centre square is box-filtered to the model's size, a real
-// photograph decodes, and undecodable bytes are ConfigErrors that name SHARD:KEY.
+// photograph decodes, and undecodable bytes are ConfigErrors that name SHARD:KEY. Bounded: a bomb
+// (a header of 30,000 × 30,000 or more pixels over a tiny body) is refused from its header, in a
+// child process whose peak memory stays under 256 MB; a JPEG is never decoded above its size or
+// above what the target needs; a bad JPEG does not fail the next one on its thread.
 #include "workers/data/shards/image_decode.h"
 
 #include <gmock/gmock.h>
@@ -8,9 +11,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "core/errors.h"
+#include "tests/workers/data/shards/image_bombs.h"
 #include "workers/data/png_writer.h"
 
 namespace florenz::data {
@@ -100,6 +105,89 @@ TEST(ImageDecodeTest, UndecodableBytesNameTheSample) {
                 ::testing::ThrowsMessage<ConfigError>(
                     HasSubstr("corpus/a.tar:000007: the image cannot be decoded")))
         << ToString(kind);
+  }
+}
+
+TEST(ImageDecodeTest, ABadJpegDoesNotFailTheNextOneOnItsThread) {
+  const std::string jpeg = EncodeJpeg(Gradient(), 90);
+  std::string corrupt = jpeg;
+  for (size_t i = 600; i < 700; ++i) corrupt[i] = '\xff';  // an unknown marker in the header
+  for (const std::string& bad : {corrupt, std::string("not a jpeg"), jpeg.substr(0, 300)}) {
+    EXPECT_THROW(DecodeImage(ImageKind::kJpeg, bad, 64, "s:bad"), ConfigError);
+    const RgbImage good = DecodeImage(ImageKind::kJpeg, jpeg, 64, "s:good");
+    EXPECT_EQ(good.width, 160);
+    EXPECT_EQ(good.height, 120);
+  }
+}
+
+TEST(ImageDecodeTest, AJpegIsNeverDecodedAboveItsSizeOrAboveWhatTheTargetNeeds) {
+  int w = 0, h = 0;
+  JpegDecodeSize(640, 480, 64, &w, &h);
+  EXPECT_EQ(std::pair(w, h), std::pair(160, 120));
+  JpegDecodeSize(40, 30, 64, &w, &h);  // smaller than the target: as it is, never scaled up
+  EXPECT_EQ(std::pair(w, h), std::pair(40, 30));
+  JpegDecodeSize(640, 480, 0, &w, &h);
+  EXPECT_EQ(std::pair(w, h), std::pair(640, 480));
+  // Sides whose product overflows an int: still the smallest scale that covers the target.
+  JpegDecodeSize(60000, 60000, 64, &w, &h);
+  EXPECT_EQ(std::pair(w, h), std::pair(7500, 7500));
+  JpegDecodeSize(65500, 30000, 4000, &w, &h);
+  EXPECT_EQ(std::pair(w, h), std::pair(16375, 7500));  // 1/4: 1/8 gives 3750 < 4000
+}
+
+TEST(ImageDecodeTest, AnImageOverTheLimitIsRefusedFromItsHeader) {
+  const std::string jpeg = EncodeJpeg(Gradient(), 90);
+  EXPECT_THAT([&] { DecodeImage(ImageKind::kJpeg, jpeg, 16, "c.tar:000003", 640 * 480 - 1); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  HasSubstr("c.tar:000003: an image of 640 × 480 pixels (307200), more than "
+                            "data.max_image_pixels (307199)")));
+  EXPECT_EQ(DecodeImage(ImageKind::kJpeg, jpeg, 16, "c.tar:000003", 640 * 480).width, 80);
+  std::vector<float> chw(3 * 8 * 8, 0.5f);
+  const std::string png = EncodePng(chw, 8, 1);
+  EXPECT_THAT([&] { DecodeImage(ImageKind::kPng, png, 8, "c.tar:000004", 63); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("c.tar:000004: an image of 8 × 8")));
+  EXPECT_EQ(DecodeImage(ImageKind::kPng, png, 8, "c.tar:000004", 64).width, 8);
+}
+
+// Each bomb decoded as a sample is in a child process: it must end in the ConfigError that
+// names the sample and the limit, and the child's peak resident memory must stay under 256 MB.
+TEST(ImageDecodeTest, DecompressionBombsAreRefusedWithBoundedMemory) {
+  const std::string over = "bombs.tar:000001: an image of";
+  const std::string within = "bombs.tar:000001: the image cannot be decoded";
+  const struct {
+    const char* name;
+    ImageKind kind;
+    std::string bytes;
+    std::string error;
+  } bombs[] = {
+      {"jpeg 30000x30000", ImageKind::kJpeg, testing::JpegBomb(30000, 30000), over},
+      {"jpeg 65500x65500", ImageKind::kJpeg, testing::JpegBomb(65500, 65500), over},
+      {"jpeg 60000x40000", ImageKind::kJpeg, testing::JpegBomb(60000, 40000), over},
+      {"png 30000x30000", ImageKind::kPng, testing::PngBomb(30000, 30000), over},
+      {"png 60000x60000", ImageKind::kPng, testing::PngBomb(60000, 60000), over},
+      {"png 1000000x5000", ImageKind::kPng, testing::PngBomb(1000000, 5000), over},
+      // Within the limit (36 megapixels): decoded, and found short, within the bound.
+      {"jpeg 6000x6000", ImageKind::kJpeg, testing::JpegBomb(6000, 6000), within},
+      {"png 6000x6000", ImageKind::kPng, testing::PngBomb(6000, 6000), within},
+  };
+  for (const auto& bomb : bombs) {
+    ASSERT_LT(bomb.bytes.size(), 1000u) << bomb.name;
+    int64_t peak = 0;
+    const int status = testing::RunInChild(
+        [&] {
+          try {
+            DecodeAndResize(bomb.kind, bomb.bytes, 64, "bombs.tar:000001");
+          } catch (const ConfigError& e) {
+            const std::string what = e.what();
+            const bool refused = what.find("data.max_image_pixels (40000000)") != std::string::npos;
+            return what.find(bomb.error) != std::string::npos && (refused || bomb.error == within) ? 0 : 2;
+          }
+          return 1;  // decoded: not a bomb to this decoder
+        },
+        uint64_t{2} << 30, &peak);
+    EXPECT_EQ(status, 0) << bomb.name << " (1: decoded, 2: another error, 98: not a ConfigError)";
+    EXPECT_LT(peak, int64_t{256} << 20) << bomb.name;
+    std::cout << "[ peak    ] " << bomb.name << ": " << peak / (1 << 20) << " MiB\n";
   }
 }
 

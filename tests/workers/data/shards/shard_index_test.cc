@@ -1,6 +1,8 @@
 // The index: a synthetic grid exported as shards indexes to exactly its samples (byte ranges
 // that read back the JSON written), the cache is read back and renewed when a shard changes,
-// and each bad-data case stops with SHARD:KEY or, with skip_bad, is skipped and counted.
+// and each bad-data case stops with SHARD:KEY or, with skip_bad, is skipped and counted —
+// members over data.max_text_bytes or an image's byte limit included, refused from their tar
+// headers (a cached index made under looser limits too).
 #include "workers/data/shards/shard_index.h"
 
 #include <gmock/gmock.h>
@@ -146,6 +148,60 @@ TEST_F(ShardIndexTest, EveryBadSampleStopsWithShardAndKeyUnlessSkipped) {
   // A pattern naming a shard that does not exist.
   EXPECT_THAT([&] { IndexShards((dir_ / "none-{0..1}.tar").string(), NoCache()); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr("none-0.tar: no such shard")));
+}
+
+TEST_F(ShardIndexTest, MembersOverTheLimitsAreBadSamplesRefusedFromTheirHeaders) {
+  const std::string good = R"({"task": "caption", "lang": "en", "text": "a red circle"})";
+  const std::string long_text =
+      R"({"task": "caption", "lang": "en", "text": ")" + std::string(70000, 'w') + "\"}";
+  const std::string shard = Shard("long.tar", {{"ok.json", good},
+                                               {"ok.png", "png"},
+                                               {"long.json", long_text},
+                                               {"long.png", "png"},
+                                               {"big.json", good},
+                                               {"big.png", std::string(1100000, 'p')}});
+  // The text: over the default 64 KiB.
+  ShardIndexOptions options = NoCache();
+  EXPECT_THAT([&] { IndexShards(shard, options); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr(
+                  shard + ":long: the .json member is " + std::to_string(long_text.size()) +
+                  " bytes, more than data.max_text_bytes (65536): not read")));
+  // The image: 1,100,000 bytes, more than 9 × 1024 pixels + 1 MiB.
+  options.max_text_bytes = 128 * 1024;
+  options.max_image_pixels = 1024;
+  EXPECT_THAT([&] { IndexShards(shard, options); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  HasSubstr(shard + ":big: the .png member is 1100000 bytes, more than an image of "
+                                    "data.max_image_pixels (1024) can take (1057792): not read")));
+  options.skip_bad = true;
+  options.max_text_bytes = kDefaultMaxTextBytes;
+  const ShardIndex skipped = IndexShards(shard, options);
+  ASSERT_EQ(skipped.samples.size(), 1u);
+  EXPECT_EQ(skipped.samples[0].key, "ok");
+  ASSERT_EQ(skipped.skipped.size(), 2u);
+  EXPECT_EQ(skipped.skipped[0].where, shard + ":long");
+  EXPECT_THAT(skipped.skipped[0].reason, HasSubstr("data.max_text_bytes"));
+  EXPECT_EQ(skipped.skipped[1].where, shard + ":big");
+  // Within the limits: all three.
+  EXPECT_EQ(IndexShards(shard, ShardIndexOptions{false, false, 128 * 1024, 10000}).samples.size(),
+            3u);
+}
+
+TEST_F(ShardIndexTest, ACachedIndexIsHeldToThisPassLimits) {
+  const std::string text =
+      R"({"task": "caption", "lang": "en", "text": ")" + std::string(70000, 'w') + "\"}";
+  const std::string shard = Shard("cached.tar", {{"a.json", text}, {"a.png", "png"}});
+  ShardIndexOptions loose;
+  loose.max_text_bytes = 128 * 1024;
+  std::string note;
+  EXPECT_EQ(IndexShards(shard, loose, &note).samples.size(), 1u);
+  EXPECT_THAT(note, HasSubstr("cached in"));
+  EXPECT_THAT([&] { IndexShards(shard); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  HasSubstr(shard + ":a: the .json member is 70045 bytes, more than "
+                                    "data.max_text_bytes (65536)")));
+  EXPECT_EQ(IndexShards(shard, loose, &note).samples.size(), 1u);
+  EXPECT_THAT(note, HasSubstr("read the index from"));
 }
 
 }  // namespace

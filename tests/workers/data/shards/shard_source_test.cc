@@ -3,7 +3,8 @@
 // trained pairs once per epoch (never an evaluation-only pair's), the same seed gives the same
 // order and data-parallel ranks disjoint halves; evaluation sets and prompts are as the grid
 // says; a bad image stops the run with SHARD:KEY or, with on_bad_sample: skip, is replaced and
-// counted; validation reports uncovered pairs at the grid's line and bad samples at SHARD:KEY.
+// counted — a decompression bomb too, refused from its header; validation reports uncovered
+// pairs at the grid's line and bad samples (a text over data.max_text_bytes too) at SHARD:KEY.
 #include "workers/data/shards/shard_source.h"
 
 #include <gmock/gmock.h>
@@ -13,6 +14,7 @@
 
 #include "core/errors.h"
 #include "experiments/grid_loader.h"
+#include "tests/workers/data/shards/image_bombs.h"
 #include "tests/workers/data/shards/shards_test_util.h"
 #include "workers/data/data_check.h"
 #include "workers/data/shards/corpus_check.h"
@@ -172,8 +174,9 @@ TEST(ShardSourceTest, ExamplesCarryThePromptTheTargetAndTheDecodedImage) {
   EXPECT_THAT(e.where, HasSubstr("eval-000000.tar:00000063-translate_de"));
 }
 
-// Replaces the PNG of `key` in the first train shard by bytes that are no image.
-void CorruptImage(const Corpus& c, const std::string& key) {
+// Replaces the PNG of `key` in the first train shard by `bytes` (by default, bytes that are no
+// image).
+void CorruptImage(const Corpus& c, const std::string& key, const std::string& bytes = "") {
   const std::string shard = (c.dir / "corpus" / "train-000000.tar").string();
   const auto members = ListTarMembers(shard);
   const TarReader reader(shard);
@@ -181,8 +184,9 @@ void CorruptImage(const Corpus& c, const std::string& key) {
   {
     TarWriter writer(broken);
     for (const auto& m : members) {
-      writer.Add(m.name,
-                 m.name == key + ".png" ? std::string(m.size, 'x') : reader.Read(m.offset, m.size));
+      writer.Add(m.name, m.name != key + ".png" ? reader.Read(m.offset, m.size)
+                         : bytes.empty()        ? std::string(m.size, 'x')
+                                                : bytes);
     }
     writer.Close();
   }
@@ -220,6 +224,70 @@ TEST(ShardSourceTest, ABadImageStopsTheRunWithItsShardAndKeyUnlessSkipped) {
   EXPECT_THAT(replaced.where, ::testing::Not(HasSubstr("00000000-caption_en")));
   EXPECT_EQ(skipping.BadSamplesSkipped(), 1);
   EXPECT_EQ(skipping.TrainExample(3, position).where, replaced.where);  // deterministic
+}
+
+TEST(ShardSourceTest, ADecompressionBombStopsTheRunWithItsShardAndKeyUnlessSkipped) {
+  Corpus c = MakeCorpus(testing::ShardsTestFolder());
+  CorruptImage(c, "00000001-caption_en", testing::PngBomb(30000, 30000));
+  const Tokenizer tokenizer = Tokenizer::Load(c.tokenizer);
+  const ShardIndex index = IndexShards(c.train);
+  WriteTokenCache(TokenCachePath(index, tokenizer.hash()), EncodeCorpus(index, tokenizer));
+  int64_t bad = -1;
+  for (size_t i = 0; i < index.samples.size(); ++i) {
+    if (index.samples[i].key == "00000001-caption_en") bad = static_cast<int64_t>(i);
+  }
+  ASSERT_GE(bad, 0);
+  const LoadedGrid stop = LoadGridFromString(ShardsGrid(c), "corpus.yaml", CheckGridData);
+  const ShardSource stopping(stop.spec);
+  int64_t position = -1;
+  for (int64_t i = 0; i < 120 && position < 0; ++i) {
+    if (stopping.TrainSampleAt(3, i) == bad) position = i;
+  }
+  ASSERT_GE(position, 0);
+  EXPECT_THAT([&] { stopping.TrainExample(3, position); },
+              ::testing::ThrowsMessage<RunError>(::testing::AllOf(
+                  HasSubstr("train-000000.tar:00000001-caption_en: an image of 30000 × 30000"),
+                  HasSubstr("data.max_image_pixels (40000000)"))));
+  const LoadedGrid skip =
+      LoadGridFromString(ShardsGrid(c, "  on_bad_sample: skip\n"), "corpus.yaml", CheckGridData);
+  const ShardSource skipping(skip.spec);
+  EXPECT_THAT(skipping.TrainExample(3, position).where,
+              ::testing::Not(HasSubstr("00000001-caption_en")));
+  EXPECT_EQ(skipping.BadSamplesSkipped(), 1);
+}
+
+TEST(ShardSourceTest, ATextOverTheLimitIsABadSampleAtValidationUnlessTheGridAllowsIt) {
+  const Corpus c = MakeCorpus(testing::ShardsTestFolder());
+  // The eval shard again, with one more caption of 70,000 bytes.
+  const std::string shard = (c.dir / "corpus" / "eval-000000.tar").string();
+  const auto members = ListTarMembers(shard);
+  {
+    const TarReader reader(shard);
+    TarWriter writer(shard + ".new");
+    for (const auto& m : members) writer.Add(m.name, reader.Read(m.offset, m.size));
+    writer.Add("00000099-caption_en.json",
+               R"({"task": "caption", "lang": "en", "text": ")" + std::string(70000, 'w') + "\"}");
+    writer.Add("00000099-caption_en.png", "x");
+    writer.Close();
+  }
+  std::filesystem::rename(shard + ".new", shard);
+  EXPECT_THAT([&] { LoadGridFromString(ShardsGrid(c), "corpus.yaml", CheckGridData); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+                  HasSubstr("eval-000000.tar:00000099-caption_en: the .json member is 70045 "
+                            "bytes, more than data.max_text_bytes (65536): not read"))));
+  const std::string allowed = ShardsGrid(c, "  max_text_bytes: 131072\n");
+  const LoadedGrid grid = LoadGridFromString(allowed, "corpus.yaml", CheckGridData);
+  EXPECT_EQ(grid.spec.data.max_text_bytes, 131072);
+  EXPECT_EQ(CorpusIndexOptions(grid.spec.data).max_text_bytes, 131072);
+  // Out of range: the grid's line.
+  EXPECT_THAT(
+      [&] {
+        LoadGridFromString(ShardsGrid(c, "  max_text_bytes: 100\n  max_image_pixels: 10\n"),
+                           "corpus.yaml", CheckGridData);
+      },
+      ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+          HasSubstr("corpus.yaml:13:19: data.max_text_bytes: must be 256-67108864"),
+          HasSubstr("corpus.yaml:14:21: data.max_image_pixels: must be 1024-4294967296"))));
 }
 
 TEST(ShardSourceTest, ValidationNamesTheGridLineForAnUncoveredPairAndTheShardForABadSample) {

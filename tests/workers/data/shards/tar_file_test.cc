@@ -1,11 +1,13 @@
 // Tar members and their bytes, against archives written by GNU tar (ustar, GNU long names, pax)
 // and read back by GNU tar from TarWriter; shards cut short or corrupted are ConfigErrors that
-// name the shard (and the member, where there is one).
+// name the shard (and the member, where there is one), as are declared sizes that could take
+// memory before anything checks them: a pax or long-name header over 1 MiB, a size that wraps.
 #include "workers/data/shards/tar_file.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -122,6 +124,67 @@ TEST_F(TarFileTest, ACorruptHeaderOrACompressedShardIsRefused) {
   WriteText(dir_ / "empty.tar", "");
   EXPECT_THROW(ListTarMembers((dir_ / "empty.tar").string()), ConfigError);
   EXPECT_THROW(ListTarMembers((dir_ / "missing.tar").string()), IoError);
+}
+
+// A tar header block for `name` of `size` bytes and type `type`; base-256 size when `base256`.
+std::string RawHeader(const std::string& name, uint64_t size, char type, bool base256 = false) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  h.replace(100, 7, "0000644");
+  if (base256) {
+    h[124] = static_cast<char>(0x80);
+    for (int i = 0; i < 8; ++i) h[135 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  } else {
+    char octal[12];
+    std::snprintf(octal, sizeof(octal), "%011llo", static_cast<unsigned long long>(size));
+    h.replace(124, 11, octal);
+  }
+  h[156] = type;
+  h.replace(257, 5, "ustar");
+  h.replace(148, 8, "        ");
+  unsigned sum = 0;
+  for (const char c : h) sum += static_cast<unsigned char>(c);
+  char checksum[8];
+  std::snprintf(checksum, sizeof(checksum), "%06o", sum);
+  h.replace(148, 7, std::string(checksum, 7));
+  return h;
+}
+
+TEST_F(TarFileTest, AHugePaxOrLongNameHeaderIsRefusedBeforeItIsRead) {
+  for (const char type : {'x', 'L'}) {
+    const std::string shard = (dir_ / (std::string("pax-") + type + ".tar")).string();
+    const uint64_t declared = (uint64_t{1} << 20) + 1;
+    WriteText(shard, RawHeader("././@PaxHeader", declared, type) +
+                         std::string((declared + 511) / 512 * 512, 'p') +
+                         RawHeader("000001.json", 2, '0') + "{}" + std::string(510, '\0') +
+                         std::string(1024, '\0'));
+    EXPECT_THAT(
+        [&] { ListTarMembers(shard); },
+        ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+            HasSubstr(shard + ": not a readable tar"),
+            HasSubstr("header of 1048577 bytes (florenz reads at most 1048576) at byte 0"))))
+        << type;
+  }
+  // A pax header within the limit still names its member.
+  const std::string shard = (dir_ / "pax-ok.tar").string();
+  const std::string records = "33 path=" + std::string(19, 'n') + ".json\n";  // 33 bytes
+  WriteText(shard, RawHeader("././@PaxHeader", records.size(), 'x') + records +
+                       std::string(512 - records.size(), '\0') + RawHeader("x.json", 2, '0') +
+                       "{}" + std::string(510, '\0'));
+  const auto members = ListTarMembers(shard);
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].name, std::string(19, 'n') + ".json");
+}
+
+TEST_F(TarFileTest, ADeclaredSizeThatWrapsRunsPastTheEnd) {
+  const std::string shard = (dir_ / "wrap.tar").string();
+  // 2^64 - 512: contents + size wraps to the header's own offset.
+  WriteText(shard,
+            RawHeader("././@PaxHeader", ~uint64_t{511}, 'x', true) + std::string(1536, '\0'));
+  EXPECT_THAT([&] { ListTarMembers(shard); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  HasSubstr("the member runs past the end of the shard (18446744073709551104 "
+                            "bytes at byte 512 of a 2048-byte file)")));
 }
 
 }  // namespace
