@@ -17,6 +17,7 @@
 #include "parallel/device_reads.h"
 #include "parallel/grad_norm.h"
 #include "workers/model/encoder_decoder.h"
+#include "workers/train/adamw_step.h"
 #include "workers/train/batch_pipeline.h"
 #include "workers/train/checkpoint.h"
 #include "workers/train/device.h"
@@ -501,7 +502,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
     InjectFaults(run.id, step + 1, resumed.has_value());
     const torch::Tensor grad_norm =
         ClipGradNorm(clipped, t.grad_clip > 0 ? t.grad_clip : 1e30, gang.tensor_parallel());
-    optimizer.step();
+    StepAdamW(optimizer);  // fused on CUDA; exactly AdamW::step() on the CPU
 
     const int64_t done = step + 1, samples = done * batch;
     const bool log = done % t.log_interval == 0 || done == steps;
