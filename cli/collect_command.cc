@@ -37,6 +37,7 @@ int RunCollectCommand(const CollectCommand& options) {
                       "a `florenz run`");
   }
   const CollectSummary summary = CollectResults(options.out);
+  for (const auto& note : summary.set_aside) std::cerr << "florenz collect: " << note << "\n";
   for (const auto& problem : summary.problems) std::cerr << "florenz collect: " << problem << "\n";
   std::cout << summary.BriefReport() << "\n";
   return summary.problems.empty() ? kExitOk : kExitFailure;

@@ -19,6 +19,9 @@ struct CollectSummary {
   // One line per run file that was skipped, starting with its path (corrupt, not a run file,
   // run id not matching the file name). Other runs are unaffected.
   std::vector<std::string> problems;
+  // One line per table found in the way and set aside ("<file>: could not be read ...; set
+  // aside as <file>.unreadable-<n>") or repaired (a CSV not matching its results.h5).
+  std::vector<std::string> set_aside;
   std::filesystem::path results_h5;   // OUT/results.h5
   std::filesystem::path results_csv;  // OUT/results.csv
 
@@ -28,11 +31,22 @@ struct CollectSummary {
 };
 
 // Reads every finished run under out_dir/runs/ and writes out_dir/results.h5 and
-// out_dir/results.csv, each atomically (temporary file, fsync, rename). One row per finished
-// run, ordered by run id; columns are the union over runs. Throws IoError (naming the path) if
-// out_dir does not exist or an output cannot be written; problems with single run files are
-// reported in the summary instead.
+// out_dir/results.csv as one pair: both go to fresh temporaries of this process's own
+// (AtomicFile), results.h5 records the CSV's digest (root attribute "csv_digest"), and both are
+// renamed into place, CSV first, under the exclusive collect lock (locks/collect.lock), so any
+// number of concurrent collects leave the pair of the last one. One row per finished run,
+// ordered by run id; columns are the union over runs. A table in the way that florenz began but
+// that cannot be read (empty, cut short) is set aside and reported in the summary. Throws
+// IoError (naming the path) if out_dir does not exist, an output cannot be written, or a
+// symbolic link or someone else's file sits at results.h5 / results.csv (left untouched);
+// problems with single run files are reported in the summary instead.
 CollectSummary CollectResults(const std::filesystem::path& out_dir);
+
+// True when out_dir/results.h5 and out_dir/results.csv are one pair: results.h5 opens and the
+// CSV's digest is the one it records. Reads under the shared collect lock, so no collect
+// switches the pair meanwhile. A mismatch (a collect killed between its two renames, a table
+// edited by hand) or a missing or unreadable file is false, with the reason in `problem`.
+bool ResultsPairConsistent(const std::filesystem::path& out_dir, std::string* problem = nullptr);
 
 }  // namespace florenz
 

@@ -108,9 +108,12 @@ class H5Handle {
 
 // ---- Files and groups -------------------------------------------------------------------------
 
-// Creates (truncating) a file in the HDF5 1.8 format or later (readable by every HDF5 >= 1.8 and
-// h5py), without file locking (the store never shares an open file with a writer; see
+// Truncates `file` and writes it as HDF5 in the 1.8 format or later (readable by every HDF5 >=
+// 1.8 and h5py), without file locking (the store never shares an open file with a writer; see
 // docs/results-format.md). Objects must be closed before the file (close degree "semi").
+// H5Fcreate follows links: pass only a temporary florenz has just created itself
+// (AtomicFile::temporary(), a unique name made with O_EXCL | O_NOFOLLOW) and check it with
+// AtomicFile::CheckUnchanged() before publishing it.
 H5Handle CreateFileTruncate(const std::filesystem::path& file);
 // Opens a file read-only, without file locking.
 H5Handle OpenFileReadOnly(const std::filesystem::path& file);

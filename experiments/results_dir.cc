@@ -1,12 +1,8 @@
-// ResultsDir: paths of OUT/, the once-only experiment.yaml, the finished/unfinished listing of
-// runs/, and the POSIX durable-write helpers (fsync of files and directories, tmp + rename).
+// ResultsDir: paths of OUT/, the once-only experiment.yaml and the finished/unfinished listing
+// of runs/.
 #include "experiments/results_dir.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -34,19 +30,6 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Opens `path` with `flags`, fsyncs it and closes it.
-void SyncPath(const fs::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) ThrowErrno(path, "cannot open for fsync");
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    ThrowErrno(path, "fsync failed");
-  }
-  if (::close(fd) != 0) ThrowErrno(path, "close failed");
-}
-
 std::string ReadWholeFile(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) ThrowErrno(file, "cannot read");
@@ -57,43 +40,6 @@ std::string ReadWholeFile(const fs::path& file) {
 }
 
 }  // namespace
-
-// ---- Durable writes ---------------------------------------------------------------------------
-
-void SyncFile(const fs::path& file) { SyncPath(file, O_RDONLY); }
-
-void SyncDirectory(const fs::path& dir) { SyncPath(dir, O_RDONLY | O_DIRECTORY); }
-
-void WriteFileAtomically(const fs::path& file, const std::string& contents) {
-  // A name of this process's own: two processes writing the same file (two jobs adopting one
-  // results folder) never trip over each other's temporary file; the last rename wins.
-  static std::atomic<int> counter{0};
-  fs::path tmp = file;
-  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) ThrowErrno(tmp, "cannot create");
-  size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      ThrowErrno(tmp, "write failed");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    ThrowErrno(tmp, "fsync failed");
-  }
-  if (::close(fd) != 0) ThrowErrno(tmp, "close failed");
-  if (::rename(tmp.c_str(), file.c_str()) != 0) ThrowErrno(file, "cannot rename " + tmp.string());
-  SyncDirectory(file.has_parent_path() ? file.parent_path() : fs::path("."));
-}
 
 // ---- ResultsDir -------------------------------------------------------------------------------
 
@@ -130,6 +76,7 @@ fs::path ResultsDir::AsideFile(const std::string& run_id, const std::string& why
 }
 fs::path ResultsDir::ResultsH5() const { return root_ / "results.h5"; }
 fs::path ResultsDir::ResultsCsv() const { return root_ / "results.csv"; }
+fs::path ResultsDir::CollectLockFile() const { return root_ / "locks" / "collect.lock"; }
 fs::path ResultsDir::ReportDir() const { return root_ / "report"; }
 fs::path ResultsDir::SlurmDir() const { return root_ / "slurm"; }
 
@@ -145,6 +92,7 @@ void ResultsDir::Create() const {
 
 void ResultsDir::WriteExperimentYaml(const std::string& text) const {
   const fs::path file = ExperimentYaml();
+  RefuseNonRegularFile(file);
   std::error_code error;
   if (fs::exists(file, error)) {
     if (ReadWholeFile(file) == text) return;

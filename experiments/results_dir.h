@@ -1,12 +1,14 @@
 // ResultsDir: the layout of an experiment's output directory OUT/ (experiment.yaml, runs/,
-// checkpoints/) and which runs in it are finished, plus the durable-write helpers (fsync, atomic
-// replace) that the whole results store uses. See docs/results-format.md.
+// checkpoints/) and which runs in it are finished. The link-safe durable writes the whole store
+// uses are in durable_write.h, included here. See docs/results-format.md.
 #ifndef FLORENZ_EXPERIMENTS_RESULTS_DIR_H_
 #define FLORENZ_EXPERIMENTS_RESULTS_DIR_H_
 
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "experiments/durable_write.h"  // the store's writes; callers use it through here
 
 namespace florenz {
 
@@ -48,6 +50,10 @@ class ResultsDir {
   std::filesystem::path AsideFile(const std::string& run_id, const std::string& why) const;
   std::filesystem::path ResultsH5() const;
   std::filesystem::path ResultsCsv() const;
+  // locks/collect.lock: `florenz collect` holds it (flock) while it publishes the pair; readers
+  // may hold it shared to read a pair that no collect is switching. Run ids never equal
+  // "collect" (they end in a hash), so it cannot clash with a run's lock.
+  std::filesystem::path CollectLockFile() const;
   std::filesystem::path ReportDir() const;  // report/
   std::filesystem::path SlurmDir() const;   // slurm/
 
@@ -56,7 +62,8 @@ class ResultsDir {
 
   // Writes OUT/experiment.yaml atomically (temporary file, fsync, rename, fsync of OUT/). If the
   // file exists with identical text this does nothing; with different text it throws IoError
-  // (the directory holds a different experiment), leaving the file untouched.
+  // (the directory holds a different experiment), leaving the file untouched; a symbolic link
+  // there is an IoError too, and its target is not read or written.
   void WriteExperimentYaml(const std::string& text) const;
 
   struct RunEntry {
@@ -76,18 +83,10 @@ class ResultsDir {
   std::filesystem::path root_;
 };
 
-// ---- Durable writes (POSIX), shared by the store. Errors are IoError naming the path. --------
-
-// "<file>.tmp": where a durable write puts the bytes before the rename that publishes them.
-// Listing ignores such files.
+// "<file>.tmp": the fixed temporary name earlier versions wrote to. Nothing writes it any more
+// (writes go through AtomicFile's unique names, durable_write.h); the store removes leftovers of
+// it, and listings ignore such files.
 std::filesystem::path TemporaryFile(const std::filesystem::path& file);
-// fsync() a regular file's data and metadata.
-void SyncFile(const std::filesystem::path& file);
-// fsync() a directory, making renames and unlinks in it durable.
-void SyncDirectory(const std::filesystem::path& dir);
-// Writes `contents` to `file` so that readers see either the old file or the whole new one:
-// write to "<file>.tmp", fsync, rename over `file`, fsync the directory.
-void WriteFileAtomically(const std::filesystem::path& file, const std::string& contents);
 
 }  // namespace florenz
 

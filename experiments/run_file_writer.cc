@@ -1,11 +1,13 @@
 // RunFileWriter: buffers a run's rows in memory and publishes them as complete HDF5 snapshots
-// (tmp file + rename), then commits the run by renaming the final snapshot to <run_id>.h5.
-// Why snapshots and not SWMR: see "Live reading" in docs/results-format.md.
+// (written to a fresh temporary florenz created under a unique name, then renamed), then commits
+// the run by renaming the final snapshot to <run_id>.h5. No write ever follows a link. Why
+// snapshots and not SWMR: see "Live reading" in docs/results-format.md.
 #include "experiments/run_file_writer.h"
 
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -87,17 +89,6 @@ void RemoveIfExists(const fs::path& file) {
   }
 }
 
-// Runs write(tmp); if it throws, removes the half-written tmp (best effort) and rethrows.
-template <typename WriteFn>
-void WriteOrRemove(const fs::path& tmp, WriteFn write) {
-  try {
-    write();
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
-}
-
 }  // namespace
 
 // The whole run, as it will be written.
@@ -160,14 +151,17 @@ RunFileWriter RunFileWriter::Create(const ResultsDir& results, const RunConfig& 
     s->final_metrics[metric] = std::numeric_limits<double>::quiet_NaN();
   }
 
+  RefuseNonRegularFile(s->final_path);
+  RefuseNonRegularFile(s->partial_path);
   std::error_code error;
   if (fs::exists(s->final_path, error)) {
     throw IoError(s->final_path.string() +
                   ": run is already finished; delete this file to run it again");
   }
   RemoveIfExists(s->partial_path);  // A killed writer's leftovers.
-  RemoveIfExists(TemporaryFile(s->partial_path));
-  RemoveIfExists(TemporaryFile(s->final_path));
+  // The caller holds the run's lock, so every temporary of this run is a dead writer's.
+  RemoveStaleTemporaries(s->partial_path, std::chrono::seconds(0));
+  RemoveStaleTemporaries(s->final_path, std::chrono::seconds(0));
   RunFileWriter writer(std::move(s));
   writer.Flush();
   return writer;
@@ -206,12 +200,7 @@ void RunFileWriter::AppendEval(const std::string& pair, const EvalRecord& record
 void RunFileWriter::Flush() {
   State& s = state("Flush");
   if (!s.dirty) return;
-  const fs::path tmp = TemporaryFile(s.partial_path);
-  WriteOrRemove(tmp, [&] { WithFileContext(tmp, [&] { WriteRunFile(tmp, s); }); });
-  if (::rename(tmp.c_str(), s.partial_path.c_str()) != 0) {
-    throw IoError(s.partial_path.string() + ": cannot rename " + tmp.string() + ": " +
-                  std::strerror(errno));
-  }
+  Publish(s.partial_path, s, /*durable=*/false);  // a snapshot: the next one supersedes it
   s.dirty = false;
 }
 
@@ -236,16 +225,8 @@ fs::path RunFileWriter::Finish(RunStatus status, const std::string& reason,
   s.reason = reason;
   for (const auto& [name, value] : final_metrics) s.final_metrics[name] = value;
 
-  const fs::path tmp = TemporaryFile(s.final_path);
   try {
-    WriteOrRemove(tmp, [&] {
-      WithFileContext(tmp, [&] { WriteRunFile(tmp, s); });
-      SyncFile(tmp);
-    });
-    if (::rename(tmp.c_str(), s.final_path.c_str()) != 0) {  // The commit.
-      throw IoError(s.final_path.string() + ": cannot rename " + tmp.string() + ": " +
-                    std::strerror(errno));
-    }
+    Publish(s.final_path, s, /*durable=*/true);  // The commit.
   } catch (...) {
     s.status = old_status;
     s.reason = old_reason;
@@ -265,8 +246,19 @@ fs::path RunFileWriter::Finish(RunStatus status, const std::string& reason,
   return s.final_path;
 }
 
-void RunFileWriter::WriteRunFile(const fs::path& file, const State& s) {
-  H5Handle h5 = CreateFileTruncate(file);
+void RunFileWriter::Publish(const fs::path& target, const State& s, bool durable) {
+  // A fresh temporary of this process's own (O_EXCL | O_NOFOLLOW, unique name), which HDF5
+  // then truncates and writes by name; it must still be that file when it is published.
+  AtomicFile file(target);
+  file.Close(/*durable=*/false);
+  WithFileContext(file.temporary(), [&] { WriteRunFile(file.temporary(), s); });
+  file.CheckUnchanged();
+  if (durable) SyncFile(file.temporary());
+  file.Publish();
+}
+
+void RunFileWriter::WriteRunFile(const fs::path& temporary, const State& s) {
+  H5Handle h5 = CreateFileTruncate(temporary);
   {
     WriteInt64Attribute(h5.get(), "florenz_run_format", kRunFileFormatVersion);
 

@@ -85,8 +85,10 @@ bool FromString(std::string_view text, RunStatus* status);
 // use after Finish() or after a move is std::logic_error.
 class RunFileWriter {
  public:
-  // Creates OUT/runs/<run_id>.h5.partial, replacing a stale one (a killed writer's). Throws
-  // IoError if the run is already finished (runs/<run_id>.h5 exists): delete that file to rerun.
+  // Creates OUT/runs/<run_id>.h5.partial, replacing a stale one (a killed writer's) and removing
+  // killed writers' temporaries. Throws IoError if the run is already finished (runs/<run_id>.h5
+  // exists): delete that file to rerun; and if either name holds a symbolic link or anything but
+  // a regular file (nothing is written through it).
   static RunFileWriter Create(const ResultsDir& results, const RunConfig& config,
                               const RunFileLayout& layout);
 
@@ -119,8 +121,11 @@ class RunFileWriter {
   struct State;
   explicit RunFileWriter(std::unique_ptr<State> state);
   State& state(const char* operation);
-  // Writes the complete run file `file` (truncating it) and closes it; H5Error on failure.
-  static void WriteRunFile(const std::filesystem::path& file, const State& s);
+  // Writes the complete run file into `temporary` (truncating it) and closes it; H5Error.
+  static void WriteRunFile(const std::filesystem::path& temporary, const State& s);
+  // Writes the run file to a fresh temporary beside `target` and renames it over `target`
+  // (never through a link there); durable: fsync of the file before the rename.
+  static void Publish(const std::filesystem::path& target, const State& s, bool durable);
 
   std::unique_ptr<State> state_;
 };

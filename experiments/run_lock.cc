@@ -1,5 +1,5 @@
-// RunLock (see run_lock.h): flock(LOCK_EX | LOCK_NB) on a file per run; the holder writes its
-// host, pid and start time into the file after taking the lock.
+// RunLock (see run_lock.h): flock(LOCK_EX | LOCK_NB) on a file per run, opened without following
+// links (OpenOwnFile); the holder writes its host, pid and start time into it after taking it.
 #include "experiments/run_lock.h"
 
 #include <fcntl.h>
@@ -40,10 +40,9 @@ std::optional<RunLock> RunLock::TryAcquire(const ResultsDir& results, const std:
   const auto file = results.LockFile(run_id);
   std::error_code error;
   std::filesystem::create_directories(file.parent_path(), error);
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw IoError(file.string() + ": cannot open the run's lock: " + std::strerror(errno));
-  }
+  // Never through a link: the holder's text is written into this file, so a link planted here
+  // would make florenz overwrite the link's target.
+  const int fd = OpenOwnFile(file, O_RDWR | O_CREAT, "cannot open the run's lock");
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int saved = errno;
     if (holder) *holder = ReadHolder(fd);
@@ -60,7 +59,7 @@ std::optional<RunLock> RunLock::TryAcquire(const ResultsDir& results, const std:
 
 std::string RunLock::Holder(const ResultsDir& results, const std::string& run_id) {
   const auto file = results.LockFile(run_id);
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return "";
   std::string holder;
   if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {

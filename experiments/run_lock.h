@@ -16,7 +16,8 @@ class RunLock {
  public:
   // Takes run_id's lock without waiting. nullopt when another process holds it; `holder` then
   // says who ("pid 4242 on node7 since 2026-11-30 02:10:00"). Throws IoError when the lock
-  // file cannot be created.
+  // file cannot be created, or when a symbolic link, another kind of file or a hard-linked
+  // file sits at locks/<run_id>.lock (its target is never opened for writing).
   static std::optional<RunLock> TryAcquire(const ResultsDir& results, const std::string& run_id,
                                            std::string* holder);
   // Who holds run_id's lock, or "" when nobody does. Read-only: for `florenz status`.

@@ -177,10 +177,10 @@ void ChartRange(const Chart& chart, const std::string& file, Axis* x, Axis* y) {
   y->Pad();
 }
 
-// A PLplot stream writing `file` with `device`, the palette loaded and the page started.
+// A PLplot stream writing `file` (a temporary from PreparePlotOutput) with `device`, the
+// palette loaded and the page started.
 std::unique_ptr<plstream> OpenPlot(const char* device, const std::string& file, int width,
                                    int height) {
-  PreparePlotOutput(file);  // a clear error for an unwritable path; PLplot never exits
   auto pls = std::make_unique<plstream>();
   pls->sdev(device);
   pls->sfnam(file.c_str());
@@ -315,7 +315,9 @@ void DrawChart(const Chart& chart, const std::string& file) {
   Axis x{chart.log_x}, y{chart.log_y};
   ChartRange(chart, file, &x, &y);
 
-  auto pls = OpenPlot(device, file, chart.width, chart.height);
+  // A clear error for an unwritable path (PLplot never exits); PLplot writes a fresh temporary.
+  AtomicFile out = PreparePlotOutput(file);
+  auto pls = OpenPlot(device, out.temporary().string(), chart.width, chart.height);
   pls->vpor(0.1, 0.64, 0.13, 0.9);  // room on the right for the legend
   pls->wind(x.lo, x.hi, y.lo, y.hi);
   DrawAxes(*pls, x, y);
@@ -331,9 +333,7 @@ void DrawChart(const Chart& chart, const std::string& file) {
   }
   DrawLegend(*pls, chart);
   pls.reset();  // plend: writes the file
-  if (!std::filesystem::exists(file) || std::filesystem::file_size(file) == 0) {
-    throw IoError(file + ": PLplot wrote no figure (is plplot-driver-cairo installed?)");
-  }
+  PublishPlotOutput(out);
 }
 
 }  // namespace florenz

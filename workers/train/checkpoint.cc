@@ -40,12 +40,20 @@ class CheckpointSink {
   int errno_ = 0;
 };
 
-[[noreturn]] void Fail(const std::filesystem::path& tmp, int fd, const std::string& what,
-                       int error) {
-  if (fd >= 0) ::close(fd);
-  ::unlink(tmp.c_str());  // the previous checkpoint stays whole
+[[noreturn]] void Fail(const std::filesystem::path& tmp, const std::string& what, int error) {
+  // The AtomicFile going out of scope removes tmp: the previous checkpoint stays whole.
   throw IoError(tmp.string() + ": cannot write the checkpoint: " + what +
                 (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
+}
+
+// checkpoints/<run_id>/ must be florenz's own folder, not a link to someone else's.
+void CheckFolder(const std::filesystem::path& dir) {
+  std::error_code error;
+  if (std::filesystem::symlink_status(dir, error).type() == std::filesystem::file_type::symlink) {
+    throw IoError(dir.string() +
+                  ": is a symbolic link where florenz keeps a run's checkpoints; florenz never "
+                  "writes through links and leaves it as it is (remove it to go on)");
+  }
 }
 
 }  // namespace
@@ -54,15 +62,20 @@ void SaveCheckpoint(const ResultsDir& results, const std::string& run_id, torch:
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard) {
   const auto dir = results.CheckpointDir(run_id);
+  CheckFolder(dir);
   std::error_code made;
   std::filesystem::create_directories(dir, made);
   if (made)
     throw IoError(dir.string() + ": cannot create the checkpoint folder: " + made.message());
+  CheckFolder(dir);
   const auto file = results.CheckpointFile(run_id, shard);
-  const auto tmp = TemporaryFile(file);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) Fail(tmp, -1, "cannot create", errno);
-  CheckpointSink sink(fd);
+  const auto previous = results.CheckpointFile(run_id, shard, /*previous_generation=*/true);
+  RefuseNonRegularFile(file);
+  RefuseNonRegularFile(previous);
+  // A fresh, uniquely named temporary created with O_EXCL | O_NOFOLLOW: a link planted under
+  // any name here is never written through.
+  AtomicFile out(file);
+  CheckpointSink sink(out.fd());
   try {
     torch::serialize::OutputArchive archive;
     model.save(archive);
@@ -73,20 +86,22 @@ void SaveCheckpoint(const ResultsDir& results, const std::string& run_id, torch:
     archive.write("florenz_samples", torch::tensor(position.samples, torch::kInt64));
     archive.save_to([&sink](const void* data, size_t size) { return sink.Write(data, size); });
   } catch (const c10::Error& e) {
-    Fail(tmp, fd, e.what_without_backtrace(), 0);
+    Fail(out.temporary(), e.what_without_backtrace(), 0);
   }
-  if (sink.error() != 0) Fail(tmp, fd, "write failed", sink.error());
-  if (::fsync(fd) != 0) Fail(tmp, fd, "fsync failed", errno);
-  if (::close(fd) != 0) Fail(tmp, -1, "close failed", errno);
+  if (sink.error() != 0) Fail(out.temporary(), "write failed", sink.error());
+  try {
+    out.Close(/*durable=*/true);
+  } catch (const IoError& e) {
+    throw IoError(std::string(e.what()) + " (cannot write the checkpoint)");
+  }
   // The newest becomes the previous generation, then the new file the newest. A kill between
-  // the two renames leaves the previous generation (and a complete .tmp) to resume from.
-  const auto previous = results.CheckpointFile(run_id, shard, /*previous_generation=*/true);
-  if (std::filesystem::exists(file) && ::rename(file.c_str(), previous.c_str()) != 0) {
-    Fail(tmp, -1, "cannot rename " + file.string() + " to " + previous.string(), errno);
+  // the two renames leaves the previous generation to resume from. Renames replace names; they
+  // never write through a link.
+  if (std::filesystem::exists(std::filesystem::symlink_status(file)) &&
+      ::rename(file.c_str(), previous.c_str()) != 0) {
+    Fail(out.temporary(), "cannot rename " + file.string() + " to " + previous.string(), errno);
   }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    Fail(tmp, -1, "cannot rename to " + file.string(), errno);
-  }
+  out.Publish();
   SyncDirectory(dir);
 }
 

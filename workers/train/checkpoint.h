@@ -26,7 +26,9 @@ struct CheckpointPosition {
 // Writes run `run_id`'s checkpoint<shard>.pt (ResultsDir::CheckpointFile; its folder created)
 // once it is complete, the one it replaces kept as checkpoint<shard>.previous.pt. `shard` names
 // a tensor-parallel rank's file ("-tp1of2"); "" for a whole model. Throws IoError (path and OS
-// error) when the disk refuses; the generations already there stay whole.
+// error) when the disk refuses; the generations already there stay whole. The bytes go to a
+// fresh, uniquely named temporary (O_EXCL | O_NOFOLLOW) renamed into place; a symbolic link at
+// the folder or at either generation's name is an IoError and its target is never touched.
 void SaveCheckpoint(const ResultsDir& results, const std::string& run_id, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer, const CheckpointPosition& position,
                     const std::string& shard = "");
