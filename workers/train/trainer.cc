@@ -290,9 +290,7 @@ bool SeedBranch(const ResultsDir& results, const std::string& branch, int64_t do
     writer->Flush();
     const auto rows = results.PreviousAttemptFile(branch);
     std::filesystem::create_directories(rows.parent_path());
-    std::filesystem::copy_file(writer->partial_path(), TemporaryFile(rows),
-                               std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::rename(TemporaryFile(rows), rows);
+    CopyFileAtomically(writer->partial_path(), rows);  // never through a link at `rows`
   }
   gang.Barrier();  // the rows before the checkpoint: a checkpoint never lacks its rows
   if (gang.SavesCheckpoint()) {
