@@ -180,7 +180,9 @@ TEST(ImageDecodeTest, DecompressionBombsAreRefusedWithBoundedMemory) {
           } catch (const ConfigError& e) {
             const std::string what = e.what();
             const bool refused = what.find("data.max_image_pixels (40000000)") != std::string::npos;
-            return what.find(bomb.error) != std::string::npos && (refused || bomb.error == within) ? 0 : 2;
+            return what.find(bomb.error) != std::string::npos && (refused || bomb.error == within)
+                       ? 0
+                       : 2;
           }
           return 1;  // decoded: not a bomb to this decoder
         },
