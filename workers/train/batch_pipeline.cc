@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "workers/train/thread_count.h"
 
 namespace florenz::train {
 
@@ -30,6 +31,7 @@ BatchPipeline::~BatchPipeline() {
 }
 
 void BatchPipeline::Work() {
+  SerialComputeInThisThread();  // the rank's cores compute its step; collating stays serial
   for (;;) {
     int64_t step = 0;
     {

@@ -10,6 +10,8 @@
 
 // Declared weak: resolved when OpenBLAS is loaded (as LibTorch's BLAS), null elsewhere.
 extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
+// Declared weak: resolved from the OpenMP runtime LibTorch loaded, null without one.
+extern "C" void omp_set_num_threads(int threads) __attribute__((weak));
 
 namespace florenz::train {
 
@@ -30,6 +32,14 @@ int ResolveThreadCount(int requested) { return requested > 0 ? requested : Defau
 void SetComputeThreads(int threads) {
   torch::set_num_threads(threads);
   if (openblas_set_num_threads != nullptr) openblas_set_num_threads(threads);
+}
+
+int SerialComputeInThisThread() {
+  // ATen's first call in a thread sets the thread's OpenMP size to the process's: let it
+  // happen first, then override it for this thread alone.
+  at::get_num_threads();
+  if (omp_set_num_threads != nullptr) omp_set_num_threads(1);
+  return at::get_num_threads();
 }
 
 }  // namespace florenz::train

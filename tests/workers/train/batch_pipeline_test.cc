@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
+#include "workers/train/thread_count.h"
 
 namespace florenz::train {
 namespace {
@@ -97,6 +100,29 @@ TEST_F(BatchPipelineTest, AFailureReachesTheLoopAtItsStep) {
     EXPECT_STREQ(e.what(), "no sample 40");
   }
   // Destroyed with workers parked ahead: joins without hanging.
+}
+
+// The pipeline's threads compute serially while the training thread keeps its intra-op
+// threads (where LibTorch parallelises with OpenMP, as Debian's and upstream's do).
+TEST_F(BatchPipelineTest, PipelineThreadsComputeSeriallyAndLeaveTheRanksThreads) {
+  SetComputeThreads(2);
+  if (at::get_num_threads() != 2) GTEST_SKIP() << "LibTorch runs one intra-op thread here";
+  std::vector<int> seen;
+  std::mutex mutex;
+  BatchPipeline pipeline(
+      [&](int64_t step) {
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          seen.push_back(at::get_num_threads());
+        }
+        return Make(step);
+      },
+      0, 6, /*threads=*/2);
+  for (int64_t step = 0; step < 6; ++step) ExpectEqual(pipeline.Next(), Make(step), step);
+  ASSERT_EQ(seen.size(), 6u);
+  for (int threads : seen) EXPECT_EQ(threads, 1) << at::get_parallel_info();
+  EXPECT_EQ(at::get_num_threads(), 2) << "the training thread keeps its threads";
+  SetComputeThreads(1);
 }
 
 }  // namespace
