@@ -2,8 +2,11 @@
 // of the run file, or at the final commit): `florenz run` stops cleanly with exit 1 and a message
 // naming the path and "No space left on device" — no crash, no temporary file left, the run not
 // recorded as failed, its last checkpoint whole — and once there is space again the same command
-// finishes the run with the final metrics of an undisturbed one. Needs root (mount); skips without
-// it.
+// finishes the run with the final metrics of an undisturbed one. The same for gangs under
+// `mpiexec -n 3` (a dp = 2 gang, whose dp rank 0 writes the checkpoint, and a tp = 2 gang, whose
+// two ranks each write a shard, so the one that fails may be the leader or not): the gang stops
+// together (parallel/gang_watch.h) instead of a rank spinning in a barrier. Needs root (mount);
+// skips without it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -29,10 +32,12 @@ namespace fs = std::filesystem;
 // `metrics` and `evaluation_interval` shape the run file: with a final evaluation only, the
 // finished file (its generation metrics' datasets) is much larger than the last snapshot.
 std::string Grid(int checkpoint_interval, const std::string& metrics = "[cross_entropy]",
-                 int evaluation_interval = 1600) {
+                 int evaluation_interval = 1600, const std::string& parallel = "") {
   return e2e::TinyGridHead("full-disk") +
          "model:\n"
-         "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32}]\n"
+         "  sizes: [{name: tiny, d_model: 16, layers: 1, heads: 2, ffn: 32" +
+         parallel +
+         "}]\n"
          "training:\n"
          "  budgets: [6400]\n"
          "  batch_size: 32\n"
@@ -67,12 +72,19 @@ class FullDiskE2eTest : public ::testing::Test {
 
   // Trains the grid into a full tmpfs of `kilobytes`, expects the clean stop naming
   // `expected`, then frees space and finishes; compares with an undisturbed run.
-  void FailThenFinish(int kilobytes, const std::string& expected, const std::string& grid_text) {
+  // `ranks` > 0: under `mpiexec -n ranks` (the reference run too).
+  void FailThenFinish(int kilobytes, const std::string& expected, const std::string& grid_text,
+                      int ranks = 0) {
     if (geteuid() != 0 || !Mount(kilobytes)) GTEST_SKIP() << "needs root to mount a tmpfs";
     const fs::path grid = root_ / "grid.yaml";
     std::ofstream(grid) << grid_text;
     const fs::path out = disk_ / "out";
     const std::string command = "run " + grid.string() + " --out " + out.string();
+    auto Florenz = [&](const std::string& arguments) {
+      if (ranks == 0) return e2e::Florenz(arguments);
+      return e2e::RunShell("timeout 300 env " + std::string(e2e::kMpiEnvironment) + " " + MPIEXEC +
+                           " -n " + std::to_string(ranks) + " " + FLORENZ_BIN + " " + arguments);
+    };
 
     const Result full = Florenz(command);
     EXPECT_EQ(full.code, 1) << full.output;  // not 134 (abort) or 139 (SIGSEGV)
@@ -105,6 +117,22 @@ class FullDiskE2eTest : public ::testing::Test {
 // The run file fits, the first checkpoint (≈ 260 kB) does not.
 TEST_F(FullDiskE2eTest, ACheckpointOnAFullDiskStopsCleanlyAndResumes) {
   FailThenFinish(/*kilobytes=*/400, "checkpoint.pt.tmp: cannot write", Grid(640));
+}
+
+// A dp = 2 gang: its dp rank 0 (the leader) cannot write the checkpoint; the other rank, waiting
+// in the barrier after it, stops too.
+TEST_F(FullDiskE2eTest, AGangsCheckpointOnAFullDiskStopsTheGangAndResumes) {
+  FailThenFinish(/*kilobytes=*/400, "checkpoint",
+                 Grid(640, "[cross_entropy]", 1600, ", data_parallel: 2"),
+                 /*ranks=*/3);
+}
+
+// A tp = 2 gang: both ranks write a shard (about half the checkpoint each) and the disk holds
+// one: whichever rank fails, leader or not, the gang stops and the job exits 1.
+TEST_F(FullDiskE2eTest, ATensorParallelShardOnAFullDiskStopsTheGangAndResumes) {
+  FailThenFinish(/*kilobytes=*/260, "checkpoint",
+                 Grid(640, "[cross_entropy]", 1600, ", tensor_parallel: 2"),
+                 /*ranks=*/3);
 }
 
 // No checkpoints; a flush of the growing run file is what fills the disk.
