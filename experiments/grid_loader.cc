@@ -18,11 +18,20 @@ namespace {
 // yaml-cpp recurses once per nesting level, so a hostile file of a million '[' would
 // overflow the stack. Bound the nesting before parsing: flow brackets, block indentation
 // and compact "- - -" / "a: b: c" chains on one line.
-int NestingEstimate(const std::string& text) {
-  int worst = 0, brackets = 0;
+// `where` gets the line and column at which the estimate first passes `limit`.
+int NestingEstimate(const std::string& text, int limit, SourceLocation* where) {
+  int worst = 0, brackets = 0, line_number = 0;
+  auto note = [&](int depth, size_t column) {
+    if (depth > limit && where->line == 0) {
+      where->line = line_number;
+      where->column = static_cast<int>(column) + 1;
+    }
+    worst = std::max(worst, depth);
+  };
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
+    ++line_number;
     const size_t indent = line.find_first_not_of(' ');
     int inline_levels = 0;
     for (size_t i = 0; i < line.size(); ++i) {
@@ -32,10 +41,10 @@ int NestingEstimate(const std::string& text) {
       if ((ch == '-' || ch == '?' || ch == ':') && (i + 1 == line.size() || line[i + 1] == ' ')) {
         ++inline_levels;
       }
-      worst = std::max(worst, brackets);
+      note(brackets, i);
     }
     const int block = indent == std::string::npos ? 0 : static_cast<int>(indent) / 2;
-    worst = std::max(worst, block + inline_levels + brackets);
+    note(block + inline_levels + brackets, line.empty() ? 0 : line.size() - 1);
   }
   return worst;
 }
@@ -123,8 +132,9 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
     throw ConfigError(SourceLocation{name, 0, 0},
                       "grid file is larger than " + std::to_string(kMaxGridBytes) + " bytes");
   }
-  if (NestingEstimate(text) > kMaxGridNesting) {
-    throw ConfigError(SourceLocation{name, 0, 0},
+  SourceLocation deepest{name, 0, 0};  // where the nesting first passes the limit
+  if (NestingEstimate(text, kMaxGridNesting, &deepest) > kMaxGridNesting) {
+    throw ConfigError(deepest,
                       "grid file nests deeper than " + std::to_string(kMaxGridNesting) + " levels");
   }
   const YAML::Node root = LoadYamlMapping(
@@ -178,10 +188,13 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
 LoadedGrid LoadGrid(const std::string& path, const GridCheck& extra_check) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot open the grid file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  // At most one byte past the limit: a stream without end (/dev/zero, a FIFO) is refused after
+  // 4 MiB instead of read whole.
+  std::string text(kMaxGridBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read the grid file");
-  return LoadGridFromString(text.str(), path, extra_check);
+  text.resize(static_cast<size_t>(in.gcount()));
+  return LoadGridFromString(text, path, extra_check);
 }
 
 }  // namespace florenz

@@ -213,11 +213,24 @@ TEST(BadGridTest, EmptyFileAndNonMapping) {
   EXPECT_THAT(LoadError("- a\n- b\n"), HasSubstr("bad.yaml:1:1: expected a mapping"));
 }
 
-TEST(BadGridTest, DeepNestingIsRefusedBeforeParsing) {
-  EXPECT_THAT(LoadError(std::string(100000, '[')), HasSubstr("nests deeper than"));
+TEST(BadGridTest, DeepNestingIsRefusedBeforeParsingAtItsLine) {
+  // The 65th '[' of line 2 passes the limit of 64 levels.
+  EXPECT_THAT(LoadError("a: 1\n" + std::string(100000, '[')),
+              HasSubstr("bad.yaml:2:65: grid file nests deeper than 64 levels"));
   std::string dashes;
   for (int i = 0; i < 5000; ++i) dashes += "- ";
+  EXPECT_THAT(LoadError(dashes + "x\n"), HasSubstr("bad.yaml:1:"));
   EXPECT_THAT(LoadError(dashes + "x\n"), HasSubstr("nests deeper than"));
+}
+
+// A stream without end is refused once it passes the size limit, not read whole first.
+TEST(BadGridTest, AnEndlessStreamIsRefusedAtTheSizeLimit) {
+  try {
+    LoadGrid("/dev/zero");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/dev/zero: grid file is larger than 4194304 bytes"));
+  }
 }
 
 TEST(BadGridTest, ReportsEveryProblemNotJustTheFirst) {
