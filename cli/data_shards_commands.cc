@@ -36,9 +36,12 @@ CLI::App* AddDataExportCommand(CLI::App& app, DataExportCommand* options) {
       ->check(CLI::Range(int64_t{0}, int64_t{1000000000000}))
       ->capture_default_str();
   command->add_option("--prefix", options->prefix, "Shard names: PREFIX-000000.tar, …")
-      ->check([](const std::string& p) {
-        return p.empty() || p.find('/') != std::string::npos ? "a file name prefix without '/'"
-                                                             : "";
+      ->check([](const std::string& p) -> std::string {
+        if (p.empty()) return "empty: shards need a name prefix (PREFIX-000000.tar)";
+        return p.find('/') != std::string::npos ? "'" + p +
+                                                      "' holds a '/': a file name prefix "
+                                                      "without '/' (--out sets the folder)"
+                                                : std::string();
       })
       ->capture_default_str();
   return command;

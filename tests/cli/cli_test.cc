@@ -341,6 +341,18 @@ TEST(CliDataPreviewTest, BadGridExitsTwo) {
 // The corpus commands end to end: the quickstart grid exported as shards, indexed (then from
 // its cache), inspected against the grid; a shard cut short exits 2 naming shard and member,
 // and --skip-bad goes on without it.
+// --prefix names the shards: an empty one or one with a '/' is refused, each saying which.
+TEST(CliDataShardsTest, ABadPrefixSaysWhatIsWrongWithIt) {
+  const auto out = std::filesystem::temp_directory_path() / "florenz_cli_prefix";
+  Result r =
+      Florenz("data export " + Grid("quickstart") + " --out " + out.string() + " --prefix ''");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--prefix: empty: shards need a name prefix"));
+  r = Florenz("data export " + Grid("quickstart") + " --out " + out.string() + " --prefix a/b");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--prefix: 'a/b' holds a '/'"));
+}
+
 TEST(CliDataShardsTest, ExportIndexInspectAndABadShard) {
   const auto out = std::filesystem::temp_directory_path() / "florenz_cli_shards";
   std::filesystem::remove_all(out);
