@@ -152,47 +152,38 @@ int main(int argc, char** argv) {
     const bool leader = comm.rank() == 0;
     std::vector<int64_t> sizes;
     for (int64_t bytes = 1 << 10; bytes <= (max_mb << 20); bytes *= 4) sizes.push_back(bytes);
-    if (leader && mpi_rows) PrintHeader("mpi", comm.size(), samples, false);
-    for (int64_t bytes : mpi_rows ? sizes : std::vector<int64_t>{}) {
-      torch::Tensor buffer = torch::ones({bytes / 4}, torch::kFloat32);
-      float* data = buffer.data_ptr<float>();
-      const int count = static_cast<int>(buffer.numel());
-      const Timing t = Measure(
-          raw_comm, samples, IterationsFor(bytes),
-          [&] { comm.AllReduce(buffer, florenz::ReduceOp::kSum); },
-          [&] {
-            MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, raw_comm));
-          },
-          [] {}, [&] { buffer.fill_(1.0f); });
-      if (leader) PrintRow(bytes, comm.size(), t);
-    }
-    // The same through a watched communicator, as every multi-rank gang of `florenz run` uses
-    // (parallel/gang_watch.h): MPI_Iallreduce and a wait that polls the gang's failure notices,
-    // against the blocking MPI_Allreduce: what containment costs a CPU gang.
-    if (leader && mpi_rows) {
-      std::printf("\nthe rows again with a GangWatch (florenz us: watched, raw us: blocking)");
-      PrintHeader("mpi (watched)", comm.size(), samples, false);
-    }
-    if (mpi_rows) {
-      const florenz::MpiComm notices = florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate();
-      std::vector<int> members(comm.size());
-      for (int r = 0; r < comm.size(); ++r) members[r] = r;
-      florenz::GangWatch watch(notices.get(), members, /*gang_id=*/1000, /*timeout_seconds=*/300);
-      florenz::MpiCommunicator watched(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(),
-                                       &watch);
+    // One row per size: `florenz`'s AllReduce against MPI_Allreduce on the same buffer.
+    auto mpi_table = [&](florenz::Communicator& florenz, const char* backend) {
+      if (leader) PrintHeader(backend, comm.size(), samples, false);
       for (int64_t bytes : sizes) {
         torch::Tensor buffer = torch::ones({bytes / 4}, torch::kFloat32);
         float* data = buffer.data_ptr<float>();
         const int count = static_cast<int>(buffer.numel());
         const Timing t = Measure(
             raw_comm, samples, IterationsFor(bytes),
-            [&] { watched.AllReduce(buffer, florenz::ReduceOp::kSum); },
+            [&] { florenz.AllReduce(buffer, florenz::ReduceOp::kSum); },
             [&] {
               MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, raw_comm));
             },
             [] {}, [&] { buffer.fill_(1.0f); });
         if (leader) PrintRow(bytes, comm.size(), t);
       }
+    };
+    if (mpi_rows) {
+      mpi_table(comm, "mpi");
+      // The same through a watched communicator, as every multi-rank gang of `florenz run`
+      // uses (parallel/gang_watch.h): MPI_Iallreduce and a wait that polls the gang's failure
+      // notices, against the blocking MPI_Allreduce: what containment costs a CPU gang.
+      if (leader) {
+        std::printf("\nthe rows again with a GangWatch (florenz us: watched, raw us: blocking)");
+      }
+      const florenz::MpiComm notices = florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate();
+      std::vector<int> members(comm.size());
+      for (int r = 0; r < comm.size(); ++r) members[r] = r;
+      florenz::GangWatch watch(notices.get(), members, /*gang_id=*/1000, /*timeout_seconds=*/300);
+      florenz::MpiCommunicator watched(florenz::MpiComm::Borrow(MPI_COMM_WORLD).Duplicate(),
+                                       &watch);
+      mpi_table(watched, "mpi (watched)");
     }
 
 #ifdef FLORENZ_HAVE_NCCL
