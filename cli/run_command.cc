@@ -24,6 +24,7 @@
 #include "experiments/results_dir.h"
 #include "experiments/spec_writer.h"
 #include "orchestrator/coordinator.h"
+#include "orchestrator/core_binding.h"
 #include "orchestrator/device_assignment.h"
 #include "orchestrator/experiment_identity.h"
 #include "orchestrator/job.h"
@@ -173,6 +174,23 @@ int RunRunCommand(const RunCommand& options) {
         SourceLocation{options.grid, 0, 0},
         devices.error + (options.device.empty() ? "" : " (--device " + options.device + ")"));
   }
+  // On GPUs each training rank runs on the cores near its GPU, split among the ranks that
+  // share them (core_plan.h), bound before it starts any thread of its own so that all of them
+  // run there; its default thread counts are then those cores. Elsewhere, and where the plan
+  // leaves a rank alone, the cores its launcher gave it, shared among the node's training ranks.
+  CoreBinding bound;
+  if (devices.cuda) {
+    const bool trains = !(coordinator && mpi.active());
+    const int index = trains ? std::stoi(devices.device.substr(5)) : -1;  // "cuda:<index>"
+    bound = BindToGpuCores(mpi.comm(), trains, [index] { return CoresNearGpu(index); });
+    if (trains) {
+      std::cerr << "florenz run: rank " << mpi.rank() << " (" << devices.device << ") "
+                << (bound.cores.empty() ? "keeps its launcher's cores: " + bound.note
+                                        : "runs on cores " + FormatCpuList(bound.cores) +
+                                              ", near its GPU")
+                << "\n";
+    }
+  }
   Job job;
   job.device = devices.device;
   job.grid = &grid;
@@ -224,7 +242,8 @@ int RunRunCommand(const RunCommand& options) {
   job.data = data.get();
   job.results = &results;
   const int asked = options.threads > 0 ? options.threads : grid.spec.execution.threads;
-  const int cores = CoresPerTrainingRank(mpi);
+  const int shared_cores = CoresPerTrainingRank(mpi);  // collective: every rank asks
+  const int cores = bound.cores.empty() ? shared_cores : train::ResolveThreadCount(0);
   job.threads = asked > 0 ? train::ResolveThreadCount(asked) : cores;
   // Input-pipeline threads: on a GPU the rank's cores but the one that drives the GPU; on the
   // CPU none unless asked, since the rank's cores already compute.

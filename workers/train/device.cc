@@ -61,6 +61,17 @@ std::vector<std::string> VisibleGpuIds() {
   return ids;
 }
 
+std::string GpuPciBusId(int index) {
+#ifdef FLORENZ_HAVE_NCCL
+  if (index < 0 || index >= VisibleGpus()) return "";
+  char text[64] = {};
+  if (cudaDeviceGetPCIBusId(text, sizeof(text), index) == cudaSuccess) return text;
+#else
+  (void)index;
+#endif
+  return "";
+}
+
 DeviceDescription DescribeDevice(const torch::Device& device) {
   DeviceDescription d;
   d.device = device.str();

@@ -22,6 +22,11 @@ int VisibleGpus();
 // florenz has no CUDA runtime of its own to ask (built without NCCL); empty on the CPU.
 std::vector<std::string> VisibleGpuIds();
 
+// The PCI address of CUDA device `index` as CUDA prints it ("0000:1B:00.0"), for finding the
+// cores near it (orchestrator/core_binding.h); "" on the CPU, without florenz's CUDA runtime
+// (built without NCCL), or where CUDA cannot say.
+std::string GpuPciBusId(int index);
+
 struct DeviceDescription {
   std::string device;         // "cpu", "cuda:0"
   std::string gpu_name;       // "NVIDIA H200"; "" on the CPU
