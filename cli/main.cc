@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command_table.h"
+#include "core/build_info.h"
 #include "core/errors.h"
 #include "core/exit_codes.h"
 
@@ -19,7 +20,8 @@ constexpr const char* kAbout =
 int Dispatch(int argc, char** argv) {
   CLI::App app{kAbout, "florenz"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("florenz ") + FLORENZ_VERSION);
+  // The version, the commit and the libraries it was built with (core/build_info.h).
+  app.set_version_flag("--version", florenz::VersionText(florenz::GetBuildInfo()));
 
   const std::vector<florenz::Subcommand> subcommands = florenz::RegisterSubcommands(app);
   try {

@@ -138,10 +138,17 @@ TEST(CliTest, CollectRefusesOtherFoldersAndFilesItDidNotWrite) {
   EXPECT_EQ(first, "my,own,table");
 }
 
-TEST(CliTest, VersionFlag) {
+// --version: florenz's version and the commit the program was built from (this checkout's, a
+// 12-digit hash), then every library it was built with.
+TEST(CliTest, VersionFlagNamesTheCommitAndTheLibraries) {
   const Result r = Florenz("--version");
   EXPECT_EQ(r.code, 0);
-  EXPECT_THAT(r.output, HasSubstr("florenz "));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("^florenz [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit "
+                                                 "[0-9a-f]{12}(-dirty)?\\)\n"));
+  for (const char* library : {"LibTorch: ", "CUDA: ", "NCCL: ", "HDF5: ", "Ceres: ", "MPI: "}) {
+    EXPECT_THAT(r.output, HasSubstr(std::string("\n  ") + library)) << library;
+  }
+  EXPECT_THAT(r.output, HasSubstr("MPI: Open MPI "));
 }
 
 }  // namespace

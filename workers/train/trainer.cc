@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/build_info.h"
 #include "core/errors.h"
 #include "experiments/run_file_reader.h"
 #include "experiments/spec_writer.h"
@@ -72,6 +73,12 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
                     {"device", d.device},
                     {"precision", ToString(run.spec().training.precision)},
                     {"torch_version", d.torch_version}};
+  // The program that computed it (core/build_info.h): florenz's version and commit, and the
+  // libraries it was built with.
+  const BuildInfo build = GetBuildInfo();
+  config.strings.push_back({"florenz_version", build.version});
+  config.strings.push_back({"florenz_commit", build.commit});
+  config.strings.push_back({"built_with", BuiltWithText(build)});
   if (device.is_cuda()) {
     config.strings.push_back({"gpu_name", d.gpu_name});
     config.strings.push_back({"cuda_version", d.cuda_version});
