@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   TokenCache cache;
   const double encode_seconds =
       florenz::bench::MedianSeconds(3, [&] { cache = EncodeCorpus(index, tokenizer); });
-  WriteTokenCache(TokenCachePath(index, tokenizer.hash()), cache);
+  WriteTokenCache(TokenCachePath(index, tokenizer.hash(), (dir / "cache").string()), cache);
 
   const std::string grid =
       "experiment: {name: bench}\n"
@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
       "'\n"
       "  tokenizer: '" +
       (dir / "tok.model").string() +
+      "'\n"
+      "  cache_dir: '" +
+      (dir / "cache").string() +
       "'\n"
       "  image: features\n"
       "  feature_shape: [" +

@@ -22,7 +22,8 @@ void PrepareCorpus(const ExperimentSpec& spec) {
     if (d.on_bad_sample == BadSampleAction::kSkip) args.push_back("--skip-bad");
     // The grid's limits: the tokenizer indexes as the run does.
     args.insert(args.end(), {"--max-text-bytes", std::to_string(d.max_text_bytes),
-                             "--max-image-pixels", std::to_string(d.max_image_pixels)});
+                             "--max-image-pixels", std::to_string(d.max_image_pixels),
+                             "--cache-dir", data::CorpusCacheDir(d)});
     std::cout << "florenz run: ";
     const int code = RunTokenizerProgram(args);
     if (code == kExitBadInput) {

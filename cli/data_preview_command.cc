@@ -10,6 +10,7 @@
 #include "cli/data_command.h"
 #include "core/errors.h"
 #include "core/exit_codes.h"
+#include "experiments/durable_write.h"
 #include "experiments/grid_loader.h"
 #include "workers/data/data_check.h"
 #include "workers/data/data_generator.h"
@@ -142,9 +143,7 @@ int RunDataPreviewCommand(const DataPreviewCommand& options) {
     md << "\n";
   }
   const auto samples = std::filesystem::path(options.out) / "samples.md";
-  std::ofstream out(samples);
-  out << md.str();
-  if (!out) throw IoError(samples.string() + ": cannot write");
+  WriteFileAtomically(samples, md.str());  // not through a link, never half written
   std::cout << "wrote " << options.count << " images and " << samples.string() << "\n";
   return kExitOk;
 }

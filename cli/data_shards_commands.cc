@@ -68,20 +68,25 @@ CLI::App* AddDataIndexCommand(CLI::App& app, DataIndexCommand* options) {
   CLI::App* command = DataCommand(app)->add_subcommand(
       "index",
       "Index a corpus of WebDataset shards: every sample's byte ranges and (task, language), "
-      "cached beside the first shard. A bad sample stops with SHARD:KEY and the reason (exit "
-      "2) unless --skip-bad.");
+      "cached in the user's cache folder ($XDG_CACHE_HOME/florenz or ~/.cache/florenz; "
+      "--cache-dir), never beside the shards. A bad sample stops with SHARD:KEY and the reason "
+      "(exit 2) unless --skip-bad.");
   command
       ->add_option("pattern", options->pattern, "Shards, e.g. 'corpus/train-{000000..000127}.tar'")
       ->required();
   command->add_flag("--skip-bad", options->skip_bad, "Skip bad samples, count and list them");
   command->add_flag("--no-cache", options->no_cache, "Neither read nor write the cached index");
+  command->add_option("--cache-dir", options->cache_dir,
+                      "The folder of the cached index (default: the user's cache folder)");
   return command;
 }
 
 int RunDataIndexCommand(const DataIndexCommand& options) {
   data::ShardIndexOptions index_options;
   index_options.skip_bad = options.skip_bad;
-  index_options.use_cache = !options.no_cache;
+  index_options.cache_dir = options.no_cache            ? ""
+                            : options.cache_dir.empty() ? data::UserCacheDir()
+                                                        : options.cache_dir;
   std::string note;
   const data::ShardIndex index = data::IndexShards(options.pattern, index_options, &note);
   std::cout << index.samples.size() << " samples in " << index.shards.size() << " shard(s) ("
@@ -114,6 +119,7 @@ int RunDataInspectCommand(const DataInspectCommand& options) {
   if (!options.grid.empty()) grid = LoadGrid(options.grid, data::CheckGridData);
   data::ShardIndexOptions index_options;
   index_options.skip_bad = options.skip_bad;
+  index_options.cache_dir = data::UserCacheDir();
   const data::ShardIndex index = data::IndexShards(options.pattern, index_options);
   std::cout << data::InspectShards(index, grid ? &grid->spec : nullptr);
   return kExitOk;
@@ -147,6 +153,8 @@ int RunDataTokenizerCommand(const DataTokenizerCommand& options) {
                                    options.out,    "--vocab",         std::to_string(options.vocab),
                                    "--model-type", options.model_type};
   if (options.skip_bad) args.push_back("--skip-bad");
+  const std::string cache_dir = data::UserCacheDir();
+  if (!cache_dir.empty()) args.insert(args.end(), {"--cache-dir", cache_dir});
   return RunTokenizerProgram(args);
 }
 

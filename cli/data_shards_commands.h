@@ -27,6 +27,7 @@ struct DataIndexCommand {
   std::string pattern;
   bool skip_bad = false;
   bool no_cache = false;
+  std::string cache_dir;  // "" : the user's cache folder
 };
 CLI::App* AddDataIndexCommand(CLI::App& app, DataIndexCommand* options);
 int RunDataIndexCommand(const DataIndexCommand& options);

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
+#include "experiments/durable_write.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
@@ -158,9 +159,9 @@ int RunFitCommand(const FitCommand& command) {
   report.notes.insert(report.notes.begin(), notes.begin(), notes.end());
   std::cout << FitReportText(report);
   if (!command.json.empty()) {
-    std::ofstream out(command.json);
-    out << FitReportJson(report);
-    if (!out) throw IoError(command.json + ": cannot write the JSON file");
+    // A temporary of its own renamed over the file: never written through a link there, never
+    // left half written (experiments/durable_write.h).
+    WriteFileAtomically(command.json, FitReportJson(report));
     std::cout << "wrote " << command.json << "\n";
   }
   if (!command.plot.empty()) {

@@ -208,6 +208,12 @@ int RunRunCommand(const RunCommand& options) {
     throw ConfigError(SourceLocation{options.grid, 0, 0}, "the grid has no runs");
   }
   ResultsDir results(options.out);
+  // A shards grid's caches live in data.cache_dir, by default the results folder's cache/
+  // (shared by every rank and node, never the user's dataset folder).
+  ExperimentSpec spec = grid.spec;
+  if (spec.data.source == DataSourceKind::kShards && spec.data.cache_dir.empty()) {
+    spec.data.cache_dir = results.CacheDir().string();
+  }
   // Rank 0 prepares the folder (refusing one that holds another experiment); the others
   // learn whether it could, so a refusal ends every rank instead of leaving them waiting.
   // Another experiment in the folder is bad input (exit 2); a folder that cannot be created or
@@ -219,7 +225,7 @@ int RunRunCommand(const RunCommand& options) {
     try {
       results.Create();
       refusal = AdoptExperiment(results, grid);
-      if (refusal.empty()) PrepareCorpus(grid.spec);
+      if (refusal.empty()) PrepareCorpus(spec);
     } catch (const IoError& e) {
       io_failure = e.what();
     } catch (const ConfigError& e) {
@@ -238,7 +244,7 @@ int RunRunCommand(const RunCommand& options) {
   if (!refusal.empty()) {
     throw ConfigError(SourceLocation{results.ExperimentYaml().string(), 0, 0}, refusal);
   }
-  const std::unique_ptr<data::DataSource> data = data::MakeDataSource(grid.spec);
+  const std::unique_ptr<data::DataSource> data = data::MakeDataSource(spec);
   job.data = data.get();
   job.results = &results;
   const int asked = options.threads > 0 ? options.threads : grid.spec.execution.threads;

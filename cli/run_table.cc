@@ -35,6 +35,12 @@ std::string CoverageLine(const ExperimentSpec& spec, Task task) {
 }  // namespace
 
 std::string RunTableText(const LoadedGrid& grid) {
+  std::ostringstream out;
+  WriteRunTableText(grid, out);
+  return out.str();
+}
+
+void WriteRunTableText(const LoadedGrid& grid, std::ostream& out) {
   const ExperimentSpec& spec = grid.spec;
   std::set<std::string> sizes;
   std::set<int64_t> budgets, seeds;
@@ -47,7 +53,6 @@ std::string RunTableText(const LoadedGrid& grid) {
     total_flops += run.training_flops;
     widest = std::max(widest, run.ranks());
   }
-  std::ostringstream out;
   out << grid.file << ": experiment '" << spec.experiment.name << "', " << grid.runs.size()
       << " runs (" << sizes.size() << " sizes x " << budgets.size() << " budgets x " << seeds.size()
       << (seeds.size() == 1 ? " seed" : " seeds");
@@ -69,30 +74,38 @@ std::string RunTableText(const LoadedGrid& grid) {
 
   const std::vector<std::string> header{
       "run id", "size", "params", "non-emb", "samples", "est. train FLOPs", "ranks (tp x dp)"};
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& run : grid.runs) {
-    rows.push_back({run.id, run.size().name, HumanCount(static_cast<double>(run.cost.params)),
-                    HumanCount(static_cast<double>(run.cost.non_embedding_params)),
-                    HumanCount(static_cast<double>(run.samples())), Scientific(run.training_flops),
-                    std::to_string(run.ranks()) + " (" + std::to_string(run.tp) + " x " +
-                        std::to_string(run.dp) + ")"});
-  }
+  // A run's cells, made twice (for the widths, then to print) rather than kept: a grid of a
+  // million runs would otherwise hold seven million strings (issue 27).
+  const auto cells = [](const RunSpec& run) {
+    return std::vector<std::string>{
+        run.id, run.size().name, HumanCount(static_cast<double>(run.cost.params)),
+        HumanCount(static_cast<double>(run.cost.non_embedding_params)),
+        HumanCount(static_cast<double>(run.samples())), Scientific(run.training_flops),
+        std::to_string(run.ranks()) + " (" + std::to_string(run.tp) + " x " +
+            std::to_string(run.dp) + ")"};
+  };
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows) {
+  for (const auto& run : grid.runs) {
+    const std::vector<std::string> row = cells(run);
     for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
+  std::string line;
   auto print_row = [&](const std::vector<std::string>& row) {
+    line.clear();
     for (size_t i = 0; i < row.size(); ++i) {
       const bool numeric = i >= 2 && i <= 5;
-      const std::string pad(width[i] - row[i].size(), ' ');
-      out << (numeric ? pad + row[i] : row[i] + (i + 1 < row.size() ? pad : ""));
-      if (i + 1 < row.size()) out << "  ";
+      const size_t pad = width[i] - row[i].size();
+      if (numeric) line.append(pad, ' ');
+      line += row[i];
+      if (!numeric && i + 1 < row.size()) line.append(pad, ' ');
+      if (i + 1 < row.size()) line += "  ";
     }
-    out << "\n";
+    line += '\n';
+    out << line;
   };
   print_row(header);
-  for (const auto& row : rows) print_row(row);
+  for (const auto& run : grid.runs) print_row(cells(run));
   out << "\ntotal: " << Scientific(total_flops) << " estimated training FLOPs; largest gang "
       << widest << (widest == 1 ? " rank" : " ranks") << "\n";
   const BranchingSavings savings = TrainedSamples(grid.runs);
@@ -108,7 +121,6 @@ std::string RunTableText(const LoadedGrid& grid) {
                static_cast<double>(std::max<int64_t>(1, savings.with_branching))
         << "x fewer)\n";
   }
-  return out.str();
 }
 
 std::string RunTableJson(const LoadedGrid& grid) {

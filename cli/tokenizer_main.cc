@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(int64_t{256}, int64_t{64} << 20));
     command->add_option("--max-image-pixels", index_options.max_image_pixels)
         ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32));
+    command->add_option("--cache-dir", index_options.cache_dir,
+                        "The folder of the cached index (default: none)");
   };
   CLI::App* train = app.add_subcommand("train", "Train a model (flags of florenz data tokenizer)");
   train->add_option("pattern", pattern, "Training shards")->required();

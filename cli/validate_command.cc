@@ -23,7 +23,11 @@ CLI::App* AddValidateCommand(CLI::App& app, ValidateCommand* options) {
 
 int RunValidateCommand(const ValidateCommand& options) {
   const LoadedGrid grid = LoadGrid(options.grid, data::CheckGridData);
-  std::cout << (options.json ? RunTableJson(grid) : RunTableText(grid));
+  if (options.json) {
+    std::cout << RunTableJson(grid);
+  } else {
+    WriteRunTableText(grid, std::cout);
+  }
   return kExitOk;
 }
 

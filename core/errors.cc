@@ -17,6 +17,7 @@ std::string JoinLines(const std::vector<std::string>& lines) {
 
 std::string SourceLocation::ToString() const {
   if (line <= 0) return file;
+  if (column <= 0) return file + ":" + std::to_string(line);  // no column known: none printed
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 

@@ -15,7 +15,7 @@ struct SourceLocation {
   int line = 0;
   int column = 0;
 
-  // "FILE:LINE:COLUMN", or "FILE" when the position is unknown.
+  // "FILE:LINE:COLUMN", "FILE:LINE" when only the line is known, or "FILE".
   std::string ToString() const;
 };
 

@@ -1,4 +1,4 @@
-// Split, SplitNonEmpty and HumanCount (strings.h).
+// Split, SplitNonEmpty, HumanCount and Excerpt (strings.h).
 #include "core/strings.h"
 
 #include <cstdio>
@@ -36,6 +36,14 @@ std::string HumanCount(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.3g%s", value, kSuffixes[k]);
   return buffer;
+}
+
+std::string Excerpt(const std::string& text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t end = limit;
+  // Back off continuation bytes (10xxxxxx) so that no UTF-8 character is cut in two.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
 }  // namespace florenz

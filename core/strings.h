@@ -16,4 +16,9 @@ std::vector<std::string> SplitNonEmpty(const std::string& text, char separator);
 // 87234 -> "87.2k", 4236000 -> "4.24M"; 3 significant digits.
 std::string HumanCount(double value);
 
+// `text` as a message may quote it: whole when at most `limit` bytes, else its first `limit`
+// bytes (not cutting a UTF-8 character) and "… (N bytes)", so that a hostile input (a 200 KB
+// dtype in a .npy header) never floods a message or the run file that keeps it.
+std::string Excerpt(const std::string& text, size_t limit = 64);
+
 }  // namespace florenz

@@ -46,6 +46,12 @@ struct DataOptions {
   // a bad sample, refused from its tar header before it is read, so no text of more bytes ever
   // reaches the tokenizer. 256 to 67108864 (64 MiB).
   int64_t max_text_bytes = kDefaultMaxTextBytes;
+  // Shards: the folder florenz keeps the corpus's index and token caches in (docs/data.md,
+  // "Caches"). "" (the default): the results folder's cache/ for `florenz run`, the user's cache
+  // folder ($XDG_CACHE_HOME/florenz or ~/.cache/florenz) for `validate` and the data commands.
+  // florenz never writes beside the shards unless this points there. Where the caches live
+  // changes no result: it is not part of the experiment (a folder may be rerun with another).
+  std::string cache_dir;
   // Seed of everything that must not change between runs: lexicons, evaluation sets,
   // disambiguation sets. (The per-run seed in `experiment.seeds` drives the training stream.)
   int64_t seed = 1234;
@@ -89,6 +95,7 @@ struct DataOptions {
     v("on_bad_sample", on_bad_sample);
     v("max_image_pixels", max_image_pixels);
     v("max_text_bytes", max_text_bytes);
+    v("cache_dir", cache_dir);
     v("seed", seed);
     v("image", image);
     v("image_size", image_size);

@@ -157,8 +157,9 @@ AtomicFile::AtomicFile(fs::path target, mode_t mode) : target_(std::move(target)
     temporary_ = UniqueTemporaryFile(target_);
     fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd_ >= 0) break;
-    // EEXIST: a name taken (by chance or planted); draw another. Anything else is the folder's.
-    if (errno != EEXIST || attempt == 8) ThrowErrno(temporary_, "cannot create", errno);
+    // EEXIST: a name taken (by chance or planted); draw another. Anything else is the folder's,
+    // and the message names the file the user asked for, not its temporary.
+    if (errno != EEXIST || attempt == 8) ThrowErrno(target_, "cannot create", errno);
   }
   struct stat st;
   if (::fstat(fd_, &st) == 0) {

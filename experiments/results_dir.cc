@@ -80,6 +80,8 @@ fs::path ResultsDir::CollectLockFile() const { return root_ / "locks" / "collect
 fs::path ResultsDir::ReportDir() const { return root_ / "report"; }
 fs::path ResultsDir::SlurmDir() const { return root_ / "slurm"; }
 
+fs::path ResultsDir::CacheDir() const { return root_ / "cache"; }
+
 fs::path TemporaryFile(const fs::path& file) { return fs::path(file.string() + ".tmp"); }
 
 void ResultsDir::Create() const {

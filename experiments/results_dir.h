@@ -24,6 +24,8 @@ namespace florenz {
 //   OUT/results.h5, results.csv    written by CollectResults()
 //   OUT/report/                    `florenz report`'s page and figures (by default)
 //   OUT/slurm/                     `florenz submit`'s scripts, logs and job list
+//   OUT/cache/                     a shards grid's corpus index and token caches (when the
+//                                  grid names no data.cache_dir)
 // Paths are pure functions of the root, and this class is the one place that names them;
 // only Create(), WriteExperimentYaml() and the listing touch the disk. All errors are IoError
 // naming the path.
@@ -56,6 +58,7 @@ class ResultsDir {
   std::filesystem::path CollectLockFile() const;
   std::filesystem::path ReportDir() const;  // report/
   std::filesystem::path SlurmDir() const;   // slurm/
+  std::filesystem::path CacheDir() const;   // cache/
 
   // mkdir -p OUT/runs OUT/checkpoints.
   void Create() const;

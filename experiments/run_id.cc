@@ -22,6 +22,8 @@ bool IsOperational(const std::string& path) {
       "training.micro_batch_size",
       // Branches compute the same bits as runs trained alone: how, not what.
       "training.branching",
+      // Where a corpus's caches live changes no bit of what is read from them.
+      "data.cache_dir",
       "model.sizes[0].name",
       "model.sizes[0].preset",
       "model.sizes[0].tensor_parallel",

@@ -214,6 +214,8 @@ void ValidateData(const ExperimentSpec& spec, Checker& c) {
               "data.max_image_pixels: limits a corpus's images; needs data.source shards");
     c.Require(d.max_text_bytes == kDefaultMaxTextBytes, d.max_text_bytes, d,
               "data.max_text_bytes: limits a corpus's texts; needs data.source shards");
+    c.Require(d.cache_dir.empty(), d.cache_dir, d,
+              "data.cache_dir: holds a corpus's caches; needs data.source shards");
   }
   c.Require(d.image_size >= 8 && d.image_size <= 512, d.image_size, d,
             "data.image_size: must be 8-512 pixels, got " + std::to_string(d.image_size));

@@ -117,7 +117,8 @@ class Flattener {
   template <class T>
   static void Add(const T& value, const std::string& path, FlatSpec* out) {
     if constexpr (spec_traits::HasFields<T>::value) {
-      const FlatSpec defaults = AllFields(T{});
+      // A struct's defaults flattened once per type (run ids flatten every run's spec).
+      static const FlatSpec defaults = AllFields(T{});
       for (const auto& [key, text] : AllFields(value)) {
         auto it = defaults.find(key);
         if (it != defaults.end() && it->second == text) continue;

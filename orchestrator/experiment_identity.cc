@@ -19,6 +19,7 @@ ExperimentSpec Identity(ExperimentSpec spec) {
   spec.training.budgets.clear();
   spec.training.micro_batch_size = 0;  // memory, not the experiment
   spec.training.branching = false;     // how runs are trained, not what they compute
+  spec.data.cache_dir.clear();         // where caches live, not what they hold
   spec.include.clear();
   spec.exclude.clear();
   spec.parallel = ParallelOptions{};

@@ -7,10 +7,15 @@
 // with SHARD:KEY, or is skipped and counted with data.on_bad_sample: skip.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "experiments/results_dir.h"
 #include "experiments/run_file_reader.h"
@@ -324,6 +329,44 @@ TEST_F(ShardsRunE2eTest, ABadLabelIsBadInputUnlessSkippedAndThenCounted) {
       Florenz("run " + (root_ / "skip.yaml").string() + " --out " + (root_ / "skip").string());
   ASSERT_EQ(skipped.code, 0) << skipped.output;
   EXPECT_EQ(OnlyRun(root_ / "skip").numbers().at("bad_samples_indexed"), 1);
+}
+
+// A corpus on storage florenz cannot write (a read-only mount: a shared dataset on a cluster)
+// trains: its index and token caches go to the results folder's cache/, and nothing is written
+// beside the shards. Root only (a read-only bind mount).
+TEST_F(ShardsRunE2eTest, AReadOnlyCorpusTrainsWithItsCachesInTheResultsFolder) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount the corpus read-only";
+  const fs::path grid = Grid(640, "", /*own_copy=*/true);
+  const fs::path shards = root_ / "shards";
+  const auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(shards)) names.push_back(entry.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> before = listing();
+  ASSERT_EQ(mount(shards.c_str(), shards.c_str(), nullptr, MS_BIND, nullptr), 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount(path.c_str()); }
+  } unmount{shards.string()};
+  ASSERT_EQ(mount(nullptr, shards.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr), 0);
+  ASSERT_FALSE(std::ofstream(shards / "probe").is_open());  // really read-only
+  ASSERT_EQ(errno, EROFS);
+
+  const fs::path out = root_ / "out";
+  const Result r = Florenz("run " + grid.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(listing(), before);
+  int indexes = 0, token_caches = 0;
+  for (const auto& entry : fs::directory_iterator(out / "cache")) {
+    const std::string name = entry.path().filename();
+    indexes += name.rfind("index-", 0) == 0;
+    token_caches += name.rfind("tokens-", 0) == 0;
+  }
+  EXPECT_EQ(indexes, 2);  // train and eval
+  EXPECT_EQ(token_caches, 2);
+  EXPECT_EQ(OnlyRun(out).status(), RunStatus::kCompleted);
 }
 
 // The real corpus of tests/data/corpus (twelve photographs, captions in English and German,

@@ -11,6 +11,7 @@ namespace {
 TEST(ErrorsTest, SourceLocationPrintsFileLineColumnOrFileAlone) {
   EXPECT_EQ((SourceLocation{"grid.yaml", 3, 7}).ToString(), "grid.yaml:3:7");
   EXPECT_EQ((SourceLocation{"--holdout", 0, 0}).ToString(), "--holdout");
+  EXPECT_EQ((SourceLocation{"results.csv", 4, 0}).ToString(), "results.csv:4");  // no column
 }
 
 TEST(ErrorsTest, ConfigErrorKeepsEveryMessage) {

@@ -33,5 +33,12 @@ TEST(HumanCountTest, HasThreeSignificantDigits) {
   EXPECT_EQ(HumanCount(1.2e9), "1.2G");
 }
 
+TEST(ExcerptTest, QuotesLongTextsInPartWithoutCuttingACharacter) {
+  EXPECT_EQ(Excerpt("'<f8'"), "'<f8'");
+  EXPECT_EQ(Excerpt(std::string(100, 'x'), 8), "xxxxxxxx… (100 bytes)");
+  // "ü" is two bytes: a cut at byte 3 of "aaü…" backs off to before it.
+  EXPECT_EQ(Excerpt("aa\xc3\xbc" + std::string(10, 'b'), 3), "aa… (14 bytes)");
+}
+
 }  // namespace
 }  // namespace florenz

@@ -62,6 +62,14 @@ TEST(RunIdTest, OperationalSettingsKeepTheId) {
   EXPECT_EQ(IdsBySizeBudget(text), base);
 }
 
+// Where a corpus's caches live (data.cache_dir) changes no bit a run computes.
+TEST(RunIdTest, TheCacheFolderKeepsTheId) {
+  ExperimentSpec spec = LoadGridFromString(kSmallGrid, "g.yaml").runs.front().Spec();
+  const std::string before = RunIdentityText(spec);
+  spec.data.cache_dir = "/scratch/florenz-cache";
+  EXPECT_EQ(RunIdentityText(spec), before);
+}
+
 TEST(RunIdTest, WritingADefaultExplicitlyKeepsTheId) {
   const auto base = IdsBySizeBudget(kSmallGrid);
   const auto explicit_defaults = IdsBySizeBudget(

@@ -4,13 +4,18 @@
 #include "fitting/chart.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "core/errors.h"
+#include "fitting/plot_output.h"
 
 namespace florenz {
 namespace {
@@ -97,6 +102,65 @@ TEST(ChartTest, AnUnwritablePathIsAnErrorNotAnExit) {
   const fs::path good = Out("after_error.png");
   DrawChart(Sample(true), good.string());
   EXPECT_EQ(Head(good, 4).substr(1, 3), "PNG");
+}
+
+// What PLplot leaves when a write fails: nothing, or a figure cut short. Neither is a figure.
+TEST(ChartTest, AFigureIsWholeOnlyWithItsEnd) {
+  const fs::path png = Out("whole.png"), svg = Out("whole.svg");
+  DrawChart(Sample(true), png.string());
+  DrawChart(Sample(false), svg.string());
+  EXPECT_EQ(IncompleteFigure(png), "");
+  EXPECT_EQ(IncompleteFigure(svg), "");
+  for (const fs::path& file : {png, svg}) {
+    fs::resize_file(file, fs::file_size(file) - 20);
+    EXPECT_EQ(IncompleteFigure(file), "cut short") << file;
+    fs::resize_file(file, 0);
+    EXPECT_EQ(IncompleteFigure(file), "empty") << file;
+  }
+  EXPECT_EQ(IncompleteFigure(Out("missing.png")), "empty");
+}
+
+// A full disk (a real tmpfs, filled): the error says so — not that PLplot's driver is missing —
+// and leaves neither a figure (empty or cut short) nor a temporary behind. Root only (mount).
+TEST(ChartTest, AFullDiskIsNamedAndLeavesNoFigureBehind) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
+  const fs::path disk = Out("full_disk");
+  fs::create_directories(disk);
+  ASSERT_EQ(mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=64k"), 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount(path.c_str()); }
+  } unmount{disk.string()};
+  {
+    std::ofstream filler(disk / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    for (int i = 0; i < 64 && filler; ++i) filler << block;
+  }
+  try {
+    DrawChart(Sample(true), (disk / "figure.png").string());
+    FAIL() << "expected an IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("no space left on the disk"), std::string::npos)
+        << e.what();
+  }
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(disk)) left.push_back(entry.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"filler"});
+}
+
+// A symbolic link where the figure goes is refused, naming the path; its target keeps its bytes.
+TEST(ChartTest, AFigureIsNeverWrittenThroughALink) {
+  const fs::path victim = Out("victim.txt"), link = Out("linked.png");
+  std::ofstream(victim) << "someone else's file\n";
+  fs::create_symlink(victim, link);
+  try {
+    DrawChart(Sample(true), link.string());
+    FAIL() << "expected an IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(link.string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Head(victim, 100), "someone else's file\n");
+  EXPECT_TRUE(fs::is_symlink(link));
 }
 
 TEST(ChartTest, RefusesNothingToDrawAndBadExtensions) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "experiments/durable_write.h"
 
 namespace florenz::data {
 namespace {
@@ -90,12 +91,9 @@ std::string EncodePng(const std::vector<float>& chw, int size, int scale) {
 
 void WritePng(const std::filesystem::path& path, const std::vector<float>& chw, int size,
               int scale) {
-  const std::string png = EncodePng(chw, size, scale);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw IoError("cannot open " + path.string() + " for writing");
-  file.write(png.data(), static_cast<std::streamsize>(png.size()));
-  file.close();
-  if (!file) throw IoError("cannot write " + path.string());
+  // A temporary of its own renamed over `path`: never written through a link there, never
+  // left half written (experiments/durable_write.h).
+  WriteFileAtomically(path, EncodePng(chw, size, scale));
 }
 
 }  // namespace florenz::data

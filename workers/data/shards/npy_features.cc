@@ -172,7 +172,7 @@ FeatureArray ReadNpyFeatures(const std::string& bytes, const std::string& where)
   const bool float16 = descr == "'<f2'", float32 = descr == "'<f4'";
   if (!float16 && !float32) {
     Bad(where,
-        "dtype " + descr + "; florenz reads little-endian float16 ('<f2') or float32 ('<f4')");
+        "dtype " + Excerpt(descr) + "; florenz reads little-endian float16 ('<f2') or float32 ('<f4')");
   }
   if (DictValue(header, "fortran_order", where) != "False")
     Bad(where, "Fortran order (save it C-contiguous)");
@@ -180,21 +180,21 @@ FeatureArray ReadNpyFeatures(const std::string& bytes, const std::string& where)
   // "(16, 768)" or "(768,)": the numbers between the parentheses.
   std::vector<long> dims;
   if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')') {
-    Bad(where, "shape " + shape + " is not [tokens, dim]");
+    Bad(where, "shape " + Excerpt(shape) + " is not [tokens, dim]");
   }
   for (const std::string& part : SplitNonEmpty(shape.substr(1, shape.size() - 2), ',')) {
     char* end = nullptr;
     const long value = std::strtol(part.c_str(), &end, 10);
     if (end == part.c_str() ||
         part.find_first_not_of(" ", end - part.c_str()) != std::string::npos) {
-      Bad(where, "shape " + shape + " is not [tokens, dim]");
+      Bad(where, "shape " + Excerpt(shape) + " is not [tokens, dim]");
     }
     dims.push_back(value);
   }
-  if (dims.empty() || dims.size() > 2) Bad(where, "shape " + shape + " is not [tokens, dim]");
+  if (dims.empty() || dims.size() > 2) Bad(where, "shape " + Excerpt(shape) + " is not [tokens, dim]");
   if (dims.size() == 1) dims.insert(dims.begin(), 1);
   if (dims[0] < 1 || dims[1] < 1 || dims[0] > (1 << 24) || dims[1] > (1 << 24)) {
-    Bad(where, "shape " + shape + " is empty or too large");
+    Bad(where, "shape " + Excerpt(shape) + " is empty or too large");
   }
   FeatureArray features;
   features.tokens = static_cast<int>(dims[0]);
@@ -202,7 +202,7 @@ FeatureArray ReadNpyFeatures(const std::string& bytes, const std::string& where)
   const size_t count = static_cast<size_t>(features.tokens) * features.dim;
   const size_t width = float16 ? 2 : 4;
   if (bytes.size() - data_start < count * width) {
-    Bad(where, "the data is shorter than shape " + shape + " needs (a file cut short?)");
+    Bad(where, "the data is shorter than shape " + Excerpt(shape) + " needs (a file cut short?)");
   }
   features.values.resize(count);
   const char* data = bytes.data() + data_start;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -161,7 +162,9 @@ std::string CacheKey(const std::vector<std::string>& shards) {
     std::ostringstream identity;
     identity << shard << '\n'
              << info.st_size << '\n'
-             << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\n';
+             << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\n'
+             << info.st_ctim.tv_sec << '.' << info.st_ctim.tv_nsec << '\n'
+             << info.st_ino << '\n';
     hash = Fnv1a64(identity.str(), hash);
     std::ifstream in(shard, std::ios::binary);
     std::string head(4096, '\0'), tail(4096, '\0');
@@ -234,11 +237,9 @@ bool ParseCache(const std::string& text, const std::string& key, ShardIndex* ind
   return true;
 }
 
-// .florenz-index-<key>.tsv beside the first shard.
-std::string CachePath(const std::vector<std::string>& shards, const std::string& key) {
-  const fs::path first = shards.empty() ? fs::path(".") : fs::path(shards.front());
-  const fs::path dir = first.has_parent_path() ? first.parent_path() : fs::path(".");
-  return (dir / (".florenz-index-" + key + ".tsv")).string();
+// index-<key>.tsv in the cache folder.
+std::string CachePath(const std::string& cache_dir, const std::string& key) {
+  return (fs::path(cache_dir) / ("index-" + key + ".tsv")).string();
 }
 
 }  // namespace
@@ -269,8 +270,17 @@ std::map<std::string, int64_t> ShardIndex::PairCounts() const {
   return counts;
 }
 
-std::string ShardIndexCachePath(const std::vector<std::string>& shards) {
-  return CachePath(shards, CacheKey(shards));
+std::string ShardIndexCachePath(const std::vector<std::string>& shards,
+                                const std::string& cache_dir) {
+  return CachePath(cache_dir, CacheKey(shards));
+}
+
+std::string UserCacheDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return (fs::path(xdg) / "florenz").string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return (fs::path(home) / ".cache" / "florenz").string();
+  return "";
 }
 
 ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& options,
@@ -278,8 +288,9 @@ ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& opti
   ShardIndex index;
   index.shards = ExpandShardPattern(pattern);
   index.key = CacheKey(index.shards);  // also: every shard exists
-  const std::string cache = CachePath(index.shards, index.key);
-  if (options.use_cache && !options.skip_bad) {
+  const bool use_cache = !options.cache_dir.empty();
+  const std::string cache = use_cache ? CachePath(options.cache_dir, index.key) : "";
+  if (use_cache && !options.skip_bad) {
     std::ifstream in(cache, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
@@ -298,14 +309,16 @@ ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& opti
   }
   Indexer indexer(&index, options);
   for (uint32_t s = 0; s < index.shards.size(); ++s) indexer.IndexShard(s);
-  if (!options.use_cache || !index.skipped.empty()) {
+  if (!use_cache || !index.skipped.empty()) {
     if (cache_note != nullptr) *cache_note = "indexed (not cached)";
     return index;
   }
   try {
+    std::error_code ignored;  // a folder that cannot be made fails the write below
+    fs::create_directories(options.cache_dir, ignored);
     WriteFileAtomically(cache, CacheText(index));
     if (cache_note != nullptr) *cache_note = "indexed; cached in " + cache;
-  } catch (const IoError& e) {  // a read-only corpus: the index is rebuilt next time
+  } catch (const IoError& e) {  // a cache folder that cannot be written: indexed again next time
     if (cache_note != nullptr) *cache_note = std::string("indexed; not cached: ") + e.what();
   }
   return index;

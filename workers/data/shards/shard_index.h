@@ -1,9 +1,13 @@
 // The index of a WebDataset corpus: every sample of every shard with the byte ranges of its JSON
 // and image members and its (task, language) label, so that a run reads any sample by random
 // access, in an order that is a function of its seed and step alone. Built by one pass over the
-// shards (headers and JSON members only; images are not read) and cached beside the first
-// shard as .florenz-index-<key>.tsv, where the key hashes every shard's path, size,
-// modification time and first and last 4 KiB: a shard rewritten in place gets a new index.
+// shards (headers and JSON members only; images are not read) and cached in a folder florenz
+// owns (data.cache_dir; by default the results folder's cache/ for a run, the user's cache
+// folder for the data commands; never beside the shards unless pointed there) as
+// index-<key>.tsv, where the key hashes every shard's path, size, modification and
+// status-change times, inode and first and last 4 KiB: a shard edited in place gets a new key
+// even where its size and modification time are restored, since its status-change time cannot
+// be (the kernel sets it on every write).
 #pragma once
 
 #include <cstdint>
@@ -53,9 +57,9 @@ struct ShardIndex {
 struct ShardIndexOptions {
   // Skip (and record) bad samples instead of stopping at the first (data.on_bad_sample: skip).
   bool skip_bad = false;
-  // Read and write the cache beside the shards. The cache is only ever a copy of what a fresh
-  // pass would give.
-  bool use_cache = true;
+  // The folder to read and write the cached index in (created when missing); "" neither reads
+  // nor writes one. The cache is only ever a copy of what a fresh pass would give.
+  std::string cache_dir;
   // The largest .json member (data.max_text_bytes) and the pixel limit that bounds image and
   // .npy members (data.max_image_pixels, see ImageMemberLimit): a larger member is a bad sample,
   // refused from its tar header, never read. A cached index is held to them too.
@@ -76,7 +80,13 @@ uint64_t ImageMemberLimit(int64_t max_image_pixels);
 ShardIndex IndexShards(const std::string& pattern, const ShardIndexOptions& options = {},
                        std::string* cache_note = nullptr);
 
-// The cache file `IndexShards` reads and writes for these shards.
-std::string ShardIndexCachePath(const std::vector<std::string>& shards);
+// The cache file `IndexShards` reads and writes for these shards in `cache_dir`.
+std::string ShardIndexCachePath(const std::vector<std::string>& shards,
+                                const std::string& cache_dir);
+
+// The user's cache folder for florenz, where the data commands and `validate` keep indexes when
+// no data.cache_dir says otherwise: $XDG_CACHE_HOME/florenz, else $HOME/.cache/florenz; "" when
+// neither variable is set (nothing is cached then).
+std::string UserCacheDir();
 
 }  // namespace florenz::data

@@ -70,10 +70,24 @@ bool ImageShape(ImageKind kind, const std::string& head, int* first, int* second
     if (head.size() < 10 || head.compare(0, 6, "\x93NUMPY") != 0) return false;
     const size_t shape = head.find("'shape':");
     if (shape == std::string::npos) return false;
-    int a = 0, b = 0;
-    if (std::sscanf(head.c_str() + shape + 8, " (%d, %d)", &a, &b) != 2) return false;
-    *first = a;
-    *second = b;
+    // " (16, 768)": two numbers in 1..2^24 (ReadNpyFeatures' bounds), else not readable here.
+    const char* p = head.c_str() + shape + 8;
+    int64_t dims[2] = {0, 0};
+    while (*p == ' ') ++p;
+    if (*p++ != '(') return false;
+    for (int d = 0; d < 2; ++d) {
+      while (*p == ' ') ++p;
+      if (*p < '0' || *p > '9') return false;
+      while (*p >= '0' && *p <= '9') {
+        dims[d] = dims[d] * 10 + (*p++ - '0');
+        if (dims[d] > (int64_t{1} << 24)) return false;
+      }
+      while (*p == ' ') ++p;
+      if (*p++ != (d == 0 ? ',' : ')')) return false;
+    }
+    if (dims[0] < 1 || dims[1] < 1) return false;
+    *first = static_cast<int>(dims[0]);
+    *second = static_cast<int>(dims[1]);
     return true;
   }
   return false;
@@ -100,7 +114,7 @@ std::string InspectShards(const ShardIndex& index, const ExperimentSpec* grid) {
       int a = 0, b = 0;
       const std::string head = reader.Read(s.image_offset, std::min<uint64_t>(s.image_size, 65536));
       const bool known = ImageShape(s.image, head, &a, &b);
-      ++shapes[!known ? std::string(ToString(s.image)) + " (size not in its first 64 KiB)"
+      ++shapes[!known ? std::string(ToString(s.image)) + " (size not readable from its first 64 KiB)"
                : s.image == ImageKind::kFeatures
                    ? "[" + std::to_string(a) + ", " + std::to_string(b) + "] npy features"
                    : std::to_string(a) + "x" + std::to_string(b) + " " + ToString(s.image)];

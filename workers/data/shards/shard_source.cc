@@ -28,8 +28,13 @@ ShardIndex Index(const std::string& pattern, const DataOptions& data) {
 
 }  // namespace
 
+std::string CorpusCacheDir(const DataOptions& data) {
+  return data.cache_dir.empty() ? UserCacheDir() : data.cache_dir;
+}
+
 ShardIndexOptions CorpusIndexOptions(const DataOptions& data) {
   ShardIndexOptions options;
+  options.cache_dir = CorpusCacheDir(data);
   options.skip_bad = data.on_bad_sample == BadSampleAction::kSkip;
   options.max_text_bytes = data.max_text_bytes;
   options.max_image_pixels = data.max_image_pixels;
@@ -41,8 +46,14 @@ CorpusFiles LocateCorpus(const DataOptions& data) {
   files.tokenizer_hash = TokenizerFileHash(data.tokenizer);
   files.train = Index(data.train, data);
   files.eval = Index(data.eval, data);
-  files.train_tokens = TokenCachePath(files.train, files.tokenizer_hash);
-  files.eval_tokens = TokenCachePath(files.eval, files.tokenizer_hash);
+  const std::string cache_dir = CorpusCacheDir(data);
+  if (cache_dir.empty()) {
+    throw ConfigError(SourceLocation{data.train, 0, 0},
+                      "no folder for the corpus's token caches: set data.cache_dir (neither "
+                      "XDG_CACHE_HOME nor HOME is set)");
+  }
+  files.train_tokens = TokenCachePath(files.train, files.tokenizer_hash, cache_dir);
+  files.eval_tokens = TokenCachePath(files.eval, files.tokenizer_hash, cache_dir);
   return files;
 }
 

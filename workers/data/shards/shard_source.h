@@ -36,12 +36,16 @@ struct CorpusFiles {
   std::string train_tokens, eval_tokens;  // token cache paths
 };
 
-// How a grid indexes its shards: data.on_bad_sample and the data.max_* limits.
+// The folder a grid's corpus caches live in: data.cache_dir (`florenz run` makes it the results
+// folder's cache/ when the grid names none), else the user's (UserCacheDir); "" when neither.
+std::string CorpusCacheDir(const DataOptions& data);
+
+// How a grid indexes its shards: data.on_bad_sample, the data.max_* limits, its cache folder.
 ShardIndexOptions CorpusIndexOptions(const DataOptions& data);
 
-// Indexes the grid's train and eval shards (cached beside them) and names their token caches.
-// Throws ConfigError for a missing shard or tokenizer and "SHARD:KEY: …" for a bad sample
-// (unless data.on_bad_sample: skip).
+// Indexes the grid's train and eval shards (cached in CorpusCacheDir) and names their token
+// caches there. Throws ConfigError for a missing shard or tokenizer, "SHARD:KEY: …" for a bad
+// sample (unless data.on_bad_sample: skip), and when there is no cache folder at all.
 CorpusFiles LocateCorpus(const DataOptions& data);
 
 class ShardSource : public DataSource {

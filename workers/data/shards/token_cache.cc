@@ -123,12 +123,10 @@ std::string TokenizerFileHash(const std::string& path) {
   return Hex16(Fnv1a64(ReadAll(path)));
 }
 
-std::string TokenCachePath(const ShardIndex& index, const std::string& tokenizer_hash) {
-  const std::filesystem::path first =
-      index.shards.empty() ? std::filesystem::path(".") : std::filesystem::path(index.shards[0]);
-  const std::filesystem::path dir =
-      first.has_parent_path() ? first.parent_path() : std::filesystem::path(".");
-  return (dir / (".florenz-tokens-" + index.key + "-" + tokenizer_hash + ".bin")).string();
+std::string TokenCachePath(const ShardIndex& index, const std::string& tokenizer_hash,
+                           const std::string& cache_dir) {
+  return (std::filesystem::path(cache_dir) / ("tokens-" + index.key + "-" + tokenizer_hash + ".bin"))
+      .string();
 }
 
 void WriteTokenCache(const std::string& path, const TokenCache& cache) {
@@ -148,6 +146,8 @@ void WriteTokenCache(const std::string& path, const TokenCache& cache) {
   PutArray(&out, cache.text_begin);
   PutArray(&out, cache.src_begin);
   PutArray(&out, cache.ids);
+  std::error_code ignored;  // a folder that cannot be made fails the write below
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
   WriteFileAtomically(path, out);
 }
 

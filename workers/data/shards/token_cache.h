@@ -1,6 +1,7 @@
 // The token ids of a corpus, computed once by the tokenizer process and read by every training
 // rank: SentencePiece cannot be loaded beside LibTorch (tokenizer.h), so `florenz-tokenizer
-// encode` writes, beside the first shard, .florenz-tokens-<index key>-<tokenizer hash>.bin with
+// encode` writes, in the cache folder (data.cache_dir, shard_index.h), tokens-<index key>-
+// <tokenizer hash>.bin with
 // every indexed sample's text and source-text ids and the model's piece table, from which a
 // worker detokenizes generated outputs without SentencePiece. A cache is named by what it was
 // computed from: another tokenizer or rewritten shards get another file.
@@ -47,8 +48,9 @@ std::string LanguageSymbol(const std::string& language);
 // ConfigError naming the file when it cannot be read.
 std::string TokenizerFileHash(const std::string& path);
 
-// Where the cache of `index` under the tokenizer with `tokenizer_hash` lives.
-std::string TokenCachePath(const ShardIndex& index, const std::string& tokenizer_hash);
+// Where the cache of `index` under the tokenizer with `tokenizer_hash` lives in `cache_dir`.
+std::string TokenCachePath(const ShardIndex& index, const std::string& tokenizer_hash,
+                           const std::string& cache_dir);
 
 // Writes `cache` atomically. Throws IoError.
 void WriteTokenCache(const std::string& path, const TokenCache& cache);

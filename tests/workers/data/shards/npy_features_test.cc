@@ -94,6 +94,26 @@ TEST(NpyFeaturesTest, WhatFlorenzCannotUseIsRefusedNamingTheSample) {
   }
 }
 
+// A hostile header (a 200 KB dtype) is quoted in the message only in part, so it floods neither
+// the message nor the run file that keeps a failed run's reason.
+TEST(NpyFeaturesTest, AHugeDtypeIsQuotedOnlyInPart) {
+  const std::string dtype(200000, 'x');
+  const std::string header = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': (2, 2), }";
+  const uint32_t length = static_cast<uint32_t>(header.size());
+  std::string bytes = std::string("\x93NUMPY\x02\x00", 8);
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>(length >> (8 * i) & 0xff));
+  bytes += header + std::string(16, '\0');
+  try {
+    ReadNpyFeatures(bytes, "corpus/a.tar:000009");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_THAT(message, HasSubstr("dtype 'xxxx"));
+    EXPECT_THAT(message, HasSubstr("(200002 bytes)"));
+    EXPECT_LT(message.size(), 400u);
+  }
+}
+
 TEST(NpyFeaturesTest, ACorpusKeepsTheShapeOfItsFirstSample) {
   FeatureShapeCheck check;
   FeatureArray a{16, 768, {}}, b{16, 768, {}}, c{16, 512, {}};

@@ -5,11 +5,14 @@
 // headers (a cached index made under looser limits too).
 #include "workers/data/shards/shard_index.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "core/errors.h"
 #include "experiments/grid_loader.h"
@@ -25,11 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-ShardIndexOptions NoCache() {
-  ShardIndexOptions options;
-  options.use_cache = false;
-  return options;
-}
+ShardIndexOptions NoCache() { return ShardIndexOptions{}; }  // cache_dir "": no cache
 
 class ShardIndexTest : public ::testing::Test {
  protected:
@@ -77,24 +76,71 @@ TEST_F(ShardIndexTest, AnExportedGridIndexesToItsSamples) {
   EXPECT_EQ(testing::Shell(dir_, "cmp train-000001.tar again/train-000001.tar"), 0);
 }
 
-TEST_F(ShardIndexTest, TheCacheIsReadBackAndRenewedWhenAShardChanges) {
+TEST_F(ShardIndexTest, TheCacheIsReadBackFromItsOwnFolderAndRenewedWhenAShardChanges) {
   const std::string caption = R"({"task": "caption", "lang": "en", "text": "a red circle"})";
   const std::string shard = Shard("c-0.tar", {{"a.json", caption}, {"a.png", "png"}});
+  ShardIndexOptions options;
+  options.cache_dir = (dir_ / "cache" / "made-when-missing").string();
   std::string note;
-  const ShardIndex built = IndexShards(shard, {}, &note);
-  EXPECT_THAT(note, HasSubstr("cached in " + ShardIndexCachePath({shard})));
-  ASSERT_TRUE(fs::exists(ShardIndexCachePath({shard})));
-  const ShardIndex cached = IndexShards(shard, {}, &note);
+  const ShardIndex built = IndexShards(shard, options, &note);
+  const std::string cache = ShardIndexCachePath({shard}, options.cache_dir);
+  EXPECT_THAT(note, HasSubstr("cached in " + cache));
+  ASSERT_TRUE(fs::exists(cache));
+  EXPECT_EQ(fs::path(cache).parent_path(), fs::path(options.cache_dir));
+  // Nothing is written beside the shards.
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_TRUE(entry.path().filename() == "c-0.tar" || entry.path().filename() == "cache")
+        << entry.path();
+  }
+  const ShardIndex cached = IndexShards(shard, options, &note);
   EXPECT_THAT(note, HasSubstr("read the index from"));
   ASSERT_EQ(cached.samples.size(), 1u);
   EXPECT_EQ(cached.samples[0].key, "a");
   EXPECT_EQ(cached.samples[0].json_offset, built.samples[0].json_offset);
   EXPECT_EQ(cached.samples[0].image, ImageKind::kPng);
   Shard("c-0.tar", {{"a.json", caption}, {"a.png", "png"}, {"b.json", caption}, {"b.jpg", "j"}});
-  const ShardIndex renewed = IndexShards(shard, {}, &note);
+  const ShardIndex renewed = IndexShards(shard, options, &note);
   EXPECT_THAT(note, HasSubstr("cached in"));
   EXPECT_EQ(renewed.samples.size(), 2u);
   EXPECT_EQ(renewed.samples[1].image, ImageKind::kJpeg);
+}
+
+// A shard edited in place, its size and modification time restored (as `touch -r` or a
+// careful tool would), is not served from the old cache: the kernel's status-change time,
+// which no one can set back, is part of the key.
+TEST_F(ShardIndexTest, AShardEditedInPlaceWithItsSizeAndMtimeRestoredIsIndexedAgain) {
+  const std::string red = R"({"task": "caption", "lang": "en", "text": "a red circle"})";
+  const std::string tan = R"({"task": "caption", "lang": "de", "text": "a tan circle"})";
+  ASSERT_EQ(red.size(), tan.size());
+  const std::string shard = Shard("e-0.tar", {{"a.json", red}, {"a.png", "png"}});
+  ShardIndexOptions options;
+  options.cache_dir = (dir_ / "cache").string();
+  const ShardIndex before = IndexShards(shard, options);
+  ASSERT_EQ(before.samples.at(0).lang, "en");
+  struct stat original {};
+  ASSERT_EQ(::stat(shard.c_str(), &original), 0);
+  // Overwrite the JSON's bytes in place: same file, same size.
+  std::ifstream in(shard, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = bytes.find(red);
+  ASSERT_NE(at, std::string::npos);
+  {
+    std::fstream file(shard, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(at));
+    file.write(tan.data(), static_cast<std::streamsize>(tan.size()));
+  }
+  const struct timespec times[2] = {original.st_atim, original.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, shard.c_str(), times, 0), 0);
+  struct stat edited {};
+  ASSERT_EQ(::stat(shard.c_str(), &edited), 0);
+  ASSERT_EQ(edited.st_size, original.st_size);
+  ASSERT_EQ(edited.st_mtim.tv_nsec, original.st_mtim.tv_nsec);
+  ASSERT_EQ(edited.st_mtim.tv_sec, original.st_mtim.tv_sec);
+  std::string note;
+  const ShardIndex after = IndexShards(shard, options, &note);
+  EXPECT_THAT(note, HasSubstr("cached in"));  // indexed afresh, not read back
+  EXPECT_NE(after.key, before.key);
+  EXPECT_EQ(after.samples.at(0).lang, "de");
 }
 
 TEST_F(ShardIndexTest, EveryBadSampleStopsWithShardAndKeyUnlessSkipped) {
@@ -183,7 +229,7 @@ TEST_F(ShardIndexTest, MembersOverTheLimitsAreBadSamplesRefusedFromTheirHeaders)
   EXPECT_THAT(skipped.skipped[0].reason, HasSubstr("data.max_text_bytes"));
   EXPECT_EQ(skipped.skipped[1].where, shard + ":big");
   // Within the limits: all three.
-  EXPECT_EQ(IndexShards(shard, ShardIndexOptions{false, false, 128 * 1024, 10000}).samples.size(),
+  EXPECT_EQ(IndexShards(shard, ShardIndexOptions{false, "", 128 * 1024, 10000}).samples.size(),
             3u);
 }
 
@@ -191,12 +237,13 @@ TEST_F(ShardIndexTest, ACachedIndexIsHeldToThisPassLimits) {
   const std::string text =
       R"({"task": "caption", "lang": "en", "text": ")" + std::string(70000, 'w') + "\"}";
   const std::string shard = Shard("cached.tar", {{"a.json", text}, {"a.png", "png"}});
-  ShardIndexOptions loose;
+  ShardIndexOptions loose, strict;
   loose.max_text_bytes = 128 * 1024;
+  loose.cache_dir = strict.cache_dir = (dir_ / "cache").string();
   std::string note;
   EXPECT_EQ(IndexShards(shard, loose, &note).samples.size(), 1u);
   EXPECT_THAT(note, HasSubstr("cached in"));
-  EXPECT_THAT([&] { IndexShards(shard); },
+  EXPECT_THAT([&] { IndexShards(shard, strict); },
               ::testing::ThrowsMessage<ConfigError>(
                   HasSubstr(shard + ":a: the .json member is 70045 bytes, more than "
                                     "data.max_text_bytes (65536)")));

@@ -36,6 +36,14 @@ TEST(ShardInspectionTest, ImageShapesComeFromTheHeaders) {
   EXPECT_EQ(a, 256);
   EXPECT_EQ(b, 768);
   EXPECT_FALSE(ImageShape(ImageKind::kPng, "not a png at all, really not", &a, &b));
+  // A shape whose first number overflows an int is not readable, not [-1, 8].
+  const std::string overflowing = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                                  "{'descr': '<f2', 'fortran_order': False, "
+                                  "'shape': (99999999999999999999, 8), }\n";
+  EXPECT_FALSE(ImageShape(ImageKind::kFeatures, overflowing, &a, &b));
+  const std::string zero = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                           "{'descr': '<f2', 'fortran_order': False, 'shape': (0, 8), }\n";
+  EXPECT_FALSE(ImageShape(ImageKind::kFeatures, zero, &a, &b));
 }
 
 TEST(ShardInspectionTest, ReportsCountsLengthsSizesAndTheGridsCoverage) {
@@ -44,8 +52,7 @@ TEST(ShardInspectionTest, ReportsCountsLengthsSizesAndTheGridsCoverage) {
   ExportOptions options;
   options.scenes = 6;
   const ExportSummary exported = ExportSyntheticShards(grid.spec, dir.string(), options);
-  ShardIndexOptions index_options;
-  index_options.use_cache = false;
+  const ShardIndexOptions index_options;  // no cache
   const ShardIndex index = IndexShards(exported.pattern, index_options);
   const std::string report = InspectShards(index, &grid.spec);
   EXPECT_THAT(report, HasSubstr("18 samples in 1 shard(s)"));

@@ -33,11 +33,12 @@ using ::testing::HasSubstr;
 struct Corpus {
   std::filesystem::path dir;
   std::string train, eval, tokenizer;
+  std::string cache;  // the grid's data.cache_dir
 };
 
 Corpus MakeCorpus(const std::filesystem::path& dir) {
   const LoadedGrid grid = LoadGridFromString(testing::kShardsGrid, "shards.yaml", CheckDataSpec);
-  Corpus c{dir, "", "", (dir / "tok.model").string()};
+  Corpus c{dir, "", "", (dir / "tok.model").string(), (dir / "cache").string()};
   ExportOptions train;
   train.scenes = 60;
   train.scenes_per_shard = 30;
@@ -53,7 +54,7 @@ Corpus MakeCorpus(const std::filesystem::path& dir) {
   const Tokenizer tokenizer = Tokenizer::Load(c.tokenizer);
   for (const std::string& pattern : {c.train, c.eval}) {
     const ShardIndex index = IndexShards(pattern);
-    WriteTokenCache(TokenCachePath(index, tokenizer.hash()), EncodeCorpus(index, tokenizer));
+    WriteTokenCache(TokenCachePath(index, tokenizer.hash(), c.cache), EncodeCorpus(index, tokenizer));
   }
   return c;
 }
@@ -71,6 +72,9 @@ std::string ShardsGrid(const Corpus& c, const std::string& extra = "") {
          "  tokenizer: '" +
          c.tokenizer +
          "'\n"
+         "  cache_dir: '" +
+         c.cache +
+         "'\n"
          "  image: pixels\n"
          "  image_size: 16\n"
          "  languages: [en, de]\n"
@@ -87,7 +91,7 @@ TEST(ShardSourceTest, TheTokenCacheDecodesAsTheTokenizerDoes) {
   const Corpus c = MakeCorpus(testing::ShardsTestFolder());
   const Tokenizer tokenizer = Tokenizer::Load(c.tokenizer);
   const ShardIndex index = IndexShards(c.train);
-  const TokenCache cache = ReadTokenCache(TokenCachePath(index, tokenizer.hash()));
+  const TokenCache cache = ReadTokenCache(TokenCachePath(index, tokenizer.hash(), c.cache));
   ASSERT_EQ(cache.samples(), 180);
   EXPECT_EQ(cache.index_key, index.key);
   EXPECT_EQ(cache.tokenizer_hash, tokenizer.hash());
@@ -108,7 +112,7 @@ TEST(ShardSourceTest, TheTokenCacheDecodesAsTheTokenizerDoes) {
   ids.push_back(cache.Text(1).front());
   EXPECT_EQ(cache.Decode(ids), cache.Decode(cache.Text(0)));
   // A cache cut short is refused.
-  const std::string path = TokenCachePath(index, tokenizer.hash());
+  const std::string path = TokenCachePath(index, tokenizer.hash(), c.cache);
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 3);
   EXPECT_THROW(ReadTokenCache(path), IoError);
 }
@@ -199,7 +203,7 @@ TEST(ShardSourceTest, ABadImageStopsTheRunWithItsShardAndKeyUnlessSkipped) {
   // The shard changed: its index and token caches are made again (as `florenz run` does).
   const Tokenizer tokenizer = Tokenizer::Load(c.tokenizer);
   const ShardIndex index = IndexShards(c.train);
-  WriteTokenCache(TokenCachePath(index, tokenizer.hash()), EncodeCorpus(index, tokenizer));
+  WriteTokenCache(TokenCachePath(index, tokenizer.hash(), c.cache), EncodeCorpus(index, tokenizer));
   int64_t bad = -1;
   for (size_t i = 0; i < index.samples.size(); ++i) {
     if (index.samples[i].key == "00000000-caption_en") bad = static_cast<int64_t>(i);
@@ -231,7 +235,7 @@ TEST(ShardSourceTest, ADecompressionBombStopsTheRunWithItsShardAndKeyUnlessSkipp
   CorruptImage(c, "00000001-caption_en", testing::PngBomb(30000, 30000));
   const Tokenizer tokenizer = Tokenizer::Load(c.tokenizer);
   const ShardIndex index = IndexShards(c.train);
-  WriteTokenCache(TokenCachePath(index, tokenizer.hash()), EncodeCorpus(index, tokenizer));
+  WriteTokenCache(TokenCachePath(index, tokenizer.hash(), c.cache), EncodeCorpus(index, tokenizer));
   int64_t bad = -1;
   for (size_t i = 0; i < index.samples.size(); ++i) {
     if (index.samples[i].key == "00000001-caption_en") bad = static_cast<int64_t>(i);
@@ -286,8 +290,8 @@ TEST(ShardSourceTest, ATextOverTheLimitIsABadSampleAtValidationUnlessTheGridAllo
                            "corpus.yaml", CheckGridData);
       },
       ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
-          HasSubstr("corpus.yaml:13:19: data.max_text_bytes: must be 256-67108864"),
-          HasSubstr("corpus.yaml:14:21: data.max_image_pixels: must be 1024-4294967296"))));
+          HasSubstr("corpus.yaml:14:19: data.max_text_bytes: must be 256-67108864"),
+          HasSubstr("corpus.yaml:15:21: data.max_image_pixels: must be 1024-4294967296"))));
 }
 
 TEST(ShardSourceTest, ValidationNamesTheGridLineForAnUncoveredPairAndTheShardForABadSample) {
@@ -298,7 +302,7 @@ TEST(ShardSourceTest, ValidationNamesTheGridLineForAnUncoveredPairAndTheShardFor
   grid.replace(grid.find("{de: train}"), 11, "{de: train, fr: train}");
   EXPECT_THAT([&] { LoadGridFromString(grid, "corpus.yaml", CheckGridData); },
               ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
-                  HasSubstr("corpus.yaml:12:"), HasSubstr("translate_fr is trained"),
+                  HasSubstr("corpus.yaml:13:"), HasSubstr("translate_fr is trained"),
                   HasSubstr("hold no translate_fr sample"))));
   // A JSON without its text: SHARD:KEY.
   const std::string shard = (c.dir / "corpus" / "eval-000000.tar").string();

@@ -27,8 +27,7 @@ TEST(TokenizerTest, TrainedOnACorpusItRoundTripsItsTextsWithOnePiecePerSymbol) {
   exported.scenes = 300;
   const ExportSummary shards =
       ExportSyntheticShards(grid.spec, (dir / "corpus").string(), exported);
-  ShardIndexOptions no_cache;
-  no_cache.use_cache = false;
+  const ShardIndexOptions no_cache;  // cache_dir "": no cache
   const ShardIndex index = IndexShards(shards.pattern, no_cache);
   TokenizerOptions options;
   options.vocab_size = 120;
