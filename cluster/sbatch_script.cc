@@ -317,6 +317,15 @@ void WriteEnvironment(const SiteProfile& profile, const SbatchJob& job, std::ost
          "export OMPI_MCA_odls_base_sigkill_timeout="
       << kMpirunSigkillTimeoutSeconds << "\n";
   }
+  if (profile.launcher.kind == LauncherKind::kMpirun && profile.nodes > 1 &&
+      profile.environment.count("OMPI_MCA_oob_tcp_keepalive_time") == 0) {
+    // Measured on the multinode test bed (docs/cluster.md, "When a node dies"): without
+    // keepalive, mpirun waits for a silently lost node for more than ten minutes.
+    s << "# A node lost without a word (power, cable) ends mpirun within seconds: Open MPI's\n"
+         "# out-of-band TCP keepalive probes each node's daemon after 2 s of silence.\n"
+         "export OMPI_MCA_oob_tcp_keepalive_time=2 OMPI_MCA_oob_tcp_keepalive_intvl=1 "
+         "OMPI_MCA_oob_tcp_keepalive_probes=3\n";
+  }
 }
 
 }  // namespace

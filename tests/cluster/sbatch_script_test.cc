@@ -288,6 +288,25 @@ TEST(SbatchScriptTest, MultiTaskJobRunsItsWholeShareInOneStep) {
   EXPECT_THAT(fake.Log(), HasSubstr("every run of this job is finished"));
 }
 
+// A multi-node mpirun job sets Open MPI's out-of-band keepalive (a silently lost node ends the
+// job in seconds, not after ten minutes); a one-node job and a profile that sets it itself
+// do not get it.
+TEST(SbatchScriptTest, MultiNodeMpirunJobsNoticeALostNodeInSeconds) {
+  const FakeCluster fake(testing::TestFolder("florenz_sbatch"));
+  const std::string keepalive =
+      "export OMPI_MCA_oob_tcp_keepalive_time=2 OMPI_MCA_oob_tcp_keepalive_intvl=1 "
+      "OMPI_MCA_oob_tcp_keepalive_probes=3\n";
+  SiteProfile two_nodes = MultiTaskProfile();
+  two_nodes.nodes = 2;
+  EXPECT_THAT(RenderSbatchScript(two_nodes, fake.Job({"r-1"})), HasSubstr(keepalive));
+  EXPECT_THAT(RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1"})),
+              Not(HasSubstr("keepalive")));
+  two_nodes.environment["OMPI_MCA_oob_tcp_keepalive_time"] = "5";
+  const std::string own = RenderSbatchScript(two_nodes, fake.Job({"r-1"}));
+  EXPECT_THAT(own, Not(HasSubstr(keepalive)));
+  EXPECT_THAT(own, HasSubstr("export OMPI_MCA_oob_tcp_keepalive_time='5'\n"));
+}
+
 TEST(SbatchScriptTest, MultiTaskWarningIsForwardedToTheStepAndTheJobRequeues) {
   const FakeCluster fake(testing::TestFolder("florenz_sbatch"));
   const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1", "r-2"}));

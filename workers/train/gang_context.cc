@@ -1,6 +1,10 @@
 // GangContext: the trainer's few collectives over the gang, each a no-op for a gang of one.
 #include "workers/train/gang_context.h"
 
+#include <unistd.h>
+
+#include <cstring>
+
 #include "core/errors.h"
 #include "parallel/device_reads.h"
 
@@ -80,6 +84,22 @@ std::vector<int64_t> GangContext::AllGather(const std::vector<int64_t>& values) 
   const torch::Tensor mine = torch::tensor(values, torch::kInt64);  // host, over MPI
   const torch::Tensor all = groups_->gang().AllGather(mine, 0);     // [size · n]
   return std::vector<int64_t>(all.data_ptr<int64_t>(), all.data_ptr<int64_t>() + all.numel());
+}
+
+std::vector<std::string> GangContext::HostNames() const {
+  constexpr size_t kWords = 8;  // 64 bytes a name, NUL included
+  char name[kWords * 8] = {};
+  gethostname(name, sizeof(name) - 1);
+  std::vector<int64_t> mine(kWords);
+  std::memcpy(mine.data(), name, sizeof(name));
+  const std::vector<int64_t> all = AllGather(mine);
+  std::vector<std::string> names;
+  for (size_t r = 0; r < all.size() / kWords; ++r) {
+    char text[kWords * 8 + 1] = {};
+    std::memcpy(text, all.data() + r * kWords, kWords * 8);
+    names.emplace_back(text);
+  }
+  return names;
 }
 
 }  // namespace florenz::train

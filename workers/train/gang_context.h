@@ -75,6 +75,9 @@ class GangContext {
   // Every rank's `values` (the same count on each), rank after rank: values of rank r at
   // [r · n, (r + 1) · n). Just `values` for a gang of one.
   std::vector<int64_t> AllGather(const std::vector<int64_t>& values) const;
+  // Every rank's host name (at most 63 bytes kept), in gang order: where each rank of the gang
+  // ran, for the run file's /config/hosts.
+  std::vector<std::string> HostNames() const;
 
  private:
   ProcessGroups* groups_;

@@ -457,7 +457,11 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   const ResultsDir& results = *context.results;
   const auto resumed = ResumeFromCheckpoint(results, run.id, gang, device, *model, optimizer);
   const int64_t start_step = resumed ? resumed->step : 0;
-  const RunConfig config = MakeRunConfig(run, data, threads, device);
+  RunConfig config = MakeRunConfig(run, data, threads, device);
+  // Where the gang ran (this attempt): its ranks' hosts in gang order, g = d·tp + t.
+  std::string hosts;
+  for (const std::string& host : gang.HostNames()) hosts += (hosts.empty() ? "" : ",") + host;
+  config.strings.push_back({"hosts", hosts});
   if (resumed) {  // every rank: all of them refuse together
     RefuseAnotherTokenizer(run.id, config,
                            {results.PreviousAttemptFile(run.id), results.PartialFile(run.id)});
