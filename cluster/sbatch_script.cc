@@ -92,6 +92,21 @@ run_step() {
   fi
   step_pid=""
 }
+# The nodes of this job that no longer answer, space-separated: after a step that ended for no
+# reason of florenz's own, a one-task step on each node, all at once, each given a minute (a
+# node that crashed or lost its link fails or times out; Slurm may take minutes to mark it down).
+lost_nodes() {
+  [ "${SLURM_JOB_NUM_NODES:-1}" -gt 1 ] || return 0
+  local node i lost=() nodes=() pids=()
+  for node in $(scontrol show hostnames "${SLURM_JOB_NODELIST:-}" 2>/dev/null); do
+    timeout -k 5 60 srun --nodes=1 --ntasks=1 --ntasks-per-node=1 --nodelist="$node" \
+      --mpi=none true >/dev/null 2>&1 &
+    pids+=("$!")
+    nodes+=("$node")
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || lost+=("${nodes[$i]}"); done
+  echo "${lost[*]}"
+}
 )BASH";
 
 // The loop over the job's runs; it follows the modules and the environment.
@@ -139,6 +154,16 @@ if [ "$terminated" = 1 ]; then exit "$requeue_code"; fi
 if [ "$warned" = 1 ]; then requeue "warned before the step could start"; fi
 only="$(IFS=,; echo "${runs[*]}")"
 run_step "${launch[@]}" "$florenz" run "$grid" --out "$out" --only "$only"
+# A launcher that lost tasks may still exit 0 (srun, when a node fails the step's launch):
+# trust the run files, not the code. A finished run is exactly runs/<id>.h5.
+if [ "$status" = 0 ] || [ "$status" = "$runs_failed_code" ]; then
+  unfinished=()
+  for run_id in "${runs[@]}"; do [ -f "$out/runs/$run_id.h5" ] || unfinished+=("$run_id"); done
+  if [ "${#unfinished[@]}" -gt 0 ]; then
+    log "the step exited $status but ${#unfinished[@]} runs are not finished (${unfinished[*]}): its launcher lost tasks"
+    status=1
+  fi
+fi
 case "$status" in
   0)
     log "every run of this job is finished"
@@ -158,9 +183,13 @@ case "$status" in
   *)
     if [ "$terminated" = 1 ]; then
       log "florenz run exited $status after Slurm's SIGTERM; Slurm ends the job"
-    else
-      log "florenz run exited $status; the job stops"
+      exit "$status"
     fi
+    lost="$(lost_nodes)"
+    if [ -n "$lost" ]; then
+      requeue "the step ended with $status and node(s) $lost of this job no longer answer; the runs resume from their checkpoints"
+    fi
+    log "florenz run exited $status; the job stops"
     exit "$status"
     ;;
 esac

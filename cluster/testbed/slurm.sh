@@ -101,6 +101,9 @@ cmd_slurmd() {  # (re)starts NODE's slurmd
   dir="$(slurm_dir)"
   export SLURM_CONF="$dir/etc/slurm.conf"
   mkdir -p "$dir/spool/$node"
+  if [ -f "$dir/run/slurmd-$node.pid" ] && kill -0 "$(cat "$dir/run/slurmd-$node.pid")" 2>/dev/null; then
+    die "$node: slurmd is already running"
+  fi
   in_node "$node" slurmd -N "$node" || die "$node: slurmd did not start: $(tail -n 5 "$dir/log/slurmd-$node.log")"
 }
 

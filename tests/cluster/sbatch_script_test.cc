@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "core/errors.h"
@@ -31,10 +32,13 @@ void WriteExecutable(const fs::path& file, const std::string& text) {
   chmod(file.c_str(), 0755);
 }
 
-// A folder with fake tools: srun runs its arguments; scontrol and module append their
-// arguments to calls.log; the fake florenz logs its arguments and then, by FAKE_MODE: `ok`
-// exits 0, `requeue` exits 4, `failed` exits 3, `wait` waits (up to 20 s) for USR2/TERM, then
-// exits 4. mpirun, like srun, runs its arguments.
+// A folder with fake tools: srun runs its arguments after its options, and a step on one node
+// (--nodelist=NODE) logs "srun on NODE" and fails when NODE is in $FAKE_LOST; scontrol and
+// module append their arguments to calls.log (`scontrol show hostnames A,B` prints A and B);
+// the fake florenz logs its arguments and then, by FAKE_MODE: `ok` writes runs/<id>.h5 for each
+// run of --only and exits 0, `failed` does the same and exits 3, `unfinished` exits 0 without
+// writing any, `requeue` exits 4, `lost` exits 205 (as mpirun when a node is lost), `wait` waits (up to
+// 20 s) for USR2/TERM, then exits 4. mpirun runs its arguments.
 struct FakeCluster {
   fs::path dir, bin, out, calls;
   std::string florenz;
@@ -42,10 +46,23 @@ struct FakeCluster {
   explicit FakeCluster(const fs::path& root, const std::string& florenz_name = "florenz")
       : dir(root), bin(root / "bin"), out(root / "out"), calls(root / "calls.log") {
     fs::create_directories(out / "slurm");
-    WriteExecutable(bin / "srun", "#!/bin/bash\nexec \"$@\"\n");
+    WriteExecutable(bin / "srun",
+                    "#!/bin/bash\n"
+                    "node=\n"
+                    "while [ \"${1#--}\" != \"$1\" ]; do\n"
+                    "  case \"$1\" in --nodelist=*) node=\"${1#--nodelist=}\" ;; esac\n"
+                    "  shift\n"
+                    "done\n"
+                    "if [ -n \"$node\" ]; then\n"
+                    "  echo \"srun on $node\" >> '" + calls.string() + "'\n"
+                    "  case \" $FAKE_LOST \" in *\" $node \"*) sleep 0.2; exit 1 ;; esac\n"
+                    "fi\n"
+                    "exec \"$@\"\n");
     WriteExecutable(bin / "mpirun", "#!/bin/bash\nexec \"$@\"\n");
     WriteExecutable(bin / "scontrol",
-                    "#!/bin/bash\necho \"scontrol $*\" >> '" + calls.string() + "'\n");
+                    "#!/bin/bash\n"
+                    "if [ \"$1 $2\" = 'show hostnames' ]; then tr , '\\n' <<<\"$3\"; exit 0; fi\n"
+                    "echo \"scontrol $*\" >> '" + calls.string() + "'\n");
     WriteExecutable(bin / "module",
                     "#!/bin/bash\necho \"module $*\" >> '" + calls.string() + "'\n");
     florenz = (root / "tools" / florenz_name).string();
@@ -54,10 +71,20 @@ struct FakeCluster {
                     "printf 'florenz' >> \"$FAKE_CALLS\"\n"
                     "printf ' [%s]' \"$@\" >> \"$FAKE_CALLS\"\n"
                     "echo >> \"$FAKE_CALLS\"\n"
+                    "finish() {\n"
+                    "  while [ $# -gt 0 ]; do\n"
+                    "    case \"$1\" in --out) out=\"$2\" ;; --only) only=\"$2\" ;; esac\n"
+                    "    shift\n"
+                    "  done\n"
+                    "  mkdir -p \"$out/runs\"\n"
+                    "  for run in ${only//,/ }; do touch \"$out/runs/$run.h5\"; done\n"
+                    "}\n"
                     "case \"$FAKE_MODE\" in\n"
-                    "  ok) exit 0 ;;\n"
+                    "  ok) finish \"$@\"; exit 0 ;;\n"
                     "  requeue) exit 4 ;;\n"
-                    "  failed) exit 3 ;;\n"
+                    "  failed) finish \"$@\"; exit 3 ;;\n"
+                    "  unfinished) exit 0 ;;\n"
+                    "  lost) exit 205 ;;\n"
                     "esac\n"
                     "trap 'echo \"florenz got USR2\" >> \"$FAKE_CALLS\"; exit 4' USR2\n"
                     "trap 'echo \"florenz got TERM\" >> \"$FAKE_CALLS\"; exit 4' TERM\n"
@@ -77,8 +104,9 @@ struct FakeCluster {
     return job;
   }
 
-  // Starts bash on `script` with the fakes first on PATH; returns its pid.
-  pid_t Start(const std::string& script, const std::string& mode) const {
+  // Starts bash on `script` with the fakes first on PATH and `env` set; returns its pid.
+  pid_t Start(const std::string& script, const std::string& mode,
+              const std::map<std::string, std::string>& env = {}) const {
     const fs::path file = dir / "job.sbatch";
     testing::WriteText(file, script);
     const pid_t pid = fork();
@@ -88,6 +116,7 @@ struct FakeCluster {
       setenv("FAKE_MODE", mode.c_str(), 1);
       setenv("FAKE_CALLS", calls.c_str(), 1);
       setenv("SLURM_JOB_ID", "77", 1);
+      for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
       if (chdir(dir.c_str()) != 0) _exit(126);
       const std::string log = (dir / "job.out").string();
       if (freopen(log.c_str(), "a", stdout) == nullptr) _exit(126);
@@ -104,8 +133,9 @@ struct FakeCluster {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  int Run(const std::string& script, const std::string& mode) const {
-    return Wait(Start(script, mode));
+  int Run(const std::string& script, const std::string& mode,
+          const std::map<std::string, std::string>& env = {}) const {
+    return Wait(Start(script, mode, env));
   }
 
   // Waits until calls.log holds `text`.
@@ -305,6 +335,60 @@ TEST(SbatchScriptTest, MultiNodeMpirunJobsNoticeALostNodeInSeconds) {
   const std::string own = RenderSbatchScript(two_nodes, fake.Job({"r-1"}));
   EXPECT_THAT(own, Not(HasSubstr(keepalive)));
   EXPECT_THAT(own, HasSubstr("export OMPI_MCA_oob_tcp_keepalive_time='5'\n"));
+}
+
+// A step of a 2-node job that ends abnormally (mpirun's 205 after a node was lost): the script
+// asks each node of the job for a one-task step; when one does not answer, the job requeues
+// itself and resumes from its checkpoints; when every node answers, the failure is florenz's
+// and the job stops with its code. A one-node job asks no node.
+TEST(SbatchScriptTest, AStepThatLostANodeRequeuesTheJob) {
+  SiteProfile two_nodes = MultiTaskProfile();
+  two_nodes.nodes = 2;
+  const std::map<std::string, std::string> env = {{"SLURM_JOB_NUM_NODES", "2"},
+                                                  {"SLURM_JOB_NODELIST", "n1,n2"}};
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_lost"));
+    const std::string script = RenderSbatchScript(two_nodes, fake.Job({"r-1", "r-2"}));
+    auto lost = env;
+    lost["FAKE_LOST"] = "n2";
+    EXPECT_EQ(fake.Run(script, "lost", lost), 0) << fake.Log();
+    EXPECT_THAT(fake.Calls(), HasSubstr("srun on n1\n"));
+    EXPECT_THAT(fake.Calls(), HasSubstr("srun on n2\n"));
+    EXPECT_THAT(fake.Calls(), HasSubstr("scontrol requeue 77\n"));
+    EXPECT_THAT(fake.Log(), HasSubstr("the step ended with 205 and node(s) n2 of this job no "
+                                      "longer answer"));
+  }
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_healthy"));
+    const std::string script = RenderSbatchScript(two_nodes, fake.Job({"r-1", "r-2"}));
+    EXPECT_EQ(fake.Run(script, "lost", env), 205) << fake.Log();
+    EXPECT_THAT(fake.Calls(), HasSubstr("srun on n2\n"));
+    EXPECT_THAT(fake.Calls(), Not(HasSubstr("scontrol requeue")));
+    EXPECT_THAT(fake.Log(), HasSubstr("florenz run exited 205; the job stops"));
+  }
+  {
+    // srun exits 0 after a failed launch on a node: the runs are not finished, the job requeues.
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_launch"));
+    const std::string script = RenderSbatchScript(two_nodes, fake.Job({"r-1", "r-2"}));
+    auto lost = env;
+    lost["FAKE_LOST"] = "n2";
+    EXPECT_EQ(fake.Run(script, "unfinished", lost), 0) << fake.Log();
+    EXPECT_THAT(fake.Log(), HasSubstr("the step exited 0 but 2 runs are not finished (r-1 r-2)"));
+    EXPECT_THAT(fake.Calls(), HasSubstr("scontrol requeue 77\n"));
+  }
+  {
+    // ... and where every node answers, the job fails instead of claiming success.
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_unfinished"));
+    const std::string script = RenderSbatchScript(two_nodes, fake.Job({"r-1", "r-2"}));
+    EXPECT_EQ(fake.Run(script, "unfinished", env), 1) << fake.Log();
+    EXPECT_THAT(fake.Log(), Not(HasSubstr("every run of this job is finished")));
+  }
+  {
+    const FakeCluster fake(testing::TestFolder("florenz_sbatch_one_node"));
+    const std::string script = RenderSbatchScript(MultiTaskProfile(), fake.Job({"r-1"}));
+    EXPECT_EQ(fake.Run(script, "lost"), 205) << fake.Log();
+    EXPECT_THAT(fake.Calls(), Not(HasSubstr("srun on")));
+  }
 }
 
 TEST(SbatchScriptTest, MultiTaskWarningIsForwardedToTheStepAndTheJobRequeues) {
