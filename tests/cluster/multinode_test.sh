@@ -16,13 +16,15 @@
 #   link_cut    the same job; node2's link is cut mid-grid: the job ends within 60 s (Open
 #               MPI's out-of-band keepalive), and after `heal` the same command resumes and
 #               finishes with the metrics of the undisturbed run.
-#   slurm       `florenz submit` with a 2-node profile (srun --mpi=pmix): one `sbatch -N2` job
-#               whose step spans both nodes; every run completes, `florenz status` reads the
-#               job, the results equal the one-node run.
-#   node_crash  the Slurm job of `slurm`; node2 crashes mid-grid (every process of it killed):
-#               the job ends, Slurm marks node2 down and requeues the job, node2 comes back, the
-#               job resumes; every run completes, every file finished before the crash is
-#               unchanged, and the final metrics equal the undisturbed run's.
+#   slurm       `florenz submit` with the shipped profile cluster/testbed/bed.yaml (3 nodes × 2
+#               tasks, srun --mpi=pmix): one `sbatch --nodes=3` job whose one step spans every
+#               node; every run completes, `florenz status` reads the job, the results equal
+#               the one-node run.
+#   node_crash  the same on 2 nodes × 4 tasks; node2 crashes mid-grid (every process of it
+#               killed, its /tmp emptied): Slurm marks node2 down and requeues the job, node2's
+#               slurmd comes back, the job resumes; every run completes, every file finished
+#               before the crash is byte-identical, and the final metrics equal the one-node
+#               run's.
 #
 # Exit 77 (CTest: skipped) with a one-line reason without root, network namespaces, Open MPI or
 # (for the Slurm scenarios) slurm-wlm and munge — except in CI (CI=true), where that is a failure.
@@ -95,10 +97,14 @@ finish() {
 }
 trap finish EXIT
 
-"$bed" up 2 || fail "the bed did not come up"
+# The Slurm job runs on 3 nodes with the shipped profile cluster/testbed/bed.yaml; the others
+# need 2.
+nodes=2
+if [ "$scenario" = slurm ]; then nodes=3; fi
+"$bed" up "$nodes" || fail "the bed did not come up"
 mkdir -p "$work"
 cd "$work"
-log "bed up: node1, node2 on $FLORENZ_BED_SUBNET.0/24"
+log "bed up: $("$bed" nodes | paste -sd' ') on $FLORENZ_BED_SUBNET.0/24"
 
 # The grid: a 4-rank gang (tp = 2 × dp = 2) that must span both nodes, and 2-rank tp gangs.
 # $1: budgets; $2: checkpoint interval.
@@ -225,36 +231,25 @@ case "$scenario" in
 
   slurm | node_crash)
     eval "$("$bed" slurm-up)"
-    # 3 tasks a node: rank 0 coordinates, 5 ranks train, a 4-rank gang spans both nodes. With a
-    # node crash, 4 a node: the 2-rank gangs of node2 finish runs beside the long 4-rank one.
-    tasks=3
-    if [ "$scenario" = node_crash ]; then tasks=4 gang4_spans=0; fi
-    cat >bed2.yaml <<PROFILE
-name: bed-2-nodes
-partition: bed
-nodes: 2
-tasks_per_node: $tasks
-cpus_per_task: 1
-memory: 1G
-time_limit: "0:15:00"
-warning_lead: 60
-environment:
-  OMPI_ALLOW_RUN_AS_ROOT: "1"
-  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1"
-  OMPI_MCA_btl_vader_single_copy_mechanism: none
-launcher:
-  kind: srun
-  mpi: pmix
-PROFILE
+    # `slurm`: the shipped profile, 3 nodes × 2 tasks: rank 0 coordinates, 5 ranks train, a
+    # 4-rank gang spans two nodes. `node_crash`: 2 nodes × 4 tasks, so that 2-rank gangs of node2
+    # finish runs beside the long 4-rank one.
+    profile="$src/cluster/testbed/bed.yaml"
+    tasks=2
+    if [ "$scenario" = node_crash ]; then
+      tasks=4 gang4_spans=0 profile=bed2.yaml
+      sed -e 's/^name: .*/name: bed-2-nodes/' -e 's/^nodes: .*/nodes: 2/' \
+        -e 's/^tasks_per_node: .*/tasks_per_node: 4/' "$src/cluster/testbed/bed.yaml" >bed2.yaml
+    fi
     if [ "$scenario" = slurm ]; then
       write_grid "[1280, 2560]" 1M
     else
       write_grid "[4800, 640, 1280]" 640
     fi
-    "$bed" run node1 "$florenz" submit grid.yaml --cluster bed2.yaml --out out >submit.txt 2>&1 ||
+    "$bed" run node1 "$florenz" submit grid.yaml --cluster "$profile" --out out >submit.txt 2>&1 ||
       fail "florenz submit: $(cat submit.txt)"
     id="$(awk '!/^#/ {print $1}' out/slurm/jobs.txt)"
-    grep -q -- "-N 2\|--nodes=2" out/slurm/job-1.sbatch || fail "the script does not ask for 2 nodes"
+    grep -q -- "--nodes=$nodes" out/slurm/job-1.sbatch || fail "the script does not ask for $nodes nodes"
     log "submitted job $id"
     state_of() { "$bed" run node1 squeue -h -t all -j "$id" -o %T 2>/dev/null || true; }
     if [ "$scenario" = node_crash ]; then
@@ -292,10 +287,10 @@ PROFILE
     log "job $id COMPLETED"
     "$bed" run node1 "$florenz" status out >status.txt 2>&1 || fail "florenz status: $(cat status.txt)"
     grep -q "$id" status.txt && grep -q "COMPLETED" status.txt || fail "florenz status did not read job $id: $(cat status.txt)"
-    grep -q "one step of $((2 * tasks)) tasks" out/slurm/job-1.out ||
-      fail "the job did not run one step of $((2 * tasks)) tasks"
-    grep -q "$((2 * tasks - 1)) worker ranks" out/slurm/job-1.out ||
-      fail "florenz run did not coordinate $((2 * tasks - 1)) worker ranks"
+    grep -q "one step of $((nodes * tasks)) tasks" out/slurm/job-1.out ||
+      fail "the job did not run one step of $((nodes * tasks)) tasks"
+    grep -q "$((nodes * tasks - 1)) worker ranks" out/slurm/job-1.out ||
+      fail "florenz run did not coordinate $((nodes * tasks - 1)) worker ranks"
     "$bed" run node1 mpirun --host node1:6 -np 6 "$florenz" run grid.yaml --out reference \
       >reference.txt 2>&1 || fail "the one-node run exited $?"
     expect_placement out

@@ -37,6 +37,15 @@ TEST(SiteProfileTest, ShippedProfilesLoad) {
   EXPECT_EQ(gpu.time_limit.seconds, 24 * 3600);
   EXPECT_EQ(gpu.launcher.mpi, "pmix");
   EXPECT_EQ(gpu.modules.size(), 4u);
+  const SiteProfile cpu = LoadSiteProfile(std::string(FLORENZ_SOURCE_DIR) +
+                                          "/cluster/profiles/cpu_nodes_mpirun_example.yaml");
+  EXPECT_EQ(cpu.nodes, 4);
+  EXPECT_EQ(cpu.launcher.kind, LauncherKind::kMpirun);
+  const SiteProfile bed =
+      LoadSiteProfile(std::string(FLORENZ_SOURCE_DIR) + "/cluster/testbed/bed.yaml");
+  EXPECT_EQ(bed.nodes, 3);
+  EXPECT_EQ(bed.tasks(), 6);
+  EXPECT_EQ(bed.launcher.mpi, "pmix");
 }
 
 TEST(SiteProfileTest, DefaultsAndDurations) {
