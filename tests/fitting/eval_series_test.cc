@@ -17,9 +17,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
+// TEMP/florenz_eval_series_<what>_<test name>: CTest runs this file's tests in parallel.
+fs::path OwnFolder(const std::string& what) {
+  return fs::temp_directory_path() /
+         ("florenz_eval_series_" + what + "_" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+}
+
 fs::path Study() {
   static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / "florenz_eval_series_test";
+    const fs::path d = OwnFolder("study");
     testing::WriteSyntheticStudy(d, {});
     return d;
   }();
@@ -64,7 +71,7 @@ TEST(EvalSeriesTest, UnknownPairOrMetricSuggestsTheRightOne) {
 }
 
 TEST(EvalSeriesTest, ACsvAwayFromItsRunFilesIsAConfigError) {
-  const fs::path copy = fs::temp_directory_path() / "florenz_eval_series_test_copy";
+  const fs::path copy = OwnFolder("copy");
   fs::remove_all(copy);
   fs::create_directories(copy);
   fs::copy_file(Study() / "results.csv", copy / "results.csv");
