@@ -37,8 +37,14 @@ int64_t RunSpec::TrainedSamples() const {
 }
 
 void LinkBranches(std::vector<RunSpec>& runs) {
+  LinkBranches(runs.data(), runs.data() + runs.size());
+}
+
+void LinkBranches(RunSpec* first, RunSpec* last) {
+  RunSpec* runs = first;
+  const size_t count = static_cast<size_t>(last - first);
   std::map<std::tuple<std::string, int64_t>, std::vector<size_t>> groups;
-  for (size_t i = 0; i < runs.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     if (!runs[i].spec().training.branching) continue;
     groups[{runs[i].size().name, runs[i].seed()}].push_back(i);
   }

@@ -28,6 +28,8 @@ int64_t WsdDecayStartStep(const TrainingOptions& training, int64_t total_steps);
 // of every other whose decay start is at least one step (a shorter one stays a plain run).
 // Run ids do not change. Runs of a grid without branching are left alone.
 void LinkBranches(std::vector<RunSpec>& runs);
+// The same for the runs [first, last).
+void LinkBranches(RunSpec* first, RunSpec* last);
 
 // Samples the runs train: with branching (a branch only after its branch point) and without.
 struct BranchingSavings {

@@ -2,8 +2,8 @@
 #include "experiments/grid_expansion.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
-#include <set>
 
 #include "experiments/branching.h"
 #include "experiments/grid_axes.h"
@@ -43,30 +43,10 @@ ExperimentSpec OneRun(ExperimentSpec base, const ModelSize& size, int64_t budget
   return base;
 }
 
-RunSpec MakeRun(const std::shared_ptr<const ExperimentSpec>& grid, const ExperimentSpec& base,
-                const ModelSize& size, int64_t budget, int64_t seed, const std::string& tag) {
-  RunSpec run;
-  run.grid = grid;
-  run.model_size = size;
-  run.budget = budget;
-  run.seed_value = seed;
-  run.tp = size.tensor_parallel;
-  run.dp = size.data_parallel;
-  run.id = MakeRunId(OneRun(base, size, budget, seed), tag);
-  run.cost = ComputeModelCost(size, grid->model, EstimateSequenceShape(grid->data, grid->model));
-  run.training_flops = TrainingFlops(run.cost, budget);
-  return run;
-}
-
 }  // namespace
 
 ExperimentSpec RunSpec::Spec() const {
-  return OneRun(WithoutAxes(*grid), model_size, budget, seed_value);
-}
-
-RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed) {
-  return MakeRun(std::make_shared<const ExperimentSpec>(spec), WithoutAxes(spec), size, budget,
-                 seed, "");
+  return OneRun(WithoutAxes(*grid), *model_size, budget, seed_value);
 }
 
 int64_t GridRunCount(const ExperimentSpec& spec) {
@@ -80,36 +60,81 @@ int64_t GridRunCount(const ExperimentSpec& spec) {
 namespace {
 
 // The runs of a grid without axes (or of one point of them), appended to `runs`; `tag` is the
-// point's part of the run ids, `point` its (axis key, value) pairs.
+// point's part of the run ids, `point` its (axis key, value) pairs. Per size, the cost and the
+// id maker are made once (a grid of 1,000,000 runs has a few sizes); a run whose id the point
+// already has (an `include` of a grid point) is left out.
 void ExpandPoint(const ExperimentSpec& spec, const std::string& tag,
                  const std::vector<std::pair<std::string, std::string>>& point,
-                 std::set<std::string>& ids, std::vector<RunSpec>& runs) {
+                 std::vector<RunSpec>& runs) {
   const auto grid = std::make_shared<const ExperimentSpec>(spec);
   const ExperimentSpec base = WithoutAxes(spec);
-  std::vector<RunSpec> added;
-  auto add = [&](const ModelSize& size, int64_t budget, int64_t seed) {
-    RunSpec run = MakeRun(grid, base, size, budget, seed, tag);
+  const SequenceShape shape = EstimateSequenceShape(grid->data, grid->model);
+  struct PerSize {
+    ModelCost cost;
+    std::unique_ptr<RunIdMaker> ids;
+  };
+  std::vector<PerSize> per_size(spec.model.sizes.size());
+  const size_t first = runs.size();
+  auto add = [&](size_t s, int64_t budget, int64_t seed) {
+    const ModelSize& size = spec.model.sizes[s];
+    PerSize& known = per_size[s];
+    if (!known.ids) {
+      known.cost = ComputeModelCost(size, grid->model, shape);
+      known.ids = std::make_unique<RunIdMaker>(OneRun(base, size, budget, seed), tag);
+    }
+    RunSpec& run = runs.emplace_back();
+    run.grid = grid;
+    run.model_size = &grid->model.sizes[s];
+    run.budget = budget;
+    run.seed_value = seed;
+    run.tp = size.tensor_parallel;
+    run.dp = size.data_parallel;
+    run.id = known.ids->Id(budget, seed);
+    run.cost = known.cost;
+    run.training_flops = TrainingFlops(run.cost, budget);
     run.axis_values = point;
-    if (ids.insert(run.id).second) added.push_back(std::move(run));
   };
   std::vector<int64_t> budgets = spec.training.budgets;
   std::sort(budgets.begin(), budgets.end());
-  for (const auto& size : spec.model.sizes) {
+  for (size_t s = 0; s < spec.model.sizes.size(); ++s) {
     for (const int64_t budget : budgets) {
       for (const int64_t seed : spec.experiment.seeds) {
-        if (!Excluded(spec, size, budget, seed)) add(size, budget, seed);
+        if (!Excluded(spec, spec.model.sizes[s], budget, seed)) add(s, budget, seed);
       }
     }
   }
   for (const auto& selector : spec.include) {
-    for (const auto& size : spec.model.sizes) {
-      if (size.name != selector.size) continue;
+    for (size_t s = 0; s < spec.model.sizes.size(); ++s) {
+      if (spec.model.sizes[s].name != selector.size) continue;
       const int64_t seed = selector.seed >= 0 ? selector.seed : spec.experiment.seeds.front();
-      add(size, selector.budget, seed);
+      add(s, selector.budget, seed);
     }
   }
-  LinkBranches(added);  // a trunk per (size, seed) at each point of the axes
-  for (RunSpec& run : added) runs.push_back(std::move(run));
+  // Later copies of an id go, the first stays where it is (4 bytes a run while sorting).
+  std::vector<uint32_t> order(runs.size() - first);
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const int c = runs[first + a].id.compare(runs[first + b].id);
+    return c < 0 || (c == 0 && a < b);
+  });
+  std::vector<bool> duplicate(order.size(), false);
+  bool any = false;
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (runs[first + order[k]].id == runs[first + order[k - 1]].id) {
+      duplicate[order[k]] = true;
+      any = true;
+    }
+  }
+  if (any) {
+    size_t kept = first;
+    for (size_t i = first; i < runs.size(); ++i) {
+      if (duplicate[i - first]) continue;
+      if (kept != i) runs[kept] = std::move(runs[i]);
+      ++kept;
+    }
+    runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(kept), runs.end());
+  }
+  LinkBranches(runs.data() + first, runs.data() + runs.size());  // a trunk per (size, seed)
 }
 
 }  // namespace
@@ -117,9 +142,8 @@ void ExpandPoint(const ExperimentSpec& spec, const std::string& tag,
 std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
   std::vector<RunSpec> runs;
   runs.reserve(static_cast<size_t>(std::max<int64_t>(0, GridRunCount(spec))));
-  std::set<std::string> ids;
   if (spec.axes.empty()) {
-    ExpandPoint(spec, "", {}, ids, runs);
+    ExpandPoint(spec, "", {}, runs);
     return runs;
   }
   const int64_t combinations = AxisCombinations(spec.axes);
@@ -129,7 +153,7 @@ std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec) {
     for (size_t a = 0; a < spec.axes.size(); ++a) {
       values.emplace_back(spec.axes[a].key, spec.axes[a].values[point[a]]);
     }
-    ExpandPoint(AtAxisPoint(spec, point), AxisIdTag(spec.axes, point), values, ids, runs);
+    ExpandPoint(AtAxisPoint(spec, point), AxisIdTag(spec.axes, point), values, runs);
   }
   return runs;
 }

@@ -16,10 +16,6 @@ namespace florenz {
 // `spec` must have passed ResolveAndValidate.
 std::vector<RunSpec> ExpandGrid(const ExperimentSpec& spec);
 
-// The run of `spec` with this size, budget and seed, resolved (with a copy of `spec` of its own;
-// ExpandGrid shares one among all runs).
-RunSpec MakeRun(const ExperimentSpec& spec, const ModelSize& size, int64_t budget, int64_t seed);
-
 // Runs sizes × budgets × seeds plus the includes would give, before exclusions and duplicates:
 // what expansion would hold, known without expanding.
 int64_t GridRunCount(const ExperimentSpec& spec);

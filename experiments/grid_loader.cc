@@ -137,51 +137,52 @@ LoadedGrid LoadGridFromString(const std::string& text, const std::string& name,
     throw ConfigError(deepest,
                       "grid file nests deeper than " + std::to_string(kMaxGridNesting) + " levels");
   }
-  const YAML::Node root = LoadYamlMapping(
-      text, name, "the grid file is empty",
-      "expected a mapping with experiment, data, model, training, ... at the top level");
-
   LoadedGrid grid;
   grid.file = name;
-  Diagnostics problems;
-  AxesInYaml axes = FindAxes(root, name, &problems);
-  problems.ThrowIfAny();
-  if (!axes.axes.empty()) SetAxisPoint(axes, std::vector<size_t>(axes.axes.size(), 0));
-  SpecLocations where(name);
-  SpecReader reader(name, &problems, &where);
-  reader.Read(root, grid.spec, "");
-  problems.ThrowIfAny();
-  ResolveAndValidate(grid.spec, where, &problems);
-  problems.ThrowIfAny();
-  if (!axes.axes.empty()) ReadAxes(root, name, axes, grid.spec);
-  if (extra_check) {
-    extra_check(grid.spec, where, &problems);
+  SourceLocation empty_at{name, 0, 0};  // where "the grid is empty" points
+  {
+    const YAML::Node root = LoadYamlMapping(
+        text, name, "the grid file is empty",
+        "expected a mapping with experiment, data, model, training, ... at the top level");
+    Diagnostics problems;
+    AxesInYaml axes = FindAxes(root, name, &problems);
     problems.ThrowIfAny();
-  }
+    if (!axes.axes.empty()) SetAxisPoint(axes, std::vector<size_t>(axes.axes.size(), 0));
+    SpecLocations where(name);
+    SpecReader reader(name, &problems, &where);
+    reader.Read(root, grid.spec, "");
+    problems.ThrowIfAny();
+    ResolveAndValidate(grid.spec, where, &problems);
+    problems.ThrowIfAny();
+    if (!axes.axes.empty()) ReadAxes(root, name, axes, grid.spec);
+    if (extra_check) {
+      extra_check(grid.spec, where, &problems);
+      problems.ThrowIfAny();
+    }
 
-  const int64_t count = GridRunCount(grid.spec);
-  if (count > kMaxGridRuns) {
-    const ExperimentSpec& g = grid.spec;
-    throw ConfigError(where.Of(g.experiment.seeds).line > 0 ? where.Of(g.experiment.seeds)
-                                                            : SourceLocation{name, 0, 0},
-                      "the grid expands to " + std::to_string(count) + " runs (" +
-                          std::to_string(g.model.sizes.size()) + " sizes × " +
-                          std::to_string(g.training.budgets.size()) + " budgets × " +
-                          std::to_string(g.experiment.seeds.size()) + " seeds + includes" +
-                          (g.axes.empty() ? std::string()
-                                          : ", × " + std::to_string(AxisCombinations(g.axes)) +
-                                                " hyperparameter settings") +
-                          "); one "
-                          "grid holds at most " +
-                          std::to_string(kMaxGridRuns) +
-                          " runs: split it into several grids and results folders");
-  }
-  grid.runs = ExpandGrid(grid.spec);
-  if (grid.runs.empty()) {
-    const SourceLocation at =
+    const int64_t count = GridRunCount(grid.spec);
+    if (count > kMaxGridRuns) {
+      const ExperimentSpec& g = grid.spec;
+      throw ConfigError(where.Of(g.experiment.seeds).line > 0 ? where.Of(g.experiment.seeds)
+                                                              : SourceLocation{name, 0, 0},
+                        "the grid expands to " + std::to_string(count) + " runs (" +
+                            std::to_string(g.model.sizes.size()) + " sizes × " +
+                            std::to_string(g.training.budgets.size()) + " budgets × " +
+                            std::to_string(g.experiment.seeds.size()) + " seeds + includes" +
+                            (g.axes.empty() ? std::string()
+                                            : ", × " + std::to_string(AxisCombinations(g.axes)) +
+                                                  " hyperparameter settings") +
+                            "); one "
+                            "grid holds at most " +
+                            std::to_string(kMaxGridRuns) +
+                            " runs: split it into several grids and results folders");
+    }
+    empty_at =
         grid.spec.exclude.empty() ? where.Of(grid.spec.model.sizes) : where.Of(grid.spec.exclude);
-    throw ConfigError(at, "the grid is empty: `exclude` removes every run");
-  }
+  }  // The YAML tree and its locations go before the runs are made (1,000,000 runs: ~100 MB).
+  grid.runs = ExpandGrid(grid.spec);
+  if (grid.runs.empty())
+    throw ConfigError(empty_at, "the grid is empty: `exclude` removes every run");
   return grid;
 }
 

@@ -23,9 +23,9 @@ struct RunSpec {
   // The grid's resolved spec, shared with the grid's other runs. Everything but the axes
   // (model.sizes, training.budgets, experiment.seeds, include, exclude) is this run's.
   std::shared_ptr<const ExperimentSpec> grid;
-  // This run's point on the axes. The size is resolved (no preset lookups left) and carries
-  // its parallel layout.
-  ModelSize model_size;
+  // This run's point on the axes. The size, one of grid->model.sizes, is resolved (no preset
+  // lookups left) and carries its parallel layout.
+  const ModelSize* model_size = nullptr;
   int64_t budget = 0;
   int64_t seed_value = 0;
   // Tensor- and data-parallel degrees; the run needs a gang of tp × dp ranks.
@@ -47,7 +47,7 @@ struct RunSpec {
 
   // The grid's settings (data, model options, training, evaluation, execution).
   const ExperimentSpec& spec() const { return *grid; }
-  const ModelSize& size() const { return model_size; }
+  const ModelSize& size() const { return *model_size; }
   int64_t samples() const { return budget; }
   int64_t seed() const { return seed_value; }
   int ranks() const { return tp * dp; }

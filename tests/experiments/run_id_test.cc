@@ -86,6 +86,33 @@ TEST(RunIdTest, IdsAreFixedAcrossReleases) {
   EXPECT_EQ(ids.at("xs/10000/0"), "xs-10k-s0-f45c3a0a");
 }
 
+// RunIdMaker (what grid expansion uses) gives every run the id of its own flattened spec, for
+// seeds and budgets at and beside the defaults, with and without hyperparameter axes, for
+// runs added by `include` (a duplicate of a grid point is one run) and with branching.
+TEST(RunIdTest, TheIdMakerGivesEachRunTheIdOfItsOwnSpec) {
+  std::string grid = SmallGridWith("seeds: [0]", "seeds: [0, 1, 7, 123456789]");
+  grid = grid.replace(grid.find("[10k, 20k]"), 10, "[640, 10k, 20k, 1M]");
+  grid +=
+      "  schedule: {kind: wsd, warmup_samples: 64}\n  branching: true\n"
+      "include: [{size: s, budget: 30k, seed: 3}, {size: xs, budget: 10k, seed: 0}]\n";
+  for (const std::string& text :
+       {grid, SmallGridWith("learning_rate: 1.0e-3", "learning_rate: [1.0e-3, 3.0e-3]")}) {
+    const LoadedGrid loaded = LoadGridFromString(text, "g.yaml");
+    ASSERT_FALSE(loaded.runs.empty());
+    std::map<std::string, int> seen;
+    for (const RunSpec& run : loaded.runs) {
+      // The axis tag sits between "-s<seed>-" and the hash.
+      const std::string head = run.size().name + "-" + FormatCount(run.samples()) + "-s" +
+                               std::to_string(run.seed()) + "-";
+      ASSERT_EQ(run.id.rfind(head, 0), 0u) << run.id;
+      const std::string rest = run.id.substr(head.size());
+      const std::string tag = rest.size() > 8 ? rest.substr(0, rest.size() - 9) : "";
+      EXPECT_EQ(run.id, MakeRunId(run.Spec(), tag));
+      EXPECT_EQ(++seen[run.id], 1) << run.id << " twice";
+    }
+  }
+}
+
 TEST(RunIdTest, PrecisionEntersTheIdOnlyWhenNotFp32) {
   // fp32 is the default: writing it keeps every id ever written; bf16 and tf32 compute other
   // bits on a GPU, so each is a run of its own.
