@@ -37,8 +37,8 @@ void WriteExecutable(const fs::path& file, const std::string& text) {
 // module append their arguments to calls.log (`scontrol show hostnames A,B` prints A and B);
 // the fake florenz logs its arguments and then, by FAKE_MODE: `ok` writes runs/<id>.h5 for each
 // run of --only and exits 0, `failed` does the same and exits 3, `unfinished` exits 0 without
-// writing any, `requeue` exits 4, `lost` exits 205 (as mpirun when a node is lost), `wait` waits (up to
-// 20 s) for USR2/TERM, then exits 4. mpirun runs its arguments.
+// writing any, `requeue` exits 4, `lost` exits 205 (as mpirun when a node is lost), `wait` waits
+// (up to 20 s) for USR2/TERM, then exits 4. mpirun runs its arguments.
 struct FakeCluster {
   fs::path dir, bin, out, calls;
   std::string florenz;
@@ -54,15 +54,18 @@ struct FakeCluster {
                     "  shift\n"
                     "done\n"
                     "if [ -n \"$node\" ]; then\n"
-                    "  echo \"srun on $node\" >> '" + calls.string() + "'\n"
-                    "  case \" $FAKE_LOST \" in *\" $node \"*) sleep 0.2; exit 1 ;; esac\n"
-                    "fi\n"
-                    "exec \"$@\"\n");
+                    "  echo \"srun on $node\" >> '" +
+                        calls.string() +
+                        "'\n"
+                        "  case \" $FAKE_LOST \" in *\" $node \"*) sleep 0.2; exit 1 ;; esac\n"
+                        "fi\n"
+                        "exec \"$@\"\n");
     WriteExecutable(bin / "mpirun", "#!/bin/bash\nexec \"$@\"\n");
     WriteExecutable(bin / "scontrol",
                     "#!/bin/bash\n"
                     "if [ \"$1 $2\" = 'show hostnames' ]; then tr , '\\n' <<<\"$3\"; exit 0; fi\n"
-                    "echo \"scontrol $*\" >> '" + calls.string() + "'\n");
+                    "echo \"scontrol $*\" >> '" +
+                        calls.string() + "'\n");
     WriteExecutable(bin / "module",
                     "#!/bin/bash\necho \"module $*\" >> '" + calls.string() + "'\n");
     florenz = (root / "tools" / florenz_name).string();

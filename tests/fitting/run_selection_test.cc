@@ -19,9 +19,9 @@ using ::testing::HasSubstr;
 
 FitTable Table(const std::string& csv) {
   // A folder per test: CTest runs this file's tests in parallel.
-  const fs::path dir = fs::temp_directory_path() /
-                       (std::string("florenz_run_selection_test_") +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const fs::path dir =
+      fs::temp_directory_path() / (std::string("florenz_run_selection_test_") +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::create_directories(dir);
   const fs::path file = dir / "results.csv";
   std::ofstream(file) << csv;
