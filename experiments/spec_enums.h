@@ -24,6 +24,9 @@ enum class Task { kCaption, kTranslate };
 enum class PairRole { kTrain, kEval };
 // Learning-rate schedule after warm-up: cosine decay, warmup-stable-decay, constant.
 enum class ScheduleKind { kCosine, kWsd, kConstant };
+// How wsd's decay goes from the peak to the floor over t in [0, 1]: linearly, as a half cosine,
+// or as 1 - sqrt(t) (Hägele et al. 2024: a (1-sqrt) cooldown of 10-20 % matches cosine).
+enum class DecayShape { kLinear, kCosine, kOneMinusSqrt };
 // For evaluation-only pairs: decode without the target-language prefix, with it, or both.
 enum class DecoderPrefix { kWithout, kWith, kBoth };
 // Where a training rank runs: a CUDA GPU when LibTorch sees one (auto), the CPU, or a GPU
@@ -61,6 +64,7 @@ FLORENZ_DECLARE_ENUM_NAMES(BadSampleAction)
 FLORENZ_DECLARE_ENUM_NAMES(Task)
 FLORENZ_DECLARE_ENUM_NAMES(PairRole)
 FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)
+FLORENZ_DECLARE_ENUM_NAMES(DecayShape)
 FLORENZ_DECLARE_ENUM_NAMES(DecoderPrefix)
 FLORENZ_DECLARE_ENUM_NAMES(EvalMetric)
 FLORENZ_DECLARE_ENUM_NAMES(DeviceKind)

@@ -406,6 +406,9 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
             "training.schedule.min_lr_ratio: must be in [0, 1], got " + Num(s.min_lr_ratio));
   c.Require(s.decay_fraction > 0 && s.decay_fraction <= 1, s.decay_fraction, s,
             "training.schedule.decay_fraction: must be in (0, 1], got " + Num(s.decay_fraction));
+  c.Require(s.decay_shape == DecayShape::kLinear || s.kind == ScheduleKind::kWsd, s.decay_shape, s,
+            "training.schedule.decay_shape: only wsd has a decay phase (kind is " +
+                std::string(ToString(s.kind)) + ")");
   c.Require(t.grad_clip >= 0, t.grad_clip, t,
             "training.grad_clip: must be >= 0 (0 = off), got " + Num(t.grad_clip));
   c.Require(t.log_interval >= 1, t.log_interval, t,

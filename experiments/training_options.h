@@ -37,6 +37,8 @@ struct ScheduleOptions {
   double min_lr_ratio = 0.1;
   // wsd only: fraction of the budget spent in the final decay.
   double decay_fraction = 0.2;
+  // wsd only: the decay's shape (linear, cosine, 1-sqrt).
+  DecayShape decay_shape = DecayShape::kLinear;
 
   template <class V>
   void VisitFields(V& v) {
@@ -45,6 +47,7 @@ struct ScheduleOptions {
     v("warmup_samples", warmup_samples);
     v("min_lr_ratio", min_lr_ratio);
     v("decay_fraction", decay_fraction);
+    v("decay_shape", decay_shape);
   }
 };
 

@@ -40,6 +40,17 @@ TEST(BadGridTest, WrongType) {
   EXPECT_THAT(error, HasSubstr("'sixty'"));
 }
 
+TEST(BadGridTest, ADecayShapeNeedsWsdAndAKnownName) {
+  EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64",
+                                      "batch_size: 64\n  schedule: {decay_shape: 1-sqrt}")),
+              HasSubstr("bad.yaml:16:27: training.schedule.decay_shape: only wsd has a decay "
+                        "phase (kind is cosine)"));
+  EXPECT_THAT(
+      LoadError(SmallGridWith("batch_size: 64",
+                              "batch_size: 64\n  schedule: {kind: wsd, decay_shape: sqrt}")),
+      HasSubstr("bad.yaml:16:38: training.schedule.decay_shape: unknown decay shape 'sqrt'"));
+}
+
 TEST(BadGridTest, CorpusLimitsOnSyntheticData) {
   EXPECT_THAT(LoadError(SmallGridWith("  image: symbolic\n",
                                       "  image: symbolic\n  max_text_bytes: 1000\n")),

@@ -113,6 +113,20 @@ TEST(RunIdTest, TheIdMakerGivesEachRunTheIdOfItsOwnSpec) {
   }
 }
 
+// wsd's decay shape: linear (the default) written out keeps the id, another shape is a run of
+// its own.
+TEST(RunIdTest, ADecayShapeEntersTheIdOnlyWhenNotLinear) {
+  const auto with = [](const char* shape) {
+    return IdsBySizeBudget(SmallGridWith(
+        "batch_size: 64", std::string("batch_size: 64\n  schedule: {kind: wsd") + shape + "}"));
+  };
+  const auto linear = with("");
+  EXPECT_EQ(with(", decay_shape: linear"), linear);
+  EXPECT_NE(with(", decay_shape: 1-sqrt").at("xs/10000/0"), linear.at("xs/10000/0"));
+  EXPECT_NE(with(", decay_shape: cosine").at("xs/10000/0"),
+            with(", decay_shape: 1-sqrt").at("xs/10000/0"));
+}
+
 TEST(RunIdTest, PrecisionEntersTheIdOnlyWhenNotFp32) {
   // fp32 is the default: writing it keeps every id ever written; bf16 and tf32 compute other
   // bits on a GPU, so each is a run of its own.

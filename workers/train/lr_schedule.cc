@@ -8,6 +8,18 @@
 
 namespace florenz::train {
 
+double DecayedFraction(DecayShape shape, double t) {
+  switch (shape) {
+    case DecayShape::kLinear:
+      return t;
+    case DecayShape::kCosine:
+      return 0.5 * (1.0 - std::cos(M_PI * t));
+    case DecayShape::kOneMinusSqrt:
+      return std::sqrt(t);
+  }
+  return t;
+}
+
 LrSchedule::LrSchedule(const TrainingOptions& options, int64_t total_steps)
     : schedule_(options.schedule),
       peak_(options.optimizer.learning_rate),
@@ -34,7 +46,7 @@ double LrSchedule::At(int64_t step) const {
       if (step < decay_start_) return peak_;
       const double t =
           std::min(1.0, static_cast<double>(step - decay_start_) / std::max<int64_t>(1, decay));
-      return peak_ + (floor - peak_) * t;
+      return peak_ + (floor - peak_) * DecayedFraction(schedule_.decay_shape, t);
     }
   }
   return peak_;

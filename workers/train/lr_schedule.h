@@ -9,6 +9,10 @@
 
 namespace florenz::train {
 
+// The share of the way from the peak to the floor after a fraction t in [0, 1] of wsd's decay:
+// t, (1 - cos(pi t)) / 2, or sqrt(t) (so that the rate is 1 - sqrt(t) of the way down).
+double DecayedFraction(DecayShape shape, double t);
+
 class LrSchedule {
  public:
   // `total_steps` optimizer steps of `batch_size` samples each.

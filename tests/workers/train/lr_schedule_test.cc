@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <utility>
+
 namespace florenz::train {
 namespace {
 
@@ -40,6 +43,26 @@ TEST(LrScheduleTest, WsdHoldsThePeakThenDecaysLinearly) {
   EXPECT_NEAR(s.At(79), 1.0, 1e-12);
   EXPECT_NEAR(s.At(90), 0.55, 1e-12);
   EXPECT_NEAR(s.At(100), 0.1, 1e-12);
+}
+
+// A quarter into the decay (steps 80-100 of 100): linear is a quarter of the way to the floor,
+// the half cosine less, 1-sqrt half of it; every shape holds the peak before and ends at the
+// floor.
+TEST(LrScheduleTest, WsdDecayShapes) {
+  const std::pair<DecayShape, double> shapes[] = {
+      {DecayShape::kLinear, 1.0 - 0.9 * 0.25},
+      {DecayShape::kCosine, 1.0 - 0.9 * 0.5 * (1.0 - std::cos(M_PI / 4))},
+      {DecayShape::kOneMinusSqrt, 1.0 - 0.9 * 0.5}};
+  for (const auto& [shape, at_quarter] : shapes) {
+    TrainingOptions t = Options(ScheduleKind::kWsd);
+    t.schedule.decay_shape = shape;
+    const LrSchedule s(t, 100);
+    EXPECT_NEAR(s.At(79), 1.0, 1e-12) << ToString(shape);
+    EXPECT_NEAR(s.At(80), 1.0, 1e-12) << ToString(shape);
+    EXPECT_NEAR(s.At(85), at_quarter, 1e-12) << ToString(shape);
+    EXPECT_NEAR(s.At(100), 0.1, 1e-12) << ToString(shape);
+    for (int step = 80; step < 100; ++step) EXPECT_GE(s.At(step), s.At(step + 1));
+  }
 }
 
 TEST(LrScheduleTest, ConstantAfterWarmup) {
