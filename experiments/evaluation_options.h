@@ -25,6 +25,9 @@ struct EvaluationOptions {
   // Samples per forward pass of one data-parallel rank (cross-entropy, disambiguation and
   // decoding); each rank evaluates its share of every set. 0 = training.batch_size.
   int batch_size = 0;
+  // Generation metrics at the final evaluation only (a study's compute goes to training) or at
+  // every evaluation; cross-entropy is computed at every one either way.
+  GenerationWhen generation = GenerationWhen::kFinal;
 
   template <class V>
   void VisitFields(V& v) {
@@ -35,6 +38,7 @@ struct EvaluationOptions {
     v("beam_size", beam_size);
     v("max_length", max_length);
     v("batch_size", batch_size);
+    v("generation", generation);
   }
 };
 

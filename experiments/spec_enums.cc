@@ -21,6 +21,8 @@ FLORENZ_ENUM_NAMES(Task, "task", {Task::kCaption, "caption"}, {Task::kTranslate,
 FLORENZ_ENUM_NAMES(PairRole, "pair role", {PairRole::kTrain, "train"}, {PairRole::kEval, "eval"})
 FLORENZ_ENUM_NAMES(ScheduleKind, "schedule kind", {ScheduleKind::kCosine, "cosine"},
                    {ScheduleKind::kWsd, "wsd"}, {ScheduleKind::kConstant, "constant"})
+FLORENZ_ENUM_NAMES(GenerationWhen, "generation setting", {GenerationWhen::kFinal, "final"},
+                   {GenerationWhen::kEvery, "every"})
 FLORENZ_ENUM_NAMES(DecayShape, "decay shape", {DecayShape::kLinear, "linear"},
                    {DecayShape::kCosine, "cosine"}, {DecayShape::kOneMinusSqrt, "1-sqrt"})
 FLORENZ_ENUM_NAMES(DecoderPrefix, "decoder prefix mode", {DecoderPrefix::kWithout, "without"},

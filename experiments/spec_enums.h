@@ -24,6 +24,9 @@ enum class Task { kCaption, kTranslate };
 enum class PairRole { kTrain, kEval };
 // Learning-rate schedule after warm-up: cosine decay, warmup-stable-decay, constant.
 enum class ScheduleKind { kCosine, kWsd, kConstant };
+// When the generation metrics (BLEU, output language, exact match, disambiguation) are
+// computed: at the final evaluation only, or at every evaluation (cross-entropy always is).
+enum class GenerationWhen { kFinal, kEvery };
 // How wsd's decay goes from the peak to the floor over t in [0, 1]: linearly, as a half cosine,
 // or as 1 - sqrt(t) (Hägele et al. 2024: a (1-sqrt) cooldown of 10-20 % matches cosine).
 enum class DecayShape { kLinear, kCosine, kOneMinusSqrt };
@@ -65,6 +68,7 @@ FLORENZ_DECLARE_ENUM_NAMES(Task)
 FLORENZ_DECLARE_ENUM_NAMES(PairRole)
 FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)
 FLORENZ_DECLARE_ENUM_NAMES(DecayShape)
+FLORENZ_DECLARE_ENUM_NAMES(GenerationWhen)
 FLORENZ_DECLARE_ENUM_NAMES(DecoderPrefix)
 FLORENZ_DECLARE_ENUM_NAMES(EvalMetric)
 FLORENZ_DECLARE_ENUM_NAMES(DeviceKind)

@@ -127,6 +127,14 @@ TEST(RunIdTest, ADecayShapeEntersTheIdOnlyWhenNotLinear) {
             with(", decay_shape: 1-sqrt").at("xs/10000/0"));
 }
 
+TEST(RunIdTest, GenerationAtEveryEvaluationIsARunOfItsOwn) {
+  const auto base = IdsBySizeBudget(kSmallGrid);
+  EXPECT_EQ(IdsBySizeBudget(std::string(kSmallGrid) + "evaluation: {generation: final}\n"), base);
+  EXPECT_NE(IdsBySizeBudget(std::string(kSmallGrid) + "evaluation: {generation: every}\n")
+                .at("xs/10000/0"),
+            base.at("xs/10000/0"));
+}
+
 TEST(RunIdTest, PrecisionEntersTheIdOnlyWhenNotFp32) {
   // fp32 is the default: writing it keeps every id ever written; bf16 and tf32 compute other
   // bits on a GPU, so each is a run of its own.

@@ -69,6 +69,7 @@ Evaluator::Evaluator(const ExperimentSpec& run, const data::DataSource& data)
       precision_(run.training.precision),
       samples_per_pair_(run.evaluation.samples_per_pair),
       metrics_(run.evaluation.metrics),
+      generate_every_(run.evaluation.generation == GenerationWhen::kEvery),
       generation_(run.evaluation, data, layout_, batch_size_) {
   for (size_t p = 0; p < data.pairs().size(); ++p) {
     const int64_t size = data.EvalSetSize(static_cast<int>(p), samples_per_pair_);
@@ -181,7 +182,8 @@ std::map<std::string, double> Evaluator::Disambiguation(model::EncoderDecoder& m
 
 EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final, Communicator* dp) const {
   EvalTable table = CrossEntropy(model, dp);
-  if (final && generation_.enabled()) {
+  const bool generate = final || generate_every_;
+  if (generate && generation_.enabled()) {
     const bool was_training = model->is_training();
     model->eval();
     AutocastScope autocast(precision_, model->device());
@@ -193,7 +195,7 @@ EvalTable Evaluator::Evaluate(model::EncoderDecoder& model, bool final, Communic
     }
     if (was_training) model->train();
   }
-  if (final && disambiguation_enabled()) {
+  if (generate && disambiguation_enabled()) {
     const auto accuracy = Disambiguation(model, false, dp), blank = Disambiguation(model, true, dp);
     for (const auto& pair : data_.pairs()) {
       if (pair.task != Task::kTranslate) continue;

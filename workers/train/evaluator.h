@@ -40,8 +40,8 @@ class Evaluator {
   Evaluator(const ExperimentSpec& run, const data::DataSource& data);
 
   // Every metric of every pair, on every rank. Generated outputs and disambiguation (decoding
-  // and extra passes cost far more than one forward pass) only when `final`: the curve during
-  // training is cross-entropy.
+  // and extra passes cost far more than one forward pass) only when `final`, or at every
+  // evaluation with evaluation.generation: every; the curve during training is cross-entropy.
   //
   // `dp` is the data-parallel communicator of this rank (null: one replica). Each dp rank then
   // scores its ShareOf every set, in batches of evaluation.batch_size, and the sums are
@@ -87,6 +87,7 @@ class Evaluator {
   Precision precision_;  // autocast for the forward passes, as in training
   int samples_per_pair_;
   std::vector<EvalMetric> metrics_;
+  bool generate_every_ = false;  // evaluation.generation: every
   // The evaluation sets, built once.
   std::vector<std::vector<data::Example>> sets_;
   // BLEU, language accuracy, exact match of generated outputs (when the grid asks).

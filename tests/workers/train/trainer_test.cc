@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "experiments/grid_loader.h"
@@ -89,6 +92,34 @@ TEST(TrainerTest, TrainsARunAndCommitsItsFile) {
                    outcome.final_metrics.at("cross_entropy_caption_es"));
   EXPECT_GT(reader.numbers().at("non_embedding_params"), 0);
   EXPECT_FALSE(std::filesystem::exists(results.CheckpointDir(grid.runs[0].id)));
+}
+
+// evaluation.generation: generation metrics at the final evaluation only (NaN before it), or
+// at every evaluation; cross-entropy at every one either way, the same in both.
+TEST(TrainerTest, GenerationMetricsAtTheFinalEvaluationOrAtEvery) {
+  std::map<std::string, std::vector<double>> bleu, ce;
+  for (const std::string when : {"final", "every"}) {
+    std::string text = TinyGrid(0);
+    text.replace(text.find("samples_per_pair: 16}"), 21,
+                 "samples_per_pair: 16, metrics: [cross_entropy, bleu], generation: " + when + "}");
+    const LoadedGrid grid = LoadGridFromString(text, "tiny.yaml", data::CheckDataSpec);
+    const data::DataGenerator data(grid.spec);
+    ResultsDir results(FreshDir("florenz_trainer_generation_" + when));
+    results.Create();
+    RunContext context;
+    context.results = &results;
+    context.threads = 1;
+    const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+    ASSERT_EQ(outcome.status, RunStatus::kCompleted) << outcome.reason;
+    const auto eval = RunFileReader::Open(outcome.file).ReadEval("caption_en");
+    ASSERT_EQ(eval.step.size(), 2u);  // at 640 samples and at the end
+    bleu[when] = eval.metrics.at("bleu");
+    ce[when] = eval.metrics.at("cross_entropy");
+  }
+  EXPECT_TRUE(std::isnan(bleu["final"][0]));
+  EXPECT_FALSE(std::isnan(bleu["every"][0]));
+  EXPECT_EQ(bleu["final"][1], bleu["every"][1]);
+  EXPECT_EQ(ce["final"], ce["every"]);
 }
 
 // The training step reads nothing back from the device between two log steps (on a GPU every
