@@ -136,17 +136,10 @@ mpirun_grid() {
   "$bed" run node1 mpirun --host "$1" -np 5 "$florenz" run grid.yaml --out "$2"
 }
 
-# The final metrics of every run of results folder $1, without wall-clock columns, by run id
-# (a real CSV reader: text columns such as built_with hold commas).
+# The final metrics of every run of results folder $1 (tests/cluster/final_metrics.py).
 final_metrics() {
   "$florenz" collect "$1" >/dev/null || fail "florenz collect $1"
-  /usr/bin/python3 - "$1/results.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-for row in sorted(rows, key=lambda r: r["run_id"]):
-    keep = [k for k in row if k.startswith("final/") and not k.endswith("_seconds")]
-    print(row["run_id"], *(f"{k}={row[k]}" for k in sorted(keep)))
-PY
+  /usr/bin/python3 "$src/tests/cluster/final_metrics.py" "$1/results.csv"
 }
 
 # Every run of $1 completed, with the final metrics of the one-node reference.

@@ -162,17 +162,8 @@ check_all_finished() {
   [ "$(($(wc -l <"$out/results.csv") - 1))" = "$expected" ] || fail "results.csv rows"
 }
 
-# The final metrics of every run of results folder $1, without wall-clock columns, by run id
-# (a real CSV reader: text columns such as built_with hold commas).
-final_metrics() {
-  /usr/bin/python3 - "$1/results.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-for row in sorted(rows, key=lambda r: r["run_id"]):
-    keep = [k for k in row if k.startswith("final/") and not k.endswith("_seconds")]
-    print(row["run_id"], *(f"{k}={row[k]}" for k in sorted(keep)))
-PY
-}
+# The final metrics of every run of results folder $1 (tests/cluster/final_metrics.py).
+final_metrics() { /usr/bin/python3 "$src/tests/cluster/final_metrics.py" "$1/results.csv"; }
 
 # The same grid without Slurm and without interruption, in $work/reference.
 run_reference() {
