@@ -10,6 +10,8 @@
 
 #include "core/strings.h"
 #include "experiments/branching.h"
+#include "experiments/learning_rate_rule.h"
+#include "experiments/spec_writer.h"
 
 namespace florenz {
 namespace {
@@ -72,17 +74,42 @@ void WriteRunTableText(const LoadedGrid& grid, std::ostream& out) {
       << " languages):\n";
   out << CoverageLine(spec, Task::kCaption) << CoverageLine(spec, Task::kTranslate) << "\n";
 
-  const std::vector<std::string> header{
-      "run id", "size", "params", "non-emb", "samples", "est. train FLOPs", "ranks (tp x dp)"};
+  // Sizes whose rate a learning-rate rule or scale sets (experiments/learning_rate_rule.h)
+  // show each run's peak rate and warm-up.
+  const bool rates = std::any_of(grid.runs.begin(), grid.runs.end(), [](const RunSpec& run) {
+    const TrainingOptions& t = run.spec().training;
+    return t.optimizer.learning_rate_rule.kind != LearningRateRuleKind::kConstant ||
+           t.optimizer.learning_rate_scale != 1 || t.schedule.warmup_samples_per_param > 0;
+  });
+  std::vector<std::string> header{"run id",  "size",    "params",          "non-emb",
+                                  "samples", "est. train FLOPs"};
+  if (rates) {
+    header.push_back("peak lr");
+    header.push_back("warm-up");
+  }
+  header.push_back("ranks (tp x dp)");
+  const size_t numeric_end = header.size() - 1;  // columns 2 .. numeric_end - 1 are numbers
   // A run's cells, made twice (for the widths, then to print) rather than kept: a grid of a
   // million runs would otherwise hold seven million strings (issue 27).
-  const auto cells = [](const RunSpec& run) {
-    return std::vector<std::string>{
-        run.id, run.size().name, HumanCount(static_cast<double>(run.cost.params)),
-        HumanCount(static_cast<double>(run.cost.non_embedding_params)),
-        HumanCount(static_cast<double>(run.samples())), Scientific(run.training_flops),
-        std::to_string(run.ranks()) + " (" + std::to_string(run.tp) + " x " +
-            std::to_string(run.dp) + ")"};
+  const auto cells = [rates](const RunSpec& run) {
+    std::vector<std::string> row{run.id,
+                                 run.size().name,
+                                 HumanCount(static_cast<double>(run.cost.params)),
+                                 HumanCount(static_cast<double>(run.cost.non_embedding_params)),
+                                 HumanCount(static_cast<double>(run.samples())),
+                                 Scientific(run.training_flops)};
+    if (rates) {
+      const TrainingOptions t = run.Training();
+      char rate[32];
+      std::snprintf(rate, sizeof(rate), "%.3g", t.optimizer.learning_rate);
+      row.push_back(rate);
+      row.push_back(t.schedule.warmup_samples > 0
+                        ? HumanCount(static_cast<double>(t.schedule.warmup_samples))
+                        : FormatNumber(t.schedule.warmup_fraction * 100) + " %");
+    }
+    row.push_back(std::to_string(run.ranks()) + " (" + std::to_string(run.tp) + " x " +
+                  std::to_string(run.dp) + ")");
+    return row;
   };
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
@@ -94,7 +121,7 @@ void WriteRunTableText(const LoadedGrid& grid, std::ostream& out) {
   auto print_row = [&](const std::vector<std::string>& row) {
     line.clear();
     for (size_t i = 0; i < row.size(); ++i) {
-      const bool numeric = i >= 2 && i <= 5;
+      const bool numeric = i >= 2 && i < numeric_end;
       const size_t pad = width[i] - row[i].size();
       if (numeric) line.append(pad, ' ');
       line += row[i];

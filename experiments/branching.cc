@@ -52,7 +52,7 @@ void LinkBranches(RunSpec* first, RunSpec* last) {
     std::sort(members.begin(), members.end(),
               [&](size_t a, size_t b) { return runs[a].budget < runs[b].budget; });
     RunSpec& trunk = runs[members.back()];
-    const TrainingOptions& t = trunk.spec().training;
+    const TrainingOptions t = trunk.Training();  // its size's warm-up
     for (size_t k = 0; k + 1 < members.size(); ++k) {
       RunSpec& branch = runs[members[k]];
       const int64_t step = WsdDecayStartStep(t, TrainingSteps(t, branch.budget));

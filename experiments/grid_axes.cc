@@ -33,7 +33,8 @@ std::string TagOf(const std::string& key) {
       {"beta1", "b1"},           {"beta2", "b2"},
       {"epsilon", "eps"},        {"kind", ""},
       {"warmup_fraction", "wf"}, {"warmup_samples", "ws"},
-      {"min_lr_ratio", "minlr"}, {"decay_fraction", "decay"}};
+      {"min_lr_ratio", "minlr"}, {"decay_fraction", "decay"},
+      {"learning_rate_scale", "lrs"}, {"warmup_samples_per_param", "wspp"}};
   const auto it = kTags.find(key);
   return it == kTags.end() ? key : it->second;
 }

@@ -13,6 +13,7 @@ set(FLORENZ_GRID_SPEC_SOURCES
   grid_axes.cc
   grid_expansion.cc
   branching.cc
+  learning_rate_rule.cc
   run_id.cc
   grid_loader.cc
 )

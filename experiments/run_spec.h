@@ -49,6 +49,9 @@ struct RunSpec {
   const ExperimentSpec& spec() const { return *grid; }
   const ModelSize& size() const { return *model_size; }
   int64_t samples() const { return budget; }
+  // The training section as this run applies it (learning_rate_rule.h): its peak learning rate
+  // and warm-up in samples resolved for its size. The trainer and the branch points use this.
+  TrainingOptions Training() const;
   int64_t seed() const { return seed_value; }
   int ranks() const { return tp * dp; }
   // Samples this run trains itself: a branch only those after its branch point.

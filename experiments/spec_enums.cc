@@ -25,6 +25,9 @@ FLORENZ_ENUM_NAMES(GenerationWhen, "generation setting", {GenerationWhen::kFinal
                    {GenerationWhen::kEvery, "every"})
 FLORENZ_ENUM_NAMES(DecayShape, "decay shape", {DecayShape::kLinear, "linear"},
                    {DecayShape::kCosine, "cosine"}, {DecayShape::kOneMinusSqrt, "1-sqrt"})
+FLORENZ_ENUM_NAMES(LearningRateRuleKind, "learning-rate rule",
+                   {LearningRateRuleKind::kConstant, "constant"},
+                   {LearningRateRuleKind::kPower, "power"})
 FLORENZ_ENUM_NAMES(DecoderPrefix, "decoder prefix mode", {DecoderPrefix::kWithout, "without"},
                    {DecoderPrefix::kWith, "with"}, {DecoderPrefix::kBoth, "both"})
 FLORENZ_ENUM_NAMES(EvalMetric, "evaluation metric", {EvalMetric::kCrossEntropy, "cross_entropy"},

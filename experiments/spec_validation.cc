@@ -7,6 +7,7 @@
 #include <set>
 
 #include "experiments/did_you_mean.h"
+#include "experiments/learning_rate_rule.h"
 #include "experiments/model_cost.h"
 
 namespace florenz {
@@ -375,13 +376,35 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
               "training.branching: budgets branch off a trunk at constant learning rate, which "
               "needs training.schedule.kind: wsd (got " +
                   ToString(t.schedule.kind) + ")");
-    c.Require(t.schedule.warmup_samples > 0 || t.schedule.warmup_fraction == 0, t.branching, t,
+    c.Require(t.schedule.warmup_samples > 0 || t.schedule.warmup_samples_per_param > 0 ||
+                  t.schedule.warmup_fraction == 0,
+              t.branching, t,
               "training.branching: the warm-up must be the same for every budget: give "
-              "training.schedule.warmup_samples (a warmup_fraction differs per budget)");
+              "training.schedule.warmup_samples or warmup_samples_per_param (a "
+              "warmup_fraction differs per budget)");
   }
   const auto& o = t.optimizer;
   c.Require(o.learning_rate > 0 && o.learning_rate < 10, o.learning_rate, o,
             "training.optimizer.learning_rate: must be in (0, 10), got " + Num(o.learning_rate));
+  c.Require(o.learning_rate_scale > 0 && o.learning_rate_scale <= 1000, o.learning_rate_scale, o,
+            "training.optimizer.learning_rate_scale: must be in (0, 1000], got " +
+                Num(o.learning_rate_scale));
+  const LearningRateRule& rule = o.learning_rate_rule;
+  if (rule.kind == LearningRateRuleKind::kPower) {
+    c.Require(rule.base_width >= 1, rule.base_width, rule,
+              "training.optimizer.learning_rate_rule: a power rule needs base_width (the width "
+              "at which the rate is learning_rate), >= 1");
+    c.Require(rule.exponent >= -4 && rule.exponent <= 4, rule.exponent, rule,
+              "training.optimizer.learning_rate_rule.exponent: must be in [-4, 4], got " +
+                  Num(rule.exponent));
+  } else {
+    const std::string only_power =
+        " belongs to kind: power (kind is " + std::string(ToString(rule.kind)) + ")";
+    c.Require(rule.base_width == 0, rule.base_width, rule,
+              "training.optimizer.learning_rate_rule.base_width" + only_power);
+    c.Require(rule.exponent == 0, rule.exponent, rule,
+              "training.optimizer.learning_rate_rule.exponent" + only_power);
+  }
   c.Require(o.weight_decay >= 0, o.weight_decay, o,
             "training.optimizer.weight_decay: must be >= 0, got " + Num(o.weight_decay));
   c.Require(o.beta1 >= 0 && o.beta1 < 1, o.beta1, o,
@@ -394,6 +417,15 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
             "training.schedule.warmup_fraction: must be in [0, 1), got " + Num(s.warmup_fraction));
   c.Require(s.warmup_samples >= 0, s.warmup_samples, s,
             "training.schedule.warmup_samples: must be >= 0");
+  c.Require(s.warmup_samples_per_param >= 0 && s.warmup_samples_per_param <= 1e6,
+            s.warmup_samples_per_param, s,
+            "training.schedule.warmup_samples_per_param: must be in [0, 1e6], got " +
+                Num(s.warmup_samples_per_param));
+  c.Require(s.warmup_samples == 0 || s.warmup_samples_per_param == 0, s.warmup_samples_per_param,
+            s,
+            "training.schedule.warmup_samples_per_param: give the warm-up in samples or per "
+            "parameter, not both (warmup_samples is " +
+                std::to_string(s.warmup_samples) + ")");
   for (const auto& b : t.budgets) {
     if (s.warmup_samples >= b && b > 0) {
       c.Fail(s.warmup_samples, s,
@@ -413,6 +445,38 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
             "training.grad_clip: must be >= 0 (0 = off), got " + Num(t.grad_clip));
   c.Require(t.log_interval >= 1, t.log_interval, t,
             "training.log_interval: must be >= 1 step, got " + std::to_string(t.log_interval));
+}
+
+// Per size, once the sizes are resolved: the rule's rate in (0, 10) and the warm-up per
+// parameter shorter than every budget.
+void ValidateRatesOfSizes(const ExperimentSpec& spec, Checker& c) {
+  const TrainingOptions& t = spec.training;
+  const LearningRateRule& rule = t.optimizer.learning_rate_rule;
+  const SequenceShape shape = EstimateSequenceShape(spec.data, spec.model);
+  for (const ModelSize& size : spec.model.sizes) {
+    if (size.d_model < 1 || size.heads < 1 || size.d_model % size.heads != 0) continue;
+    const double rate = PeakLearningRate(t.optimizer, size);
+    const bool checked = t.optimizer.learning_rate > 0 && t.optimizer.learning_rate_scale > 0;
+    if (checked && (rule.kind != LearningRateRuleKind::kConstant ||
+                    t.optimizer.learning_rate_scale != 1)) {
+      c.Require(rate > 0 && rate < 10, rule, t.optimizer,
+                "training.optimizer.learning_rate_rule: size '" + size.name + "' (d_model " +
+                    std::to_string(size.d_model) + ") gets learning rate " + Num(rate) +
+                    ", outside (0, 10)");
+    }
+    if (t.schedule.warmup_samples_per_param <= 0 || t.schedule.warmup_samples > 0 ||
+        t.budgets.empty()) {
+      continue;
+    }
+    const int64_t n = ComputeModelCost(size, spec.model, shape).non_embedding_params;
+    const int64_t warmup = WarmupSamplesOf(t.schedule, n);
+    const int64_t smallest = *std::min_element(t.budgets.begin(), t.budgets.end());
+    c.Require(warmup < smallest, t.schedule.warmup_samples_per_param, t.schedule,
+              "training.schedule.warmup_samples_per_param: size '" + size.name + "' (" +
+                  std::to_string(n) + " non-embedding parameters) warms up for " +
+                  std::to_string(warmup) + " samples, not less than budget " +
+                  std::to_string(smallest));
+  }
 }
 
 void ValidateEvaluation(const ExperimentSpec& spec, Checker& c) {
@@ -496,6 +560,7 @@ void ResolveAndValidate(ExperimentSpec& spec, const SpecLocations& where, Diagno
   ValidateData(spec, c);
   ValidateTraining(spec, c);
   ValidateModel(spec, c);
+  ValidateRatesOfSizes(spec, c);
   ValidateEvaluation(spec, c);
   ValidateExecution(spec, c);
   ValidateSelectors(spec, c);

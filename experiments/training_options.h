@@ -8,9 +8,33 @@
 
 namespace florenz {
 
+// The peak learning rate as a function of the model size (docs/grid-spec.md, "Learning-rate
+// rules"): `constant` uses learning_rate for every size (as every grid before the rules);
+// `power` scales it with the width, lr = learning_rate × (d_model / base_width)^exponent, so
+// that learning_rate is the rate of a model of width base_width (marin: exponent -1; OLMo's
+// ladder: N^-1/3).
+struct LearningRateRule {
+  LearningRateRuleKind kind = LearningRateRuleKind::kConstant;
+  // power only: the width at which the rate is learning_rate, and the exponent of the width.
+  int base_width = 0;
+  double exponent = 0;
+
+  template <class V>
+  void VisitFields(V& v) {
+    v("kind", kind);
+    v("base_width", base_width);
+    v("exponent", exponent);
+  }
+};
+
 // AdamW, as the paper.
 struct OptimizerOptions {
+  // The peak rate (of a width of learning_rate_rule.base_width under a power rule).
   double learning_rate = 1e-3;
+  // Multiplies the rule's rate: as an axis ([0.5, 1, 2]) it brackets each size's optimum
+  // around the rule instead of listing one absolute rate for all sizes.
+  double learning_rate_scale = 1;
+  LearningRateRule learning_rate_rule;
   double weight_decay = 0.01;
   double beta1 = 0.9;
   double beta2 = 0.98;
@@ -19,6 +43,8 @@ struct OptimizerOptions {
   template <class V>
   void VisitFields(V& v) {
     v("learning_rate", learning_rate);
+    v("learning_rate_scale", learning_rate_scale);
+    v("learning_rate_rule", learning_rate_rule);
     v("weight_decay", weight_decay);
     v("beta1", beta1);
     v("beta2", beta2);
@@ -33,6 +59,9 @@ struct ScheduleOptions {
   double warmup_fraction = 0.05;
   // Warm-up length in seen samples (the paper: 100 steps × 1024); 0 = use warmup_fraction.
   int64_t warmup_samples = 0;
+  // Warm-up length in samples per non-embedding parameter of the size (the OLMo ladder warms
+  // up for N tokens): warm-up samples = round(warmup_samples_per_param × N); 0 = unused.
+  double warmup_samples_per_param = 0;
   // Final learning rate as a fraction of the peak (cosine and wsd).
   double min_lr_ratio = 0.1;
   // wsd only: fraction of the budget spent in the final decay.
@@ -45,6 +74,7 @@ struct ScheduleOptions {
     v("kind", kind);
     v("warmup_fraction", warmup_fraction);
     v("warmup_samples", warmup_samples);
+    v("warmup_samples_per_param", warmup_samples_per_param);
     v("min_lr_ratio", min_lr_ratio);
     v("decay_fraction", decay_fraction);
     v("decay_shape", decay_shape);

@@ -57,6 +57,9 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
       {"flops_per_sample", run.cost.forward_flops},
       {"training_flops", run.training_flops},
       {"batch_size", static_cast<double>(run.spec().training.batch_size)},
+      // The rate and warm-up this size trained with (its learning-rate rule resolved).
+      {"peak_learning_rate", run.Training().optimizer.learning_rate},
+      {"warmup_samples", static_cast<double>(run.Training().schedule.warmup_samples)},
       {"d_model", static_cast<double>(s.d_model)},
       {"encoder_layers", static_cast<double>(s.encoder_layers)},
       {"decoder_layers", static_cast<double>(s.decoder_layers)},
@@ -422,7 +425,8 @@ RunOutcome CompletedOutcome(std::map<std::string, double> final_metrics, double 
 
 RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunContext& context) {
   const ExperimentSpec& spec = run.spec();
-  const TrainingOptions& t = spec.training;
+  // The rate and warm-up of this size (experiments/learning_rate_rule.h).
+  const TrainingOptions t = run.Training();
   const int threads = ResolveThreadCount(context.threads);
   SetComputeThreads(threads);
   const torch::Device device(context.device.empty() ? std::string("cpu") : context.device);

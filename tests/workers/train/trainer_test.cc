@@ -122,6 +122,38 @@ TEST(TrainerTest, GenerationMetricsAtTheFinalEvaluationOrAtEvery) {
   EXPECT_EQ(ce["final"], ce["every"]);
 }
 
+// A learning-rate rule and a warm-up per parameter reach the optimizer: the run logs its size's
+// rate (d_model 16 under base_width 32, exponent -1: twice learning_rate) after its size's
+// warm-up, and its /config records both.
+TEST(TrainerTest, TheRunTrainsWithItsSizesRateAndWarmup) {
+  std::string text = TinyGrid(0);
+  text.replace(text.find("{learning_rate: 3.0e-3}"), 23,
+               "{learning_rate: 1.0e-3, learning_rate_rule: {kind: power, base_width: 32, "
+               "exponent: -1}}\n  schedule: {kind: constant, warmup_samples_per_param: 0.02}");
+  text.replace(text.find("log_interval: 5"), 15, "log_interval: 1");
+  const LoadedGrid grid = LoadGridFromString(text, "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_rule"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+  ASSERT_EQ(outcome.status, RunStatus::kCompleted) << outcome.reason;
+  const RunFileReader reader = RunFileReader::Open(outcome.file);
+  const double n = reader.numbers().at("non_embedding_params");
+  const int64_t warmup_steps = (std::llround(0.02 * n) + 31) / 32;
+  ASSERT_GT(warmup_steps, 1);
+  ASSERT_LT(warmup_steps, 39);
+  EXPECT_DOUBLE_EQ(reader.numbers().at("peak_learning_rate"), 2.0e-3);
+  EXPECT_EQ(reader.numbers().at("warmup_samples"), static_cast<double>(std::llround(0.02 * n)));
+  const auto train = reader.ReadTrain();
+  ASSERT_EQ(train.lr.size(), 40u);
+  EXPECT_LT(train.lr[static_cast<size_t>(warmup_steps) - 2], 2.0e-3);  // still warming up
+  EXPECT_DOUBLE_EQ(train.lr[static_cast<size_t>(warmup_steps)], 2.0e-3);
+  EXPECT_DOUBLE_EQ(train.lr.back(), 2.0e-3);
+}
+
 // The training step reads nothing back from the device between two log steps (on a GPU every
 // read would stall the host): each log step costs exactly one read (loss and gradient norm
 // together), whatever the log interval, so the steps between log steps cost none.
