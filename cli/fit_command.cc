@@ -13,6 +13,7 @@
 #include "core/exit_codes.h"
 #include "core/strings.h"
 #include "experiments/durable_write.h"
+#include "experiments/spec_reader.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
@@ -42,17 +43,49 @@ std::vector<std::string> DefaultVariables(Law law) {
   }
 }
 
-int ParseHoldout(const std::string& text) {
-  if (text.empty()) return 0;
-  if (text == "largest") return 1;
+// --holdout: largest[:K] | size:NAME | budget:>D, into `options`.
+void ParseHoldout(const std::string& text, FitOptions* options) {
+  if (text.empty()) return;
+  if (text == "largest") {
+    options->holdout = 1;
+    return;
+  }
   if (text.rfind("largest:", 0) == 0) {
     const std::string k = text.substr(8);
     char* end = nullptr;
     const long value = std::strtol(k.c_str(), &end, 10);
-    if (!k.empty() && end == k.c_str() + k.size() && value >= 1) return static_cast<int>(value);
+    if (!k.empty() && end == k.c_str() + k.size() && value >= 1) {
+      options->holdout = static_cast<int>(value);
+      return;
+    }
+  }
+  if (text.rfind("size:", 0) == 0 && text.size() > 5) {
+    options->holdout_size = text.substr(5);
+    return;
+  }
+  int64_t budget = 0;
+  if (text.rfind("budget:>", 0) == 0 && ParseCount(text.substr(8), &budget) && budget > 0) {
+    options->holdout_budget_above = static_cast<double>(budget);
+    return;
   }
   throw ConfigError(SourceLocation{"--holdout", 0, 0},
-                    "'" + text + "' is not largest or largest:K (K >= 1)");
+                    "'" + text +
+                        "' is not largest, largest:K (K >= 1), size:NAME or budget:>D (D a "
+                        "sample count such as 6000 or 6k)");
+}
+
+// --smooth: "" or last:K.
+int ParseSmooth(const std::string& text) {
+  if (text.empty()) return 1;
+  if (text.rfind("last:", 0) == 0) {
+    const std::string k = text.substr(5);
+    char* end = nullptr;
+    const long value = std::strtol(k.c_str(), &end, 10);
+    if (!k.empty() && end == k.c_str() + k.size() && value >= 1 && value <= 1000000) {
+      return static_cast<int>(value);
+    }
+  }
+  throw ConfigError(SourceLocation{"--smooth", 0, 0}, "'" + text + "' is not last:K (K >= 1)");
 }
 
 }  // namespace
@@ -65,11 +98,12 @@ CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
       "code 2 and names the file and column.");
   command->add_option("input", options->input, "Results folder, results.h5, or a CSV with header")
       ->required();
-  command->add_option("--law", options->law, "loglinear | additive | compute | isoflop")
+  command->add_option("--law", options->law, "loglinear | additive | compute | isoflop | bnsl")
       ->capture_default_str();
   command->add_option("--x", options->x,
-                      "Variables, comma-separated: columns or the short names N, D, C "
-                      "(default: N,D; compute: C; isoflop: N,C)");
+                      "Variables, comma-separated: columns or the short names N, D, C and "
+                      "learning_rate (default: N,D; compute: C; isoflop: N,C; bnsl: N,D, "
+                      "optionally with learning_rate)");
   command
       ->add_option("--y,--metric", options->y, "Response: a column, or a metric m read as final/m")
       ->capture_default_str();
@@ -88,8 +122,18 @@ CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
   command->add_option("--predict", options->predict,
                       "Predict at VAR=VALUE,... (e.g. N=1e9,D=1e7; repeatable)");
   command->add_option("--holdout", options->holdout,
-                      "largest[:K]: fit without the K largest-compute points and report the "
-                      "error of predicting them");
+                      "Fit without some points and report the error of predicting them: "
+                      "largest[:K] (the K largest-compute points), size:NAME (every point of "
+                      "that size) or budget:>D (every point of more than D samples); with "
+                      "--bootstrap also a prediction interval for each");
+  command
+      ->add_option("--target", options->target,
+                   "run: fit every run; seed-mean: fit the mean over seeds of each cell (size, "
+                   "budget, axis values), with each cell's seed floor")
+      ->capture_default_str();
+  command->add_option("--smooth", options->smooth,
+                      "last:K: the response is the mean of each run's last K evaluations "
+                      "(read from the run files), not its final value");
   command
       ->add_option("--bootstrap", options->bootstrap,
                    "Bootstrap resamples K for percentile intervals (0 = none)")
@@ -119,7 +163,11 @@ int RunFitCommand(const FitCommand& command) {
   options.seed = command.seed;
   options.threads = command.threads;
   options.confidence = command.confidence;
-  options.holdout = ParseHoldout(command.holdout);
+  ParseHoldout(command.holdout, &options);
+  if (command.target != "run" && command.target != "seed-mean") {
+    throw ConfigError(SourceLocation{"--target", 0, 0},
+                      "'" + command.target + "' is not run or seed-mean");
+  }
   for (const std::string& point : command.predict) {
     std::map<std::string, double> at;
     for (const std::string& pair : SplitNonEmpty(point, ',')) {
@@ -152,6 +200,8 @@ int RunFitCommand(const FitCommand& command) {
   input.where = command.where;
   input.select_metric = ParseSelect(command.select);
   input.compute = ComputeUnitFromString(command.compute);
+  input.smooth_last = ParseSmooth(command.smooth);
+  input.seed_mean = command.target == "seed-mean";
   std::vector<std::string> notes;
   const FitData data = LoadFitData(input, &notes);
 

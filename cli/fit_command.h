@@ -17,7 +17,9 @@ struct FitCommand {
   std::string law = "loglinear";     // loglinear | additive | compute | isoflop
   bool with_irreducible = false;     // compute law: + E
   std::vector<std::string> predict;  // "N=1e9,D=1e7", repeatable
-  std::string holdout;               // "largest" or "largest:k"
+  std::string holdout;               // "largest", "largest:k", "size:NAME" or "budget:>D"
+  std::string target = "run";        // run | seed-mean
+  std::string smooth;                // "" or "last:K"
   std::string select;                // "", "all", "best" or "best:METRIC" (run_selection.h)
   int bootstrap = 0;                 // resamples; 0 = none
   unsigned long long seed = 0;

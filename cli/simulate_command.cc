@@ -280,10 +280,12 @@ std::string SimulationTable(const SimulateCommand& options, const Simulations& s
 // The grid as if trained with budget branching (--branching).
 LoadedGrid WithBranching(LoadedGrid grid, const std::string& file) {
   TrainingOptions& t = grid.spec.training;
-  if (t.schedule.warmup_samples <= 0 && t.schedule.warmup_fraction > 0) {
-    throw ConfigError(SourceLocation{file, 0, 0},
-                      "--branching: the grid's warm-up is a fraction of each budget; budgets "
-                      "branch only with training.schedule.warmup_samples");
+  if (t.schedule.warmup_samples <= 0 && t.schedule.warmup_samples_per_param <= 0 &&
+      t.schedule.warmup_fraction > 0) {
+    throw ConfigError(
+        SourceLocation{file, 0, 0},
+        "--branching: the grid's warm-up is a fraction of each budget; budgets "
+        "branch only with training.schedule.warmup_samples or warmup_samples_per_param");
   }
   t.schedule.kind = ScheduleKind::kWsd;
   t.branching = true;

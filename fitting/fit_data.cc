@@ -27,6 +27,11 @@ FitData FitData::Subset(const std::vector<int>& indices) const {
     out.y.push_back(y[i]);
     if (!labels.empty()) out.labels.push_back(labels[i]);
     if (!compute.empty()) out.compute.push_back(compute[i]);
+    if (!sizes.empty()) out.sizes.push_back(sizes[i]);
+    if (!samples.empty()) out.samples.push_back(samples[i]);
+    if (!cells.empty()) out.cells.push_back(cells[i]);
+    if (!seeds.empty()) out.seeds.push_back(seeds[i]);
+    if (!seed_floor.empty()) out.seed_floor.push_back(seed_floor[i]);
   }
   return out;
 }

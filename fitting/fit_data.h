@@ -24,6 +24,17 @@ struct FitData {
   std::vector<double> compute;
   // Optional label per point (a run id, or "row 7"), for messages; empty or y.size() entries.
   std::vector<std::string> labels;
+  // Optional, per point (empty or y.size() entries), from a results table: the run's size name
+  // (config/size) and sample budget (config/samples), for --holdout size:NAME and budget:>D,
+  // and its cell — what a seed does not change (size, budget and point on the hyperparameter
+  // axes) — for --target seed-mean.
+  std::vector<std::string> sizes;
+  std::vector<double> samples;
+  std::vector<std::string> cells;
+  // Set by SeedMeans (--target seed-mean; fitting/seed_mean.h), per point: the seeds averaged
+  // and the seed floor, the standard error of the cell's mean relative to it (NaN for one seed).
+  std::vector<int> seeds;
+  std::vector<double> seed_floor;
 
   int size() const { return static_cast<int>(y.size()); }
   int variables() const { return static_cast<int>(x.size()); }

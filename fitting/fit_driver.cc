@@ -50,6 +50,33 @@ std::string Join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
+// The broken law's variables by their roles: N (N, params, non_embedding_params), D (D,
+// samples) and the learning rate (learning_rate, lr), as bnsl_fit.h names them.
+FitData WithBnslNames(const FitData& data) {
+  FitData named = data;
+  for (std::string& name : named.x_names) {
+    if (name == "params" || name == "non_embedding_params") name = "N";
+    if (name == "samples") name = "D";
+  }
+  return named;
+}
+
+// A BnslFit holding `p` (BnslFit::Parameters order), to evaluate a law of other parameters.
+BnslFit BnslOf(const std::vector<std::string>& names, const std::vector<double>& p) {
+  BnslFit law;
+  law.x_names = names;
+  law.has_learning_rate = p.size() == 10;
+  law.E = p[0], law.A = p[1], law.alpha = p[2], law.B = p[3], law.beta = p[4], law.c = p[5];
+  law.f = p[6], law.k = p[7], law.g = p[8], law.h = law.has_learning_rate ? p[9] : 0.0;
+  return law;
+}
+
+std::string Short(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", v);
+  return buffer;
+}
+
 Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector<double>* warm) {
   Fitted f;
   const SourceLocation where{data.source, 0, 0};
@@ -164,6 +191,57 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
       }
       break;
     }
+    case Law::kBnsl: {
+      const FitData named = WithBnslNames(data);
+      BnslFitOptions bnsl = options.bnsl;
+      bnsl.threads = warm != nullptr ? 1 : options.threads;
+      if (warm != nullptr) bnsl.starts = {*warm}, bnsl.check_input = false;
+      const BnslFit fit = FitBnsl(named, bnsl);
+      f.eval_names = data.x_names;
+      f.names = fit.ParameterNames();
+      f.params = fit.Parameters();
+      f.warm_start = fit.SolverParameters();
+      const std::vector<std::string> names = named.x_names;
+      f.eval = [names](const std::vector<double>& p, const std::vector<double>& x) {
+        return BnslOf(names, p).Predict(x);
+      };
+      f.formula = data.y_name + " = E + A/N^alpha + B/D^beta (1 + (D/D_b)^(1/f))^(-c f), D_b = " +
+                  (fit.has_learning_rate ? "k N^g lr^h" : "k N^g");
+      f.objective = fit.objective;
+      f.fitted_points = data.size();
+      // The break and the turning point at the smallest and the largest N of the full data
+      // (bnsl_anchors: the same points in every bootstrap resample), at the median rate.
+      for (size_t a = 0; a < options.bnsl_anchors.size(); ++a) {
+        const auto& [n, lr] = options.bnsl_anchors[a];
+        f.derived_names.push_back("D_break(N=" + Short(n) + ")");
+        f.derived.push_back(fit.BreakD(n, lr));
+      }
+      if (warm == nullptr) {
+        f.notes.push_back("best of " + std::to_string(fit.starts) + " starts (" +
+                          std::to_string(fit.converged_starts) + " converged); " +
+                          fit.ceres_report);
+        const int jn = named.VariableIndex("N"), jd = named.VariableIndex("D");
+        int jr = named.VariableIndex("learning_rate");
+        if (jr < 0) jr = named.VariableIndex("lr");
+        const double d_lo = *std::min_element(named.x[jd].begin(), named.x[jd].end());
+        const double d_hi = *std::max_element(named.x[jd].begin(), named.x[jd].end());
+        std::map<std::pair<double, double>, bool> seen;
+        for (int i = 0; i < named.size(); ++i) {
+          const double n = named.x[jn][i], lr = jr >= 0 ? named.x[jr][i] : 1.0;
+          if (!seen.emplace(std::make_pair(n, lr), true).second) continue;
+          const double brk = fit.BreakD(n, lr), turn = fit.TurningD(n, lr);
+          std::string line =
+              "N=" + Short(n) + (jr >= 0 ? ", lr=" + Short(lr) : "") + ": break at D=" + Short(brk);
+          line += std::isfinite(turn) ? ", turns up at D=" + Short(turn) : ", no turning point";
+          if (brk < d_lo || brk > d_hi) {
+            line += "; warning: the break lies outside the fitted D range [" + Short(d_lo) + ", " +
+                    Short(d_hi) + "], where the data cannot place it";
+          }
+          f.notes.push_back(line);
+        }
+      }
+      break;
+    }
   }
   return f;
 }
@@ -176,6 +254,17 @@ std::vector<double> PointX(const FitData& data, const std::vector<std::string>& 
 
 }  // namespace
 
+std::string FitOptions::HoldoutText() const {
+  if (holdout > 0) return holdout == 1 ? "largest" : "largest:" + std::to_string(holdout);
+  if (!holdout_size.empty()) return "size:" + holdout_size;
+  if (holdout_budget_above > 0) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof(buffer), "budget:>%.15g", holdout_budget_above);
+    return buffer;
+  }
+  return "";
+}
+
 std::string ToString(Law law) {
   switch (law) {
     case Law::kLogLinear:
@@ -186,18 +275,21 @@ std::string ToString(Law law) {
       return "compute";
     case Law::kIsoflop:
       return "isoflop";
+    case Law::kBnsl:
+      return "bnsl";
   }
   return "?";
 }
 
 Law LawFromString(const std::string& text) {
-  for (const Law law : {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop}) {
+  for (const Law law :
+       {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop, Law::kBnsl}) {
     if (ToString(law) == text) return law;
   }
   if (text == "chinchilla") return Law::kAdditive;  // Hoffmann et al.'s name for it
-  throw ConfigError(
-      SourceLocation{"--law", 0, 0},
-      "unknown law '" + text + "' (loglinear, additive (alias chinchilla), compute or isoflop)");
+  throw ConfigError(SourceLocation{"--law", 0, 0},
+                    "unknown law '" + text +
+                        "' (loglinear, additive (alias chinchilla), compute, isoflop or bnsl)");
 }
 
 namespace {
@@ -238,6 +330,8 @@ std::vector<std::vector<double>> PredictionPoints(const std::vector<std::string>
   return points;
 }
 
+std::vector<int> HeldOutPoints(const FitData& data, const FitOptions& options);
+
 // Every option that does not need a fit to judge, checked before any fitting is done.
 void CheckFitOptions(const FitData& data, const FitOptions& options) {
   if (!(options.confidence > 0 && options.confidence < 1)) {
@@ -245,15 +339,45 @@ void CheckFitOptions(const FitData& data, const FitOptions& options) {
   }
   if (options.bootstrap < 0) throw ConfigError(SourceLocation{"--bootstrap", 0, 0}, "must be >= 0");
   if (options.threads < 0) throw ConfigError(SourceLocation{"--threads", 0, 0}, "must be >= 0");
-  if (options.holdout > 0 && options.law == Law::kIsoflop) {
-    throw ConfigError(SourceLocation{"--holdout", 0, 0},
+  const SourceLocation holdout{"--holdout", 0, 0};
+  if (options.HasHoldout() && options.law == Law::kIsoflop) {
+    throw ConfigError(holdout,
                       "the isoFLOP analysis predicts N_opt, not held-out losses; use "
-                      "--holdout with loglinear, additive or compute");
+                      "--holdout with loglinear, additive, compute or bnsl");
+  }
+  if ((options.holdout > 0) + !options.holdout_size.empty() + (options.holdout_budget_above > 0) >
+      1) {
+    throw ConfigError(holdout, "one held-out check at a time (largest, size: or budget:)");
   }
   if (options.holdout < 0 || options.holdout >= std::max(1, data.size())) {
-    throw ConfigError(SourceLocation{"--holdout", 0, 0},
-                      "cannot hold out " + std::to_string(options.holdout) + " of " +
-                          std::to_string(data.size()) + " points");
+    throw ConfigError(holdout, "cannot hold out " + std::to_string(options.holdout) + " of " +
+                                   std::to_string(data.size()) + " points");
+  }
+  if (!options.holdout_size.empty() || options.holdout_budget_above > 0) {
+    const bool by_size = !options.holdout_size.empty();
+    if ((by_size ? data.sizes.size() : data.samples.size()) != data.y.size()) {
+      throw ConfigError(holdout, options.HoldoutText() +
+                                     " needs each point's size and budget (config/size, "
+                                     "config/samples): give a results folder or results.h5");
+    }
+    const int held = static_cast<int>(HeldOutPoints(data, options).size());
+    if (held == 0) {
+      std::string known;
+      if (by_size) {
+        for (const std::string& size : data.sizes) {
+          if (known.find("'" + size + "'") == std::string::npos) {
+            known += (known.empty() ? "" : ", ") + ("'" + size + "'");
+          }
+        }
+      }
+      throw ConfigError(holdout, options.HoldoutText() + " leaves out no point" +
+                                     (by_size ? " (sizes: " + known + ")" : ""));
+    }
+    if (held == data.size()) {
+      throw ConfigError(holdout, options.HoldoutText() +
+                                     " leaves out every point; nothing is "
+                                     "left to fit");
+    }
   }
 }
 
@@ -366,22 +490,47 @@ void AddTIntervals(const Fitted& fit, Law law, const std::vector<std::vector<dou
   };
 }
 
-// Fits without the k points of largest compute and reports the error of predicting them.
-void AddHoldout(const FitData& data, const FitOptions& options, FitReport* report) {
-  std::vector<double> rank(data.size(), 1.0);
+// The points a held-out check leaves out (FitOptions::holdout*), in data order.
+std::vector<int> HeldOutPoints(const FitData& data, const FitOptions& options) {
+  std::vector<int> held;
+  if (options.holdout > 0) {
+    std::vector<double> rank(data.size(), 1.0);
+    for (int i = 0; i < data.size(); ++i) {
+      if (!data.compute.empty()) {
+        rank[i] = data.compute[i];
+      } else {
+        for (const auto& column : data.x) rank[i] *= column[i];
+      }
+    }
+    std::vector<int> order(data.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
+    held.assign(order.end() - options.holdout, order.end());
+    std::sort(held.begin(), held.end());
+    return held;
+  }
   for (int i = 0; i < data.size(); ++i) {
-    if (!data.compute.empty()) {
-      rank[i] = data.compute[i];
-    } else {
-      for (const auto& column : data.x) rank[i] *= column[i];
+    if (!options.holdout_size.empty() ? data.sizes[i] == options.holdout_size
+                                      : data.samples[i] > options.holdout_budget_above) {
+      held.push_back(i);
     }
   }
-  std::vector<int> order(data.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
-  const std::vector<int> train(order.begin(), order.end() - options.holdout);
-  const std::vector<int> held(order.end() - options.holdout, order.end());
-  const Fitted without = FitOnce(data.Subset(train), options, nullptr);
+  return held;
+}
+
+// Fits without the held-out points and reports the error of predicting them; with a bootstrap,
+// a prediction interval for each (resampled fits × the fit's log residuals).
+void AddHoldout(const FitData& data, const FitOptions& options, FitReport* report) {
+  const std::vector<int> held = HeldOutPoints(data, options);
+  std::vector<bool> is_held(data.size(), false);
+  for (const int i : held) is_held[i] = true;
+  std::vector<int> train;
+  for (int i = 0; i < data.size(); ++i) {
+    if (!is_held[i]) train.push_back(i);
+  }
+  const FitData fitted = data.Subset(train);
+  const Fitted without = FitOnce(fitted, options, nullptr);
+  report->holdout_kind = options.HoldoutText();
   double sum = 0;
   for (const int i : held) {
     FitHoldout h;
@@ -390,16 +539,83 @@ void AddHoldout(const FitData& data, const FitOptions& options, FitReport* repor
     h.actual = data.y[i];
     h.predicted = without.eval(without.params, h.x);
     h.relative_error = (h.predicted - h.actual) / h.actual;
+    if (!data.seed_floor.empty()) h.seed_floor = data.seed_floor[i];
+    if (!data.seeds.empty()) h.seeds = data.seeds[i];
     sum += std::fabs(h.relative_error);
     report->holdout.push_back(h);
   }
-  report->holdout_mean_abs_error = sum / held.size();
+  report->holdout_mean_abs_error = sum / static_cast<double>(held.size());
+  if (options.bootstrap <= 0 || options.law == Law::kIsoflop) return;
+
+  // Prediction intervals: the law refitted on resamples of the fitted points (cells, for seed
+  // means), each resample's prediction times exp(r) for every log residual r of the fit. Every
+  // (resample, residual) pair enters, so the percentiles do not depend on the order in which
+  // threads finish.
+  std::vector<double> residuals;
+  for (int i = 0; i < fitted.size(); ++i) {
+    const double p = without.eval(without.params, PointX(fitted, without.eval_names, i));
+    residuals.push_back(std::log(fitted.y[i]) - std::log(p));
+  }
+  std::vector<std::vector<double>> held_x;
+  for (const FitHoldout& h : report->holdout) held_x.push_back(h.x);
+  auto predictions = std::make_shared<std::vector<std::vector<double>>>();
+  auto mutex = std::make_shared<std::mutex>();
+  const std::vector<double> warm = without.warm_start;
+  const BootstrapStatistic statistic = [&](const FitData& resample) {
+    const Fitted r = FitOnce(resample, options, warm.empty() ? nullptr : &warm);
+    std::vector<double> s;
+    for (const auto& x : held_x) s.push_back(r.eval(r.params, x));
+    if (std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v) && v > 0; })) {
+      std::lock_guard<std::mutex> lock(*mutex);
+      predictions->push_back(s);
+    }
+    return s;
+  };
+  BootstrapOptions bootstrap;
+  bootstrap.resamples = options.bootstrap;
+  bootstrap.seed = options.seed;
+  bootstrap.confidence = options.confidence;
+  bootstrap.threads = options.threads;
+  Bootstrap(fitted, statistic, bootstrap);
+  const double tail = 0.5 * (1.0 - options.confidence);
+  int inside = 0;
+  double half_widths = 0;
+  for (size_t k = 0; k < report->holdout.size(); ++k) {
+    std::vector<double> values;
+    values.reserve(predictions->size() * residuals.size());
+    for (const auto& draw : *predictions) {
+      for (const double r : residuals) values.push_back(draw[k] * std::exp(r));
+    }
+    FitHoldout& h = report->holdout[k];
+    if (values.empty()) continue;
+    h.pi_low = Percentile(values, tail);
+    h.pi_high = Percentile(values, 1.0 - tail);
+    inside += h.actual >= h.pi_low && h.actual <= h.pi_high;
+    half_widths += 0.5 * (h.pi_high - h.pi_low) / h.predicted;
+  }
+  report->holdout_inside = inside;
+  report->holdout_mean_half_width = half_widths / static_cast<double>(report->holdout.size());
 }
 
 }  // namespace
 
-FitReport RunFit(const FitData& data, const FitOptions& options) {
-  CheckFitOptions(data, options);
+FitReport RunFit(const FitData& data, const FitOptions& given) {
+  CheckFitOptions(data, given);
+  FitOptions options = given;
+  if (options.law == Law::kBnsl && options.bnsl_anchors.empty()) {
+    // The break is reported at the smallest and the largest N, at the median rate.
+    const FitData named = WithBnslNames(data);
+    const int jn = named.VariableIndex("N");
+    int jr = named.VariableIndex("learning_rate");
+    if (jr < 0) jr = named.VariableIndex("lr");
+    if (jn >= 0 && data.size() > 0) {
+      std::vector<double> rates = jr >= 0 ? named.x[jr] : std::vector<double>{1.0};
+      std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
+      const double lr = rates[rates.size() / 2];
+      const auto [lo, hi] = std::minmax_element(named.x[jn].begin(), named.x[jn].end());
+      options.bnsl_anchors = {{*lo, lr}, {*hi, lr}};
+    }
+  }
   const std::vector<std::vector<double>> predict_x =
       PredictionPoints(EvaluatorNames(data, options.law), options);
   const Fitted fit = FitOnce(data, options, nullptr);
@@ -409,7 +625,7 @@ FitReport RunFit(const FitData& data, const FitOptions& options) {
   } else if (fit.has_ols && fit.ols.dof > 0) {
     AddTIntervals(fit, options.law, predict_x, &report);
   }
-  if (options.holdout > 0) AddHoldout(data, options, &report);
+  if (options.HasHoldout()) AddHoldout(data, options, &report);
   for (const auto& p : report.parameters) {
     if (!std::isfinite(p.value)) {
       throw ConfigError(
@@ -458,6 +674,21 @@ std::string ValuesText(const std::vector<FitValue>& values, const std::string& i
   return out.str();
 }
 
+// "+3.21%" for 0.0321 (signed: an error), "3.21%" unsigned; "-" for NaN.
+std::string Percent(double v, bool sign = true) {
+  if (!std::isfinite(v)) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), sign ? "%+.2f%%" : "%.2f%%", 100 * v);
+  return buffer;
+}
+
+// How the held-out points were chosen, in words.
+std::string HoldoutTitle(const std::string& kind) {
+  if (kind.rfind("size:", 0) == 0) return "size " + kind.substr(5);
+  if (kind.rfind("budget:>", 0) == 0) return "budgets above " + kind.substr(8);
+  return "largest compute";
+}
+
 std::string At(const std::map<std::string, double>& at) {
   std::string s;
   for (const auto& [name, value] : at) s += (s.empty() ? "" : ",") + name + "=" + Num(value);
@@ -502,13 +733,29 @@ std::string FitReportText(const FitReport& r) {
     }
   }
   if (!r.holdout.empty()) {
-    out << "held out (largest compute), fitted without them:\n  " << Pad("point", 28)
-        << Pad("actual", 14) << Pad("predicted", 14) << "rel. error\n";
+    const bool floors = std::any_of(r.holdout.begin(), r.holdout.end(),
+                                    [](const FitHoldout& h) { return h.seeds > 0; });
+    const bool intervals = r.holdout_inside >= 0;
+    out << "held out (" << HoldoutTitle(r.holdout_kind) << "), fitted without them:\n  "
+        << Pad("point", 28) << Pad("actual", 14) << Pad("predicted", 14) << Pad("rel. error", 14);
+    if (floors) out << Pad("seed floor", 14);
+    if (intervals) out << Pad("pi low", 14) << Pad("pi high", 14);
+    out << "\n";
     for (const auto& h : r.holdout) {
       out << "  " << Pad(h.label, 28) << Pad(Num(h.actual), 14) << Pad(Num(h.predicted), 14)
-          << Num(h.relative_error) << "\n";
+          << Pad(Percent(h.relative_error), 14);
+      if (floors) out << Pad(Percent(h.seed_floor, false), 14);
+      if (intervals) out << Pad(Num(h.pi_low), 14) << Pad(Num(h.pi_high), 14);
+      out << "\n";
     }
-    out << "  mean |relative error| " << Num(r.holdout_mean_abs_error) << "\n";
+    out << "  mean |relative error| " << Num(r.holdout_mean_abs_error) << " ("
+        << Percent(r.holdout_mean_abs_error, false) << ")";
+    if (intervals) {
+      out << "; " << r.holdout_inside << " of " << r.holdout.size() << " inside their "
+          << Num(100 * r.confidence) << "% prediction interval, mean half-width "
+          << Percent(r.holdout_mean_half_width, false);
+    }
+    out << "\n";
   }
   for (const auto& note : r.notes) out << "note: " << note << "\n";
   return out.str();
@@ -531,7 +778,11 @@ std::string FitReportJson(const FitReport& r) {
     holdout.push_back({{"point", h.label},
                        {"actual", JsonNumber(h.actual)},
                        {"predicted", JsonNumber(h.predicted)},
-                       {"relative_error", JsonNumber(h.relative_error)}});
+                       {"relative_error", JsonNumber(h.relative_error)},
+                       {"seeds", h.seeds},
+                       {"seed_floor", JsonNumber(h.seed_floor)},
+                       {"pi_low", JsonNumber(h.pi_low)},
+                       {"pi_high", JsonNumber(h.pi_high)}});
   }
   const nlohmann::ordered_json json = {
       {"law", ToString(r.law)},
@@ -551,7 +802,10 @@ std::string FitReportJson(const FitReport& r) {
       {"derived", ValuesJson(r.derived)},
       {"predictions", predictions},
       {"holdout", holdout},
+      {"holdout_kind", r.holdout_kind},
       {"holdout_mean_abs_error", JsonNumber(r.holdout_mean_abs_error)},
+      {"holdout_inside", r.holdout_inside},
+      {"holdout_mean_half_width", JsonNumber(r.holdout_mean_half_width)},
       {"notes", r.notes}};
   return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

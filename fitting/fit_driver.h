@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "fitting/bnsl_fit.h"
 #include "fitting/fit_data.h"
 #include "fitting/huber_fit.h"
 #include "fitting/isoflop.h"
@@ -23,9 +24,10 @@ enum class Law {
   kAdditive,   // y = E + Σ Aj / xj^αj (Huber, Ceres)
   kCompute,    // y = [E +] a C^b on the Pareto frontier
   kIsoflop,    // parabola per budget, N_opt(C) = G C^a
+  kBnsl,       // y = E + A/N^α + B/D^β (1 + (D/D_b)^(1/f))^(−c f), D_b = k N^g lr^h (Huber)
 };
 std::string ToString(Law law);
-// "loglinear", "additive" (also by its other name, "chinchilla"), "compute", "isoflop";
+// "loglinear", "additive" (also by its other name, "chinchilla"), "compute", "isoflop", "bnsl";
 // throws ConfigError otherwise.
 Law LawFromString(const std::string& text);
 
@@ -38,6 +40,10 @@ struct FitOptions {
   // The additive fit (and the compute law with E). Default: Hoffmann's grid of starts.
   HuberFitOptions huber;
   IsoflopOptions isoflop;
+  // The broken law (fitting/bnsl_fit.h), and the (N, learning rate) points its break is
+  // reported at (empty: RunFit takes the data's smallest and largest N at the median rate).
+  BnslFitOptions bnsl;
+  std::vector<std::pair<double, double>> bnsl_anchors;
   // Bootstrap resamples K; 0 = none (the log-linear law still has its t intervals).
   int bootstrap = 0;
   uint64_t seed = 0;
@@ -45,9 +51,22 @@ struct FitOptions {
   int threads = 0;
   // Points to predict at: variable name -> value (every variable of the law; for isoflop, C).
   std::vector<std::map<std::string, double>> predict;
-  // Leave out the k points of largest compute (data.compute, else the product of the
-  // variables), fit on the rest and report the error of predicting them. 0 = none.
+  // Held-out check: leave points out, fit on the rest and report the error of predicting
+  // them. At most one of: the `holdout` points of largest compute (data.compute, else the
+  // product of the variables; 0 = none), every point of size `holdout_size` (data.sizes), or
+  // every point of more than `holdout_budget_above` samples (data.samples; 0 = none).
   int holdout = 0;
+  std::string holdout_size;
+  double holdout_budget_above = 0;
+  // With `bootstrap` > 0 the held-out points also get a prediction interval: the law refitted
+  // on `bootstrap` resamples of the fitted points (of cells, for seed means), each prediction
+  // combined with every log residual of the fit (docs/fitting.md, "Held-out checks").
+
+  bool HasHoldout() const {
+    return holdout > 0 || !holdout_size.empty() || holdout_budget_above > 0;
+  }
+  // "largest:2", "size:m", "budget:>6000", or "" for none.
+  std::string HoldoutText() const;
 };
 
 // A parameter or derived quantity with whatever intervals apply (NaN when not defined).
@@ -75,6 +94,12 @@ struct FitHoldout {
   double actual = 0;
   double predicted = 0;
   double relative_error = 0;  // (predicted − actual) / actual
+  // Seed means: the cell's seed floor (relative s.e. of its mean; NaN for one seed) and seeds.
+  double seed_floor = std::numeric_limits<double>::quiet_NaN();
+  int seeds = 0;
+  // The prediction interval at the report's confidence (with --bootstrap; NaN otherwise).
+  double pi_low = std::numeric_limits<double>::quiet_NaN();
+  double pi_high = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct FitReport {
@@ -93,7 +118,12 @@ struct FitReport {
   int bootstrap_resamples = 0, bootstrap_failed = 0;
   std::vector<FitPrediction> predictions;
   std::vector<FitHoldout> holdout;
+  std::string holdout_kind;  // FitOptions::HoldoutText()
   double holdout_mean_abs_error = std::numeric_limits<double>::quiet_NaN();
+  // With prediction intervals: held-out points inside theirs, and the intervals' mean
+  // half-width relative to the prediction.
+  int holdout_inside = -1;
+  double holdout_mean_half_width = std::numeric_limits<double>::quiet_NaN();
   std::vector<int> frontier;  // indices of the fitted points (compute law)
   // isoflop: each budget's parabola (log L = c0 + c1 log N + c2 (log N)^2), for the plot.
   std::vector<IsoflopBudget> isoflop_budgets;

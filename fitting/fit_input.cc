@@ -15,6 +15,7 @@
 #include "experiments/results_dir.h"
 #include "fitting/eval_series.h"
 #include "fitting/run_selection.h"
+#include "fitting/seed_mean.h"
 
 namespace florenz {
 namespace {
@@ -189,6 +190,14 @@ std::string FindColumn(const FitTable& table, const std::string& name) {
 // Values of a variable by name, resolving the short names N, D and C (docs/fitting.md).
 std::vector<double> Variable(const FitTable& table, const std::string& name, ComputeUnit unit,
                              const std::string& role) {
+  // The rate a run trained with: its learning-rate rule resolved for its size
+  // (config/peak_learning_rate), else the grid's config/learning_rate (an axis).
+  if ((name == "learning_rate" || name == "lr") && table.Has("config/peak_learning_rate")) {
+    return NumericColumn(table, "config/peak_learning_rate");
+  }
+  if (name == "lr" && table.Has("config/learning_rate")) {
+    return NumericColumn(table, "config/learning_rate");
+  }
   const std::string column = FindColumn(table, name);
   if (!column.empty()) return NumericColumn(table, column);
   if (name == "N") {
@@ -301,6 +310,17 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
     // No compute: holdout ranks by the product of the variables instead.
   }
   const std::string label_column = table.Has("run_id") ? "run_id" : "";
+  // A run's size, budget and cell (docs/fitting.md, "Held-out checks" and "Seed means"): the
+  // axes a --select collapsed are not part of the cell.
+  const bool has_cells = table.Has("config/size") && table.Has("config/samples");
+  const std::vector<double> samples_all =
+      has_cells ? NumericColumn(table, "config/samples") : std::vector<double>{};
+  std::vector<std::string> cell_columns = {"config/size", "config/samples"};
+  if (options.select_metric.empty()) {
+    for (const std::string& axis : TableAxes(table)) {
+      if (table.Has("config/" + axis)) cell_columns.push_back("config/" + axis);
+    }
+  }
   data.x.resize(options.x.size());
   for (int i = 0; i < table.rows; ++i) {
     if (!keep[i]) continue;
@@ -309,6 +329,15 @@ FitData SelectFitData(const FitTable& table, const FitInputOptions& options,
     if (!c_all.empty()) data.compute.push_back(c_all[i]);
     data.labels.push_back(label_column.empty() ? "row " + std::to_string(i + 1)
                                                : table.cells.at(label_column)[i]);
+    if (has_cells) {
+      data.sizes.push_back(table.cells.at("config/size")[i]);
+      data.samples.push_back(samples_all[i]);
+      std::string cell;
+      for (const std::string& column : cell_columns) {
+        cell += (cell.empty() ? "" : "|") + table.cells.at(column)[i];
+      }
+      data.cells.push_back(cell);
+    }
   }
   if (data.y.empty()) {
     throw ConfigError(where, "no rows left after the filters (" + std::to_string(table.rows) +
@@ -328,15 +357,25 @@ FitData LoadFitData(const FitInputOptions& options, std::vector<std::string>* no
                      ") and every run is fitted; --select best keeps the best run per (size, "
                      "budget, seed)");
   }
-  std::string pair, metric;
-  if (!FindColumn(table, options.y).empty() || !ParseEvalSeriesName(options.y, &pair, &metric)) {
-    return SelectFitData(table, options, notes);
+  if (options.smooth_last < 1) {
+    throw ConfigError(SourceLocation{"--smooth", 0, 0}, "K must be >= 1");
   }
-  // --y /eval/<pair>/<metric>: the final value of that series per run, from the run files.
+  std::string pair, metric;
   FitInputOptions resolved = options;
-  resolved.y = AddEvalSeriesColumn(&table, options.y);
+  if (options.smooth_last > 1) {
+    // The mean of the last K evaluations per run, from the run files.
+    resolved.y = AddSmoothedColumn(&table, options.y, options.smooth_last);
+  } else if (FindColumn(table, options.y).empty() &&
+             ParseEvalSeriesName(options.y, &pair, &metric)) {
+    // --y /eval/<pair>/<metric>: the final value of that series per run, from the run files.
+    resolved.y = AddEvalSeriesColumn(&table, options.y);
+  }
   FitData data = SelectFitData(table, resolved, notes);
   data.y_name = options.y;  // as the user wrote it, for the table and the plot
+  if (options.smooth_last > 1) {
+    data.y_name += " (mean of the last " + std::to_string(options.smooth_last) + " evaluations)";
+  }
+  if (options.seed_mean) data = SeedMeans(data, notes);
   return data;
 }
 

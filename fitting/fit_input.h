@@ -37,6 +37,12 @@ struct FitInputOptions {
   // Per-cell selection over hyperparameter axes (run_selection.h): a metric keeps, of each
   // (size, budget, seed) cell, the run lowest in it, before the filters; "" keeps every run.
   std::string select_metric;
+  // --smooth last:K: y is the mean of each run's last K evaluations (eval_series.h,
+  // AddSmoothedColumn) instead of its final value; 1 = the final value.
+  int smooth_last = 1;
+  // --target seed-mean: fit the mean of each cell over its seeds (seed_mean.h) instead of
+  // every run.
+  bool seed_mean = false;
 };
 
 // A table of text cells by column name, as read (numbers from HDF5 are printed exactly).

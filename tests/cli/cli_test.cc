@@ -583,5 +583,76 @@ TEST(CliAxesTest, ALearningRateAxisTrainsGrowsCollectsAndSelects) {
   std::filesystem::remove_all(dir);
 }
 
+// The predictive study's options end to end through the binary (docs/grid-spec.md, "Learning-rate
+// rules"; docs/fitting.md): a power rule with a scale axis and a warm-up per parameter trains
+// each size at its own rate, and fit takes seed means, holds out a size or the large budgets
+// with prediction intervals, smooths over the last evaluations and fits the broken law.
+TEST(CliPredictionTest, RulesSeedMeansHoldoutsSmoothingAndTheBrokenLaw) {
+  const auto dir = std::filesystem::temp_directory_path() / "florenz_cli_prediction";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "grid.yaml")
+      << "experiment: {name: prediction, seeds: [0, 1]}\n"
+         "data:\n"
+         "  image: symbolic\n"
+         "  max_caption_tokens: 24\n"
+         "  languages: [en, de, es]\n"
+         "  coverage:\n"
+         "    caption: {en: train, de: train, es: eval}\n"
+         "    translate: {de: train, es: train}\n"
+         "model:\n"
+         "  vocab_size: 256\n"
+         "  sizes: [{name: a, d_model: 16, layers: 1, heads: 2, ffn: 32},\n"
+         "          {name: b, d_model: 24, layers: 1, heads: 2, ffn: 48},\n"
+         "          {name: c, d_model: 32, layers: 1, heads: 2, ffn: 64}]\n"
+         "training:\n"
+         "  budgets: [128, 192, 256]\n"
+         "  batch_size: 32\n"
+         "  optimizer:\n"
+         "    learning_rate: 4.0e-3\n"
+         "    learning_rate_rule: {kind: power, base_width: 16, exponent: -1}\n"
+         "    learning_rate_scale: [0.5, 1]\n"
+         "  schedule: {kind: wsd, warmup_samples_per_param: 0.002}\n"
+         "  branching: true\n"
+         "evaluation: {interval: 64, samples_per_pair: 8, metrics: [cross_entropy]}\n"
+         "execution: {threads: 1}\n";
+  const std::string grid = (dir / "grid.yaml").string(), out = (dir / "out").string();
+  Result r = Florenz("validate " + grid);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("peak lr"));
+  EXPECT_THAT(r.output, HasSubstr("c-256-s1-lrs1.0-"));
+  r = Florenz("run " + grid + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Florenz("collect " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  r = Florenz("fit " + out +
+              " --y unseen_caption --where learning_rate_scale=1 --target "
+              "seed-mean --holdout size:c --bootstrap 50 --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("seed means: 18 runs in 9 cells of 2 seeds"));
+  EXPECT_THAT(r.output, HasSubstr("held out (size c), fitted without them"));
+  EXPECT_THAT(r.output, HasSubstr("c-256-lrs1.0 (2 seeds)"));
+  EXPECT_THAT(r.output, HasSubstr("seed floor"));
+  EXPECT_THAT(r.output, HasSubstr("inside their 95% prediction interval"));
+  r = Florenz("fit " + out + " --y unseen_caption --smooth last:2 --holdout 'budget:>192'");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("unseen_caption (mean of the last 2 evaluations)"));
+  EXPECT_THAT(r.output, HasSubstr("held out (budgets above 192)"));
+  r = Florenz("fit " + out +
+              " --law bnsl --y unseen_caption --x N,D,learning_rate --target "
+              "seed-mean --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("D_b = k N^g lr^h"));
+  EXPECT_THAT(r.output, HasSubstr("D_break(N="));
+  EXPECT_THAT(r.output, HasSubstr(": break at D="));
+  for (const char* bad : {" --target seeds", " --smooth last:0", " --holdout size:zz",
+                          " --holdout 'budget:>lots'", " --law bnsl --x N,C"}) {
+    r = Florenz("fit " + out + " --y unseen_caption" + bad);
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r.output;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace florenz

@@ -70,6 +70,45 @@ TEST(EvalSeriesTest, UnknownPairOrMetricSuggestsTheRightOne) {
   EXPECT_THAT(testing::LoadErrorOf(options), HasSubstr("did you mean 'bleu'?"));
 }
 
+// --smooth last:K: the mean of each run's last K evaluations. caption_es's three rows are
+// 1.5, 1.3 and 1 times the final unseen_caption; translate_es's are all seen_translate.
+TEST(EvalSeriesTest, SmoothingAveragesTheLastEvaluationsOfASeriesOrAnAggregate) {
+  FitInputOptions options;
+  options.path = Study().string();
+  options.y = "unseen_caption";
+  const FitData final = LoadFitData(options);
+  options.smooth_last = 2;
+  const FitData two = LoadFitData(options);
+  options.smooth_last = 3;
+  const FitData three = LoadFitData(options);
+  options.y = "/eval/caption_es/cross_entropy";
+  const FitData series = LoadFitData(options);
+  options.y = "cross_entropy_caption_es";
+  const FitData pair = LoadFitData(options);
+  ASSERT_EQ(two.size(), final.size());
+  for (int i = 0; i < final.size(); ++i) {
+    EXPECT_DOUBLE_EQ(two.y[i], 1.15 * final.y[i]);
+    EXPECT_DOUBLE_EQ(three.y[i], (1.5 + 1.3 + 1.0) / 3 * final.y[i]);
+  }
+  EXPECT_EQ(series.y, three.y);
+  EXPECT_EQ(pair.y, three.y);
+  EXPECT_EQ(two.y_name, "unseen_caption (mean of the last 2 evaluations)");
+  options.y = "seen_translate";
+  options.smooth_last = 2;
+  const FitData translate = LoadFitData(options);
+  options.smooth_last = 1;
+  EXPECT_EQ(translate.y, LoadFitData(options).y);
+  // More evaluations than a run has: the mean of all of them.
+  options.y = "unseen_caption";
+  options.smooth_last = 50;
+  EXPECT_EQ(LoadFitData(options).y, three.y);
+  options.y = "disambiguation";
+  EXPECT_THAT(testing::LoadErrorOf(options), HasSubstr("has no evaluation series to smooth"));
+  options.y = "seen_caption";  // the synthetic runs have no seen caption pair
+  EXPECT_THAT(testing::LoadErrorOf(options),
+              HasSubstr("no seen caption pair in the run's coverage"));
+}
+
 TEST(EvalSeriesTest, ACsvAwayFromItsRunFilesIsAConfigError) {
   const fs::path copy = OwnFolder("copy");
   fs::remove_all(copy);

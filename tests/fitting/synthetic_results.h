@@ -95,7 +95,10 @@ inline void WriteSyntheticStudy(const std::filesystem::path& out, const Syntheti
           RunConfig config;
           config.run_id = SyntheticStudy::RunId(i, j, seed);
           if (rates[k] > 0) config.run_id += "-lr" + std::to_string(k);
-          config.spec_yaml = "experiment: {name: synthetic}\n";
+          // The coverage is what `--smooth` reads the kind of each pair from.
+          config.spec_yaml =
+              "experiment: {name: synthetic}\n"
+              "data: {coverage: {caption: {es: eval}, translate: {es: train}}}\n";
           config.numbers = {{"non_embedding_params", n},
                             {"params", 1.2 * n},
                             {"samples", d},
