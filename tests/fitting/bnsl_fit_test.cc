@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "fitting/fit_driver.h"
 
 namespace florenz {
 namespace {
@@ -263,6 +264,57 @@ TEST(BnslFitTest, ResultDoesNotDependOnThreads) {
   EXPECT_EQ(one.Parameters(), two.Parameters());
   EXPECT_EQ(one.objective, two.objective);
   EXPECT_EQ(one.converged_starts, two.converged_starts);
+}
+
+// Through `florenz fit`'s driver (--law bnsl): the variables by their column names, the break
+// at the smallest and the largest N with bootstrap intervals, a note per N with its break and
+// turning point, and a held-out size predicted from the others.
+TEST(BnslFitTest, TheDriverReportsBreaksAndTurningPointsAndPredictsAHeldOutSize) {
+  FitData data = LawGrid(BrokenLaw(), 0.005);
+  data.x_names = {"params", "samples"};  // as `--x params,samples` names them
+  for (int i = 0; i < data.size(); ++i) {
+    data.sizes.push_back(data.x[0][i] > 2.5e6 ? "largest" : "smaller");
+    data.samples.push_back(data.x[1][i]);
+  }
+  FitOptions options;
+  options.law = Law::kBnsl;
+  options.threads = 2;
+  options.holdout_size = "largest";
+  options.bootstrap = 20;
+  const FitReport report = RunFit(data, options);
+  EXPECT_EQ(report.parameters.size(), 9u);
+  ASSERT_EQ(report.derived.size(), 2u);
+  EXPECT_EQ(report.derived[1].name, "D_break(N=3e+06)");
+  EXPECT_NEAR(report.derived[1].value / BrokenLaw().AsFit({}, false).BreakD(3e6), 1.0, 0.1);
+  EXPECT_LT(report.derived[1].low, report.derived[1].value);
+  EXPECT_GT(report.derived[1].high, report.derived[1].value);
+  int turning_notes = 0;
+  for (const std::string& note : report.notes) {
+    turning_notes += note.find(": break at D=") != std::string::npos &&
+                     note.find("turns up at D=") != std::string::npos;
+    EXPECT_EQ(note.find("warning"), std::string::npos) << note;
+  }
+  EXPECT_EQ(turning_notes, 6);           // one per N
+  ASSERT_EQ(report.holdout.size(), 8u);  // the largest N's 8 budgets
+  EXPECT_LT(report.holdout_mean_abs_error, 0.03);
+  EXPECT_GE(report.holdout_inside, 6);
+}
+
+// A law whose break lies beyond the largest budget for every N: the fit reports it and warns
+// that the data cannot place it.
+TEST(BnslFitTest, ABreakOutsideTheFittedRangeIsWarnedAbout) {
+  BrokenLaw late;
+  late.k = 2000;  // D_b from 6e5 (N = 1e5) to 6e6 (N = 3e6): beyond 2e5
+  FitOptions options;
+  options.law = Law::kBnsl;
+  options.threads = 2;
+  const FitReport report = RunFit(LawGrid(late, 0.005), options);
+  int warnings = 0;
+  for (const std::string& note : report.notes) {
+    warnings += note.find("warning: the break lies outside the fitted D range [1000, 2e+05]") !=
+                std::string::npos;
+  }
+  EXPECT_GE(warnings, 1) << FitReportText(report);
 }
 
 }  // namespace
