@@ -38,6 +38,8 @@ std::vector<std::string> DefaultVariables(Law law) {
       return {"C"};
     case Law::kIsoflop:
       return {"N", "C"};
+    case Law::kLrOptimum:
+      return {"width", "learning_rate"};
     default:
       return {"N", "D"};
   }
@@ -98,12 +100,14 @@ CLI::App* AddFitCommand(CLI::App& app, FitCommand* options) {
       "code 2 and names the file and column.");
   command->add_option("input", options->input, "Results folder, results.h5, or a CSV with header")
       ->required();
-  command->add_option("--law", options->law, "loglinear | additive | compute | isoflop | bnsl")
+  command
+      ->add_option("--law", options->law,
+                   "loglinear | additive | compute | isoflop | bnsl | lr-optimum")
       ->capture_default_str();
   command->add_option("--x", options->x,
                       "Variables, comma-separated: columns or the short names N, D, C and "
-                      "learning_rate (default: N,D; compute: C; isoflop: N,C; bnsl: N,D, "
-                      "optionally with learning_rate)");
+                      "learning_rate, width (default: N,D; compute: C; isoflop: N,C; bnsl: N,D, "
+                      "optionally with learning_rate; lr-optimum: width,learning_rate)");
   command
       ->add_option("--y,--metric", options->y, "Response: a column, or a metric m read as final/m")
       ->capture_default_str();

@@ -191,6 +191,59 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
       }
       break;
     }
+    case Law::kLrOptimum: {
+      // The isoFLOP machinery with the rate as "N" and the width as "C": a parabola of log y in
+      // log lr per width, its minimum lr*, and lr*(width) = G width^a across widths.
+      const int jw = data.VariableIndex("width") >= 0 ? data.VariableIndex("width") : 0;
+      const int jr = 1 - jw;
+      FitData sweep = data;
+      sweep.x_names = {"N", "C"};
+      sweep.x = {data.x[jr], data.x[jw]};
+      std::vector<std::string> ignored;
+      std::string edges;
+      const std::vector<IsoflopBudget> widths = FitParabolas(sweep, options.isoflop, &ignored);
+      if (widths.size() < 2) {
+        throw ConfigError(SourceLocation{data.source, 0, 0},
+                          "the learning-rate sweep needs at least 2 widths with 3 or more rates "
+                          "each; found " +
+                              std::to_string(widths.size()));
+      }
+      for (const auto& width : widths) {
+        if (width.interior) continue;
+        edges +=
+            (edges.empty() ? "" : "; ") + ("width " + Short(width.compute) + ": ") +
+            (width.c2 > 0 ? "the optimum lr " + Short(width.n_opt) + " lies outside the rates tried"
+                          : "no minimum (the loss only falls or only rises over the rates)");
+      }
+      if (!edges.empty() && warm == nullptr) {
+        throw ConfigError(SourceLocation{data.source, 0, 0},
+                          "the learning-rate sweep does not bracket every width's optimum (" +
+                              edges + "); widen the learning-rate axis past it and train again");
+      }
+      const IsoflopFit fit = FitIsoflop(sweep, options.isoflop);
+      f.eval_names = {data.x_names[jw]};
+      f.names = {"G", "a"};
+      f.params = {fit.g, fit.a};
+      f.formula = "lr*(" + data.x_names[jw] + ") = G * " + data.x_names[jw] +
+                  "^a  (parabola in log lr per width)";
+      f.eval = [](const std::vector<double>& p, const std::vector<double>& x) {
+        return p[0] * std::pow(x[0], p[1]);
+      };
+      f.fitted_points = data.size();
+      if (warm == nullptr) {
+        for (const auto& width : fit.budgets) {
+          f.notes.push_back("width " + Short(width.compute) + ": " + std::to_string(width.points) +
+                            " runs, lr* = " + Short(width.n_opt) + ", " + data.y_name + " " +
+                            Short(width.loss_at_opt) + " there");
+        }
+        const double base = fit.budgets.front().compute;
+        f.notes.push_back("learning-rate rule for the grid: training.optimizer: {learning_rate: " +
+                          Short(fit.g * std::pow(base, fit.a)) +
+                          ", learning_rate_rule: {kind: power, base_width: " + Short(base) +
+                          ", exponent: " + Short(fit.a) + "}}");
+      }
+      break;
+    }
     case Law::kBnsl: {
       const FitData named = WithBnslNames(data);
       BnslFitOptions bnsl = options.bnsl;
@@ -277,25 +330,31 @@ std::string ToString(Law law) {
       return "isoflop";
     case Law::kBnsl:
       return "bnsl";
+    case Law::kLrOptimum:
+      return "lr-optimum";
   }
   return "?";
 }
 
 Law LawFromString(const std::string& text) {
-  for (const Law law :
-       {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop, Law::kBnsl}) {
+  for (const Law law : {Law::kLogLinear, Law::kAdditive, Law::kCompute, Law::kIsoflop, Law::kBnsl,
+                        Law::kLrOptimum}) {
     if (ToString(law) == text) return law;
   }
   if (text == "chinchilla") return Law::kAdditive;  // Hoffmann et al.'s name for it
-  throw ConfigError(SourceLocation{"--law", 0, 0},
-                    "unknown law '" + text +
-                        "' (loglinear, additive (alias chinchilla), compute, isoflop or bnsl)");
+  throw ConfigError(
+      SourceLocation{"--law", 0, 0},
+      "unknown law '" + text +
+          "' (loglinear, additive (alias chinchilla), compute, isoflop, bnsl or lr-optimum)");
 }
 
 namespace {
 
 // The law's inputs: the data's variables, or C for the isoFLOP analysis (which predicts N_opt).
 std::vector<std::string> EvaluatorNames(const FitData& data, Law law) {
+  if (law == Law::kLrOptimum) {
+    return {data.x_names[data.VariableIndex("width") >= 0 ? data.VariableIndex("width") : 0]};
+  }
   return law == Law::kIsoflop ? std::vector<std::string>{"C"} : data.x_names;
 }
 
@@ -340,7 +399,12 @@ void CheckFitOptions(const FitData& data, const FitOptions& options) {
   if (options.bootstrap < 0) throw ConfigError(SourceLocation{"--bootstrap", 0, 0}, "must be >= 0");
   if (options.threads < 0) throw ConfigError(SourceLocation{"--threads", 0, 0}, "must be >= 0");
   const SourceLocation holdout{"--holdout", 0, 0};
-  if (options.HasHoldout() && options.law == Law::kIsoflop) {
+  if (options.law == Law::kLrOptimum && data.variables() != 2) {
+    throw ConfigError(SourceLocation{"--x", 0, 0},
+                      "the lr-optimum law takes two variables, the width and the learning rate "
+                      "(--x width,learning_rate)");
+  }
+  if (options.HasHoldout() && (options.law == Law::kIsoflop || options.law == Law::kLrOptimum)) {
     throw ConfigError(holdout,
                       "the isoFLOP analysis predicts N_opt, not held-out losses; use "
                       "--holdout with loglinear, additive, compute or bnsl");
@@ -389,7 +453,9 @@ FitReport ReportOf(const FitData& data, const FitOptions& options, const Fitted&
   report.confidence = options.confidence;
   report.formula = fit.formula;
   report.source = data.source;
-  report.y_name = options.law == Law::kIsoflop ? "N_opt" : data.y_name;
+  report.y_name = options.law == Law::kIsoflop     ? "N_opt"
+                  : options.law == Law::kLrOptimum ? "lr*"
+                                                   : data.y_name;
   report.x_names = fit.eval_names;
   report.points = data.size();
   report.fitted_points = fit.fitted_points;
@@ -599,9 +665,26 @@ void AddHoldout(const FitData& data, const FitOptions& options, FitReport* repor
 
 }  // namespace
 
-FitReport RunFit(const FitData& data, const FitOptions& given) {
-  CheckFitOptions(data, given);
+FitReport RunFit(const FitData& all, const FitOptions& given) {
+  CheckFitOptions(all, given);
   FitOptions options = given;
+  // A learning-rate sweep with branched budgets: the optimum at the largest budget.
+  FitData largest_budget;
+  std::string budget_note;
+  if (options.law == Law::kLrOptimum && all.samples.size() == all.y.size() && all.size() > 0) {
+    const double top = *std::max_element(all.samples.begin(), all.samples.end());
+    std::vector<int> keep;
+    for (int i = 0; i < all.size(); ++i) {
+      if (all.samples[i] == top) keep.push_back(i);
+    }
+    if (static_cast<int>(keep.size()) < all.size()) {
+      largest_budget = all.Subset(keep);
+      budget_note = "the optimum at the largest budget, " + Short(top) +
+                    " samples: " + std::to_string(keep.size()) + " of " +
+                    std::to_string(all.size()) + " runs (--where samples=D for another)";
+    }
+  }
+  const FitData& data = budget_note.empty() ? all : largest_budget;
   if (options.law == Law::kBnsl && options.bnsl_anchors.empty()) {
     // The break is reported at the smallest and the largest N, at the median rate.
     const FitData named = WithBnslNames(data);
@@ -626,6 +709,7 @@ FitReport RunFit(const FitData& data, const FitOptions& given) {
     AddTIntervals(fit, options.law, predict_x, &report);
   }
   if (options.HasHoldout()) AddHoldout(data, options, &report);
+  if (!budget_note.empty()) report.notes.insert(report.notes.begin(), budget_note);
   for (const auto& p : report.parameters) {
     if (!std::isfinite(p.value)) {
       throw ConfigError(

@@ -25,9 +25,11 @@ enum class Law {
   kCompute,    // y = [E +] a C^b on the Pareto frontier
   kIsoflop,    // parabola per budget, N_opt(C) = G C^a
   kBnsl,       // y = E + A/N^α + B/D^β (1 + (D/D_b)^(1/f))^(−c f), D_b = k N^g lr^h (Huber)
+  kLrOptimum,  // parabola in log lr per width, lr*(width) = G width^a: a learning-rate rule
 };
 std::string ToString(Law law);
-// "loglinear", "additive" (also by its other name, "chinchilla"), "compute", "isoflop", "bnsl";
+// "loglinear", "additive" (also by its other name, "chinchilla"), "compute", "isoflop", "bnsl",
+// "lr-optimum";
 // throws ConfigError otherwise.
 Law LawFromString(const std::string& text);
 

@@ -200,6 +200,11 @@ std::vector<double> Variable(const FitTable& table, const std::string& name, Com
   }
   const std::string column = FindColumn(table, name);
   if (!column.empty()) return NumericColumn(table, column);
+  if (name == "width") {
+    if (table.Has("config/d_model")) return NumericColumn(table, "config/d_model");
+    throw ConfigError(SourceLocation{table.source, 0, 0},
+                      role + " 'width' needs a column width or config/d_model");
+  }
   if (name == "N") {
     for (const char* c : {"config/non_embedding_params", "config/params"}) {
       if (table.Has(c)) return NumericColumn(table, c);

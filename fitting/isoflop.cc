@@ -13,7 +13,8 @@ namespace florenz {
 
 double IsoflopFit::NOpt(double compute) const { return g * std::pow(compute, a); }
 
-IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
+std::vector<IsoflopBudget> FitParabolas(const FitData& data, const IsoflopOptions& options,
+                                        std::vector<std::string>* warnings) {
   const SourceLocation where{data.source, 0, 0};
   if (data.variables() != 2) {
     throw ConfigError(where, "the isoFLOP analysis takes two variables, N and C (--x N,C)");
@@ -37,18 +38,13 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
     groups.back().push_back(i);
   }
 
-  IsoflopFit fit;
-  FitData optima;
-  optima.source = data.source;
-  optima.x_names = {"C"};
-  optima.y_name = "N_opt";
-  optima.x.resize(1);
+  std::vector<IsoflopBudget> budgets;
   for (const auto& group : groups) {
     std::ostringstream budget_name;
     budget_name << "budget C=" << compute[group.front()];
     if (group.size() < 3) {
-      fit.warnings.push_back(budget_name.str() + ": " + std::to_string(group.size()) +
-                             " sizes, a parabola needs 3; skipped");
+      warnings->push_back(budget_name.str() + ": " + std::to_string(group.size()) +
+                          " sizes, a parabola needs 3; skipped");
       continue;
     }
     Eigen::MatrixXd design(group.size(), 3);
@@ -68,7 +64,7 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
     budget.points = static_cast<int>(group.size());
     budget.c0 = c(0), budget.c1 = c(1), budget.c2 = c(2);
     if (hi - lo < 1e-12) {
-      fit.warnings.push_back(budget_name.str() + ": a single model size; skipped");
+      warnings->push_back(budget_name.str() + ": a single model size; skipped");
       continue;
     }
     if (budget.c2 > 0) {
@@ -77,15 +73,28 @@ IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
       budget.loss_at_opt = std::exp(budget.c0 + budget.c1 * x_opt + budget.c2 * x_opt * x_opt);
       budget.interior = x_opt > lo && x_opt < hi;
       if (!budget.interior) {
-        fit.warnings.push_back(budget_name.str() +
-                               ": the minimum N=" + std::to_string(budget.n_opt) +
-                               " lies outside the trained sizes (not interior)");
+        warnings->push_back(budget_name.str() + ": the minimum N=" + std::to_string(budget.n_opt) +
+                            " lies outside the trained sizes (not interior)");
       }
     } else {
-      fit.warnings.push_back(budget_name.str() +
-                             ": the parabola opens downward (no minimum); skipped");
+      warnings->push_back(budget_name.str() +
+                          ": the parabola opens downward (no minimum); skipped");
     }
-    fit.budgets.push_back(budget);
+    budgets.push_back(budget);
+  }
+  return budgets;
+}
+
+IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options) {
+  const SourceLocation where{data.source, 0, 0};
+  IsoflopFit fit;
+  fit.budgets = FitParabolas(data, options, &fit.warnings);
+  FitData optima;
+  optima.source = data.source;
+  optima.x_names = {"C"};
+  optima.y_name = "N_opt";
+  optima.x.resize(1);
+  for (const IsoflopBudget& budget : fit.budgets) {
     if (budget.c2 > 0 && (budget.interior || !options.require_interior)) {
       optima.x[0].push_back(budget.compute);
       optima.y.push_back(budget.n_opt);

@@ -41,6 +41,12 @@ struct IsoflopFit {
   double NOpt(double compute) const;
 };
 
+// The parabola of every budget with 3 or more sizes (ascending compute); what is skipped or not
+// interior goes to `warnings`. The first step of FitIsoflop, and of the learning-rate sweep
+// (`--law lr-optimum`, with the rate as N and the width as C).
+std::vector<IsoflopBudget> FitParabolas(const FitData& data, const IsoflopOptions& options,
+                                        std::vector<std::string>* warnings);
+
 // `data` has two variables, N and C (in either order; named "N" and "C", else N first).
 // Throws ConfigError when fewer than 2 budgets have an interior minimum (or 3 sizes).
 IsoflopFit FitIsoflop(const FitData& data, const IsoflopOptions& options = {});

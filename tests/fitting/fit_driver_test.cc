@@ -118,5 +118,49 @@ TEST(FitDriverTest, JsonParsesBackWithItsKeys) {
   EXPECT_TRUE(nlohmann::json::parse(FitReportJson(report))["r2"].is_null());
 }
 
+// --law lr-optimum: a sweep whose loss is a parabola in log lr around lr*(w) = 0.01 (w/32)^-1.5
+// recovers the rule and prints it for the grid; a width whose optimum lies beyond the rates
+// tried is refused, as is a sweep of one width.
+FitData LearningRateSweep(double shift) {
+  FitData data;
+  data.source = "sweep";
+  data.x_names = {"width", "learning_rate"};
+  data.y_name = "seen_caption";
+  data.x.resize(2);
+  for (const double w : {32.0, 64.0, 128.0}) {
+    const double best = 0.01 * std::pow(w / 32, -1.5) * (w == 128 ? shift : 1.0);
+    for (int k = -2; k <= 2; ++k) {
+      const double lr = 0.01 * std::pow(w / 32, -1.5) * std::pow(2.0, k);
+      data.x[0].push_back(w);
+      data.x[1].push_back(lr);
+      data.y.push_back(2.0 * std::exp(0.05 * std::pow(std::log(lr / best), 2)));
+    }
+  }
+  return data;
+}
+
+TEST(FitDriverTest, TheLearningRateOptimumGivesTheRuleForTheGrid) {
+  FitOptions options;
+  options.law = LawFromString("lr-optimum");
+  const FitReport report = RunFit(LearningRateSweep(1.0), options);
+  ASSERT_EQ(report.parameters.size(), 2u);
+  EXPECT_NEAR(report.parameters[1].value, -1.5, 1e-9);                         // a
+  EXPECT_NEAR(report.parameters[0].value * std::pow(32.0, -1.5), 0.01, 1e-9);  // G 32^a
+  EXPECT_EQ(report.y_name, "lr*");
+  EXPECT_THAT(
+      FitReportText(report),
+      HasSubstr("learning-rate rule for the grid: training.optimizer: {learning_rate: "
+                "0.01, learning_rate_rule: {kind: power, base_width: 32, exponent: -1.5}}"));
+  try {
+    RunFit(LearningRateSweep(8.0), options);  // width 128's optimum 3 doublings above its axis
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(std::string(e.what()),
+                HasSubstr("does not bracket every width's optimum (width 128: the optimum lr"));
+  }
+  FitData one = LearningRateSweep(1.0).Subset({0, 1, 2, 3, 4});
+  EXPECT_THROW(RunFit(one, options), ConfigError);
+}
+
 }  // namespace
 }  // namespace florenz
