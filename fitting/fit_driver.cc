@@ -41,6 +41,7 @@ struct Fitted {
   std::vector<int> frontier;
   std::vector<IsoflopBudget> budgets;
   std::vector<std::string> notes;
+  std::vector<FitTurn> turns;      // bnsl
   std::vector<double> warm_start;  // the Huber solution, for bootstrap resamples
 };
 
@@ -75,6 +76,45 @@ std::string Short(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.4g", v);
   return buffer;
+}
+
+// The (N, rate) points of `named` (bnsl names), each once, with the break and turning point of
+// `law` there.
+std::vector<FitTurn> BnslTurns(const FitData& named, const BnslFit& law, double d_lo, double d_hi,
+                               bool held_out) {
+  const int jn = named.VariableIndex("N");
+  int jr = named.VariableIndex("learning_rate");
+  if (jr < 0) jr = named.VariableIndex("lr");
+  std::vector<FitTurn> turns;
+  std::map<std::pair<double, double>, bool> seen;
+  for (int i = 0; i < named.size(); ++i) {
+    const double n = named.x[jn][i], lr = jr >= 0 ? named.x[jr][i] : 1.0;
+    if (!seen.emplace(std::make_pair(n, lr), true).second) continue;
+    FitTurn turn;
+    turn.n = n;
+    if (jr >= 0) turn.learning_rate = lr;
+    turn.break_d = law.BreakD(n, lr);
+    turn.turning_d = law.TurningD(n, lr);
+    turn.outside = turn.break_d < d_lo || turn.break_d > d_hi;
+    turn.d_low = d_lo, turn.d_high = d_hi;
+    turn.held_out = held_out;
+    turns.push_back(turn);
+  }
+  return turns;
+}
+
+std::string TurnText(const FitTurn& turn) {
+  std::string line =
+      std::string(turn.held_out ? "held out " : "") + "N=" + Short(turn.n) +
+      (std::isfinite(turn.learning_rate) ? ", lr=" + Short(turn.learning_rate) : "") +
+      ": break at D=" + Short(turn.break_d);
+  line += std::isfinite(turn.turning_d) ? ", turns up at D=" + Short(turn.turning_d)
+                                        : ", no turning point";
+  if (turn.outside) {
+    line += "; warning: the break lies outside the fitted D range [" + Short(turn.d_low) + ", " +
+            Short(turn.d_high) + "], where the data cannot place it";
+  }
+  return line;
 }
 
 Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector<double>* warm) {
@@ -273,25 +313,12 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
         f.notes.push_back("best of " + std::to_string(fit.starts) + " starts (" +
                           std::to_string(fit.converged_starts) + " converged); " +
                           fit.ceres_report);
-        const int jn = named.VariableIndex("N"), jd = named.VariableIndex("D");
-        int jr = named.VariableIndex("learning_rate");
-        if (jr < 0) jr = named.VariableIndex("lr");
-        const double d_lo = *std::min_element(named.x[jd].begin(), named.x[jd].end());
-        const double d_hi = *std::max_element(named.x[jd].begin(), named.x[jd].end());
-        std::map<std::pair<double, double>, bool> seen;
-        for (int i = 0; i < named.size(); ++i) {
-          const double n = named.x[jn][i], lr = jr >= 0 ? named.x[jr][i] : 1.0;
-          if (!seen.emplace(std::make_pair(n, lr), true).second) continue;
-          const double brk = fit.BreakD(n, lr), turn = fit.TurningD(n, lr);
-          std::string line =
-              "N=" + Short(n) + (jr >= 0 ? ", lr=" + Short(lr) : "") + ": break at D=" + Short(brk);
-          line += std::isfinite(turn) ? ", turns up at D=" + Short(turn) : ", no turning point";
-          if (brk < d_lo || brk > d_hi) {
-            line += "; warning: the break lies outside the fitted D range [" + Short(d_lo) + ", " +
-                    Short(d_hi) + "], where the data cannot place it";
-          }
-          f.notes.push_back(line);
-        }
+        const double d_lo = *std::min_element(named.x[named.VariableIndex("D")].begin(),
+                                              named.x[named.VariableIndex("D")].end());
+        const double d_hi = *std::max_element(named.x[named.VariableIndex("D")].begin(),
+                                              named.x[named.VariableIndex("D")].end());
+        f.turns = BnslTurns(named, fit, d_lo, d_hi, false);
+        for (const FitTurn& turn : f.turns) f.notes.push_back(TurnText(turn));
       }
       break;
     }
@@ -464,6 +491,7 @@ FitReport ReportOf(const FitData& data, const FitOptions& options, const Fitted&
   report.frontier = fit.frontier;
   report.isoflop_budgets = fit.budgets;
   report.notes = fit.notes;
+  report.turns = fit.turns;
   for (size_t j = 0; j < fit.params.size(); ++j) {
     report.parameters.push_back({fit.names[j], fit.params[j]});
   }
@@ -611,6 +639,18 @@ void AddHoldout(const FitData& data, const FitOptions& options, FitReport* repor
     report->holdout.push_back(h);
   }
   report->holdout_mean_abs_error = sum / static_cast<double>(held.size());
+  if (options.law == Law::kBnsl) {
+    // Where the fit without them puts the held-out points' breaks and turning points.
+    const FitData named = WithBnslNames(data.Subset(held));
+    const FitData fitted_named = WithBnslNames(fitted);
+    const auto& d = fitted_named.x[fitted_named.VariableIndex("D")];
+    for (const FitTurn& turn : BnslTurns(named, BnslOf(named.x_names, without.params),
+                                         *std::min_element(d.begin(), d.end()),
+                                         *std::max_element(d.begin(), d.end()), true)) {
+      report->turns.push_back(turn);
+      report->notes.push_back(TurnText(turn));
+    }
+  }
   if (options.bootstrap <= 0 || options.law == Law::kIsoflop) return;
 
   // Prediction intervals: the law refitted on resamples of the fitted points (cells, for seed
@@ -868,6 +908,15 @@ std::string FitReportJson(const FitReport& r) {
                        {"pi_low", JsonNumber(h.pi_low)},
                        {"pi_high", JsonNumber(h.pi_high)}});
   }
+  nlohmann::ordered_json turns = nlohmann::ordered_json::array();
+  for (const auto& t : r.turns) {
+    turns.push_back({{"N", JsonNumber(t.n)},
+                     {"learning_rate", JsonNumber(t.learning_rate)},
+                     {"break_D", JsonNumber(t.break_d)},
+                     {"turning_D", JsonNumber(t.turning_d)},
+                     {"outside", t.outside},
+                     {"held_out", t.held_out}});
+  }
   const nlohmann::ordered_json json = {
       {"law", ToString(r.law)},
       {"formula", r.formula},
@@ -886,6 +935,7 @@ std::string FitReportJson(const FitReport& r) {
       {"derived", ValuesJson(r.derived)},
       {"predictions", predictions},
       {"holdout", holdout},
+      {"turns", turns},
       {"holdout_kind", r.holdout_kind},
       {"holdout_mean_abs_error", JsonNumber(r.holdout_mean_abs_error)},
       {"holdout_inside", r.holdout_inside},

@@ -104,6 +104,19 @@ struct FitHoldout {
   double pi_high = std::numeric_limits<double>::quiet_NaN();
 };
 
+// The broken law (bnsl) at one (N, learning rate) of the data: where its break lies, where the
+// loss turns up (NaN: it does not), and whether the break lies outside the fitted D range.
+// Held-out points get theirs from the fit without them.
+struct FitTurn {
+  double n = 0;
+  double learning_rate = std::numeric_limits<double>::quiet_NaN();  // NaN: not a variable
+  double break_d = 0;
+  double turning_d = std::numeric_limits<double>::quiet_NaN();
+  bool outside = false;  // the break lies outside the fitted D range [d_low, d_high]
+  double d_low = 0, d_high = 0;
+  bool held_out = false;
+};
+
 struct FitReport {
   Law law = Law::kLogLinear;
   std::string formula;  // e.g. "loss = E + A/N^alpha + B/D^beta"
@@ -130,6 +143,7 @@ struct FitReport {
   // isoflop: each budget's parabola (log L = c0 + c1 log N + c2 (log N)^2), for the plot.
   std::vector<IsoflopBudget> isoflop_budgets;
   std::vector<std::string> notes;  // Ceres report, isoFLOP warnings, dropped rows
+  std::vector<FitTurn> turns;      // bnsl: one per (N, learning rate) of the data
 
   // The fitted law at x (x in x_names order), and the band of the law's mean at x (t or
   // bootstrap interval; {NaN, NaN} when there is none). Used by predictions and plots.

@@ -294,7 +294,11 @@ TEST(BnslFitTest, TheDriverReportsBreaksAndTurningPointsAndPredictsAHeldOutSize)
                      note.find("turns up at D=") != std::string::npos;
     EXPECT_EQ(note.find("warning"), std::string::npos) << note;
   }
-  EXPECT_EQ(turning_notes, 6);           // one per N
+  EXPECT_EQ(turning_notes, 7);  // one per N, and the held-out N again from the fit without it
+  ASSERT_EQ(report.turns.size(), 7u);
+  const FitTurn& held = report.turns.back();
+  EXPECT_TRUE(held.held_out);
+  EXPECT_NEAR(held.turning_d / BrokenLaw().AsFit({}, false).TurningD(held.n), 1.0, 0.1);
   ASSERT_EQ(report.holdout.size(), 8u);  // the largest N's 8 budgets
   EXPECT_LT(report.holdout_mean_abs_error, 0.03);
   EXPECT_GE(report.holdout_inside, 6);
