@@ -41,8 +41,9 @@ demo: programs
 test: build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 
-# The study (issue 10, docs/study/README.md): both study grids under mpirun on this machine
-# (about an hour on 2 cores), their reports, published to docs/study/.
+# The study (docs/study/README.md, "Study v3"): its calibration, ladder and weight-decay grids
+# under mpirun on this machine (under an hour on 2 cores), their reports and the registered
+# targets measured (scripts/study-v3), published to docs/study/.
 study: build
 	scripts/study $(BUILD)
 

@@ -77,6 +77,7 @@ BootstrapResult Bootstrap(const FitData& data, const BootstrapStatistic& statist
     }
     for (size_t j = 0; j < width; ++j) columns[j].push_back(s[j]);
   }
+  if (width == 0) result.failed = k;  // every resample failed
   if (width == 0 || 2 * result.failed > k) {
     throw ConfigError(where, std::to_string(result.failed) + " of " + std::to_string(k) +
                                  " bootstrap resamples could not be fitted; the data are too few "

@@ -306,6 +306,7 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
       // (bnsl_anchors: the same points in every bootstrap resample), at the median rate.
       for (size_t a = 0; a < options.bnsl_anchors.size(); ++a) {
         const auto& [n, lr] = options.bnsl_anchors[a];
+        if (n <= 0) break;  // none (RunFit: a degenerate break)
         f.derived_names.push_back("D_break(N=" + Short(n) + ")");
         f.derived.push_back(fit.BreakD(n, lr));
       }
@@ -741,7 +742,17 @@ FitReport RunFit(const FitData& all, const FitOptions& given) {
   }
   const std::vector<std::vector<double>> predict_x =
       PredictionPoints(EvaluatorNames(data, options.law), options);
-  const Fitted fit = FitOnce(data, options, nullptr);
+  Fitted fit = FitOnce(data, options, nullptr);
+  if (options.law == Law::kBnsl &&
+      !std::all_of(fit.derived.begin(), fit.derived.end(), [](double v) { return std::isfinite(v); })) {
+    // A degenerate break (k or g at the edge of what doubles hold): no D_break to report.
+    fit.derived.clear();
+    fit.derived_names.clear();
+    options.bnsl_anchors = {{0, 0}};  // marks "none" for the resamples too
+    fit.notes.push_back("the break's position is not finite (a degenerate fit: k " +
+                        Short(fit.params[7]) + ", g " + Short(fit.params[8]) +
+                        "); D_break is not reported");
+  }
   FitReport report = ReportOf(data, options, fit, predict_x);
   if (options.bootstrap > 0) {
     AddBootstrapIntervals(data, options, fit, predict_x, &report);
