@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "experiments/spec_enums.h"
+
 namespace florenz {
 
 // One model size of the grid (d_model, layers, heads, ffn) and its parallel layout.
@@ -65,6 +67,13 @@ struct ModelOptions {
   int patch_size = 8;
   // The model sizes of the grid, in the order of the run table.
   std::vector<ModelSize> sizes;
+  // standard, or mup (docs/grid-spec.md, "muP"): hidden matrices initialised with std
+  // 0.02·sqrt(base_width/d_model) and trained at the rate × base_width/d_model, the embedding
+  // scaled by sqrt(base_width) instead of sqrt(d_model), logits × base_width/d_model and
+  // attention scores ∝ 1/d_head. A model of width base_width computes exactly what standard does.
+  Parametrization parametrization = Parametrization::kStandard;
+  // mup only: the width whose hyperparameters transfer (the proxy's d_model).
+  int base_width = 0;
 
   template <class V>
   void VisitFields(V& v) {
@@ -73,6 +82,8 @@ struct ModelOptions {
     v("tie_embeddings", tie_embeddings);
     v("patch_size", patch_size);
     v("sizes", sizes);
+    v("parametrization", parametrization);
+    v("base_width", base_width);
   }
 };
 

@@ -27,7 +27,9 @@ FLORENZ_ENUM_NAMES(DecayShape, "decay shape", {DecayShape::kLinear, "linear"},
                    {DecayShape::kCosine, "cosine"}, {DecayShape::kOneMinusSqrt, "1-sqrt"})
 FLORENZ_ENUM_NAMES(LearningRateRuleKind, "learning-rate rule",
                    {LearningRateRuleKind::kConstant, "constant"},
-                   {LearningRateRuleKind::kPower, "power"})
+                   {LearningRateRuleKind::kPower, "power"}, {LearningRateRuleKind::kMup, "mup"})
+FLORENZ_ENUM_NAMES(Parametrization, "parametrization", {Parametrization::kStandard, "standard"},
+                   {Parametrization::kMup, "mup"})
 FLORENZ_ENUM_NAMES(DecoderPrefix, "decoder prefix mode", {DecoderPrefix::kWithout, "without"},
                    {DecoderPrefix::kWith, "with"}, {DecoderPrefix::kBoth, "both"})
 FLORENZ_ENUM_NAMES(EvalMetric, "evaluation metric", {EvalMetric::kCrossEntropy, "cross_entropy"},

@@ -30,8 +30,12 @@ enum class GenerationWhen { kFinal, kEvery };
 // How wsd's decay goes from the peak to the floor over t in [0, 1]: linearly, as a half cosine,
 // or as 1 - sqrt(t) (Hägele et al. 2024: a (1-sqrt) cooldown of 10-20 % matches cosine).
 enum class DecayShape { kLinear, kCosine, kOneMinusSqrt };
-// How the peak learning rate depends on the size (training_options.h, LearningRateRule).
-enum class LearningRateRuleKind { kConstant, kPower };
+// How the peak learning rate depends on the size (training_options.h, LearningRateRule). `mup`:
+// one rate for every width, which a muP model scales per layer itself (model.parametrization).
+enum class LearningRateRuleKind { kConstant, kPower, kMup };
+// How the model's initialisation, multipliers and per-layer learning rates scale with the width:
+// as usual (standard), or the maximal-update parametrisation (muP, Yang et al. 2022).
+enum class Parametrization { kStandard, kMup };
 // For evaluation-only pairs: decode without the target-language prefix, with it, or both.
 enum class DecoderPrefix { kWithout, kWith, kBoth };
 // Where a training rank runs: a CUDA GPU when LibTorch sees one (auto), the CPU, or a GPU
@@ -71,6 +75,7 @@ FLORENZ_DECLARE_ENUM_NAMES(PairRole)
 FLORENZ_DECLARE_ENUM_NAMES(ScheduleKind)
 FLORENZ_DECLARE_ENUM_NAMES(DecayShape)
 FLORENZ_DECLARE_ENUM_NAMES(LearningRateRuleKind)
+FLORENZ_DECLARE_ENUM_NAMES(Parametrization)
 FLORENZ_DECLARE_ENUM_NAMES(GenerationWhen)
 FLORENZ_DECLARE_ENUM_NAMES(DecoderPrefix)
 FLORENZ_DECLARE_ENUM_NAMES(EvalMetric)

@@ -323,6 +323,25 @@ void ValidateModel(ExperimentSpec& spec, Checker& c) {
                 DidYouMean(m.family, {"encoder_decoder"}) + "; known: encoder_decoder");
   c.Require(m.vocab_size >= 16 && m.vocab_size <= 10000000, m.vocab_size, m,
             "model.vocab_size: must be 16-10000000, got " + std::to_string(m.vocab_size));
+  if (m.parametrization == Parametrization::kMup) {
+    c.Require(m.base_width >= 1, m.base_width, m.parametrization,
+              "model.base_width: muP needs the width whose hyperparameters transfer (>= 1)");
+  } else {
+    c.Require(m.base_width == 0, m.base_width, m,
+              "model.base_width: belongs to model.parametrization: mup (parametrization is " +
+                  std::string(ToString(m.parametrization)) + ")");
+  }
+  const LearningRateRuleKind rule = spec.training.optimizer.learning_rate_rule.kind;
+  if (m.parametrization == Parametrization::kMup) {
+    c.Require(rule != LearningRateRuleKind::kPower, spec.training.optimizer.learning_rate_rule,
+              spec.training.optimizer,
+              "training.optimizer.learning_rate_rule: a muP model scales its layers' rates with "
+              "the width itself; use kind: mup (or constant), not power");
+  } else {
+    c.Require(rule != LearningRateRuleKind::kMup, spec.training.optimizer.learning_rate_rule,
+              spec.training.optimizer,
+              "training.optimizer.learning_rate_rule: kind mup needs model.parametrization: mup");
+  }
   c.Require(m.patch_size >= 1, m.patch_size, m,
             "model.patch_size: must be >= 1, got " + std::to_string(m.patch_size));
   if ((spec.data.image == ImageMode::kRendered || spec.data.image == ImageMode::kPixels) &&
@@ -421,8 +440,7 @@ void ValidateTraining(const ExperimentSpec& spec, Checker& c) {
             s.warmup_samples_per_param, s,
             "training.schedule.warmup_samples_per_param: must be in [0, 1e6], got " +
                 Num(s.warmup_samples_per_param));
-  c.Require(s.warmup_samples == 0 || s.warmup_samples_per_param == 0, s.warmup_samples_per_param,
-            s,
+  c.Require(s.warmup_samples == 0 || s.warmup_samples_per_param == 0, s.warmup_samples_per_param, s,
             "training.schedule.warmup_samples_per_param: give the warm-up in samples or per "
             "parameter, not both (warmup_samples is " +
                 std::to_string(s.warmup_samples) + ")");
@@ -457,8 +475,8 @@ void ValidateRatesOfSizes(const ExperimentSpec& spec, Checker& c) {
     if (size.d_model < 1 || size.heads < 1 || size.d_model % size.heads != 0) continue;
     const double rate = PeakLearningRate(t.optimizer, size);
     const bool checked = t.optimizer.learning_rate > 0 && t.optimizer.learning_rate_scale > 0;
-    if (checked && (rule.kind != LearningRateRuleKind::kConstant ||
-                    t.optimizer.learning_rate_scale != 1)) {
+    if (checked &&
+        (rule.kind != LearningRateRuleKind::kConstant || t.optimizer.learning_rate_scale != 1)) {
       c.Require(rate > 0 && rate < 10, rule, t.optimizer,
                 "training.optimizer.learning_rate_rule: size '" + size.name + "' (d_model " +
                     std::to_string(size.d_model) + ") gets learning rate " + Num(rate) +

@@ -22,7 +22,8 @@ using testing::SmallGridWith;
 
 // kSmallGrid (sizes xs: d_model 32, s: d_model 64) with `optimizer` for its optimizer line.
 std::string WithOptimizer(const std::string& optimizer) {
-  return SmallGridWith("  optimizer: {learning_rate: 1.0e-3}\n", "  optimizer: " + optimizer + "\n");
+  return SmallGridWith("  optimizer: {learning_rate: 1.0e-3}\n",
+                       "  optimizer: " + optimizer + "\n");
 }
 
 std::map<std::string, const RunSpec*> BySizeAndTag(const LoadedGrid& grid) {
@@ -67,9 +68,9 @@ TEST(LearningRateRuleTest, AScaleAxisMultipliesEachSizesRate) {
       "g.yaml");
   ASSERT_EQ(grid.runs.size(), 2u * 2u * 3u);  // sizes × budgets × scales
   const auto runs = BySizeAndTag(grid);
-  const std::map<std::string, double> expected = {
-      {"xs/0.5", 2.0e-3}, {"xs/1.0", 4.0e-3}, {"xs/2.0", 8.0e-3},
-      {"s/0.5", 1.0e-3},  {"s/1.0", 2.0e-3},  {"s/2.0", 4.0e-3}};
+  const std::map<std::string, double> expected = {{"xs/0.5", 2.0e-3}, {"xs/1.0", 4.0e-3},
+                                                  {"xs/2.0", 8.0e-3}, {"s/0.5", 1.0e-3},
+                                                  {"s/1.0", 2.0e-3},  {"s/2.0", 4.0e-3}};
   for (const auto& [key, rate] : expected) {
     ASSERT_TRUE(runs.count(key)) << key;
     EXPECT_DOUBLE_EQ(runs.at(key)->Training().optimizer.learning_rate, rate) << key;
@@ -78,10 +79,11 @@ TEST(LearningRateRuleTest, AScaleAxisMultipliesEachSizesRate) {
 }
 
 TEST(LearningRateRuleTest, WarmupPerParameterIsEachSizesOwn) {
-  const LoadedGrid grid = LoadGridFromString(
-      SmallGridWith("batch_size: 64", "batch_size: 64\n  schedule: {warmup_samples_per_param: "
-                                      "0.01}"),
-      "g.yaml");
+  const LoadedGrid grid =
+      LoadGridFromString(SmallGridWith("batch_size: 64",
+                                       "batch_size: 64\n  schedule: {warmup_samples_per_param: "
+                                       "0.01}"),
+                         "g.yaml");
   for (const RunSpec& run : grid.runs) {
     EXPECT_EQ(run.Training().schedule.warmup_samples,
               std::llround(0.01 * static_cast<double>(run.cost.non_embedding_params)))
@@ -93,10 +95,11 @@ TEST(LearningRateRuleTest, WarmupPerParameterIsEachSizesOwn) {
 TEST(LearningRateRuleTest, BranchesStartWhereTheirSizesWarmupPutsThem) {
   // wsd with a warm-up of 0.02 samples per parameter: each size's trunk writes its branches'
   // checkpoints at its own schedule's decay start.
-  const LoadedGrid grid = LoadGridFromString(
-      SmallGridWith("batch_size: 64", "batch_size: 64\n  branching: true\n  schedule: {kind: "
-                                      "wsd, warmup_samples_per_param: 0.02}"),
-      "g.yaml");
+  const LoadedGrid grid =
+      LoadGridFromString(SmallGridWith("batch_size: 64",
+                                       "batch_size: 64\n  branching: true\n  schedule: {kind: "
+                                       "wsd, warmup_samples_per_param: 0.02}"),
+                         "g.yaml");
   int branches = 0;
   for (const RunSpec& run : grid.runs) {
     if (run.trunk.empty()) continue;
@@ -153,15 +156,56 @@ TEST(LearningRateRuleTest, ABadRuleIsRefusedAtItsLine) {
 
 TEST(LearningRateRuleTest, ABadWarmupPerParameterIsRefusedAtItsLine) {
   EXPECT_THAT(
-      LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  schedule: {warmup_samples: "
-                                                "64, warmup_samples_per_param: 0.1}")),
+      LoadError(SmallGridWith("batch_size: 64",
+                              "batch_size: 64\n  schedule: {warmup_samples: "
+                              "64, warmup_samples_per_param: 0.1}")),
       HasSubstr("bad.yaml:16:60: training.schedule.warmup_samples_per_param: give the warm-up "
                 "in samples or per parameter, not both"));
-  EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64", "batch_size: 64\n  schedule: "
-                                                        "{warmup_samples_per_param: 100}")),
+  EXPECT_THAT(LoadError(SmallGridWith("batch_size: 64",
+                                      "batch_size: 64\n  schedule: "
+                                      "{warmup_samples_per_param: 100}")),
               HasSubstr("bad.yaml:16:40: training.schedule.warmup_samples_per_param: size 'xs' "
                         "(59520 non-embedding parameters) warms up for 5952000 samples, not "
                         "less than budget 10000"));
+}
+
+// model.parametrization: mup needs base_width and the rule mup (or constant); the rule mup needs
+// a muP model; standard written out keeps every id, mup is a run of its own.
+TEST(LearningRateRuleTest, MupNeedsItsBaseWidthAndItsOwnRule) {
+  const auto ids = [](const std::string& text) {
+    std::map<std::string, std::string> out;
+    for (const RunSpec& run : LoadGridFromString(text, "g.yaml").runs) {
+      out[run.size().name + "/" + std::to_string(run.samples())] = run.id;
+    }
+    return out;
+  };
+  const std::string mup_model = "  vocab_size: 512\n  parametrization: mup\n  base_width: 32\n";
+  const auto base = ids(testing::kSmallGrid);
+  EXPECT_EQ(ids(SmallGridWith("  vocab_size: 512\n",
+                              "  vocab_size: 512\n  parametrization: "
+                              "standard\n")),
+            base);
+  const std::string mup = SmallGridWith("  vocab_size: 512\n", mup_model);
+  EXPECT_NE(ids(mup).at("xs/10000"), base.at("xs/10000"));
+  std::string with_rule = mup;
+  with_rule.replace(with_rule.find("{learning_rate: 1.0e-3}"), 23,
+                    "{learning_rate: 1.0e-3, learning_rate_rule: {kind: mup}}");
+  EXPECT_EQ(LoadError(with_rule), "");
+  EXPECT_THAT(LoadError(SmallGridWith("  vocab_size: 512\n",
+                                      "  vocab_size: 512\n  parametrization: mup\n")),
+              HasSubstr("bad.yaml:12:20: model.base_width: muP needs the width whose "
+                        "hyperparameters transfer"));
+  EXPECT_THAT(LoadError(SmallGridWith("  vocab_size: 512\n",
+                                      "  vocab_size: 512\n  base_width: "
+                                      "32\n")),
+              HasSubstr("model.base_width: belongs to model.parametrization: mup"));
+  EXPECT_THAT(LoadError(WithOptimizer("{learning_rate_rule: {kind: mup}}")),
+              HasSubstr("kind mup needs model.parametrization: mup"));
+  std::string power = mup;
+  power.replace(power.find("{learning_rate: 1.0e-3}"), 23,
+                "{learning_rate_rule: {kind: power, base_width: 32, exponent: -1}}");
+  EXPECT_THAT(LoadError(power), HasSubstr("a muP model scales its layers' rates with the width "
+                                          "itself"));
 }
 
 }  // namespace

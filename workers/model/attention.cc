@@ -130,6 +130,7 @@ torch::Tensor MergeHeads(const torch::Tensor& x) {
 ColumnParallelLinearOptions Column(const AttentionOptions& o, const std::string& part) {
   ColumnParallelLinearOptions c;
   c.gather_output = false;  // heads stay on their rank
+  c.init_std = o.qkv_init_std;
   c.seed = LayerSeed(o.seed, o.name + "." + part);
   c.tp = o.tp;
   return c;
@@ -147,16 +148,28 @@ RowParallelLinearOptions Row(const AttentionOptions& o) {
 }  // namespace
 
 SelfAttentionImpl::SelfAttentionImpl(const AttentionOptions& o)
-    : heads_(ShardSize(o.heads, o.tp, "attention heads")) {
+    : heads_(ShardSize(o.heads, o.tp, "attention heads")), query_scale_(o.query_scale) {
   qkv_ = register_module("qkv", ColumnParallelLinear(o.d_model, 3 * o.d_model, Column(o, "qkv")));
   out_ = register_module("out", RowParallelLinear(o.d_model, o.d_model, Row(o)));
+  if (query_scale_ != 1.0) {  // per head [q | k | v], each dh wide
+    const int64_t dh = o.d_model / o.heads;
+    torch::Tensor scale = torch::ones({heads_, 3, dh});
+    scale.select(1, 0).fill_(query_scale_);
+    qkv_scale_ = register_buffer("qkv_scale", scale.view({-1}));
+  }
+}
+
+torch::Tensor SelfAttentionImpl::Project(const torch::Tensor& x) {
+  const torch::Tensor projected = qkv_(x);
+  if (!qkv_scale_.defined()) return projected;
+  return projected * qkv_scale_.to(projected.scalar_type());
 }
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
                                          bool causal) {
   const int64_t b = x.size(0), t = x.size(1);
   // The projection decides: under bf16 autocast it is bfloat16 even where x is float32.
-  const torch::Tensor projected = qkv_(x);  // [B, T, H·3·dh]
+  const torch::Tensor projected = Project(x);  // [B, T, H·3·dh]
   if (FusedAttentionSupports(projected)) {
     return out_(FusedSelfAttention(projected, BiasTensor(bias, causal, t, x.device()), heads_));
   }
@@ -168,7 +181,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 torch::Tensor SelfAttentionImpl::Step(const torch::Tensor& x, KeyValue* cache) {
   const int64_t b = x.size(0);
   // [B, 1, H·3·dh] → [B, H, 1, 3·dh] → q, k, v [B, H, 1, dh]
-  auto qkv = qkv_(x).view({b, 1, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
+  auto qkv = Project(x).view({b, 1, heads_, -1}).permute({0, 2, 1, 3}).chunk(3, -1);
   // Growing by cat copies O(Tk) per step, the same order as the attention itself; a
   // preallocated buffer would not survive the per-step index_select of beam search anyway.
   cache->k = cache->k.defined() ? torch::cat({cache->k, qkv[1]}, 2) : qkv[1];  // [B, H, Tk, dh]
@@ -181,7 +194,7 @@ torch::Tensor SelfAttentionImpl::Step(const torch::Tensor& x, KeyValue* cache) {
 }
 
 CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
-    : heads_(ShardSize(o.heads, o.tp, "attention heads")) {
+    : heads_(ShardSize(o.heads, o.tp, "attention heads")), query_scale_(o.query_scale) {
   q_ = register_module("q", ColumnParallelLinear(o.d_model, o.d_model, Column(o, "q")));
   kv_ = register_module("kv", ColumnParallelLinear(o.d_model, 2 * o.d_model, Column(o, "kv")));
   out_ = register_module("out", RowParallelLinear(o.d_model, o.d_model, Row(o)));
@@ -189,7 +202,7 @@ CrossAttentionImpl::CrossAttentionImpl(const AttentionOptions& o)
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& memory,
                                           const torch::Tensor& bias) {
-  const torch::Tensor q = q_(x), kv = kv_(memory);  // bfloat16 under bf16 autocast
+  const torch::Tensor q = Queries(x), kv = kv_(memory);  // bfloat16 under bf16 autocast
   if (FusedAttentionSupports(q) && FusedAttentionSupports(kv)) {
     return out_(FusedCrossAttention(q, kv, bias, heads_));
   }
@@ -209,7 +222,11 @@ KeyValue CrossAttentionImpl::SplitKeyValue(const torch::Tensor& kv) const {
 
 torch::Tensor CrossAttentionImpl::Attend(const torch::Tensor& x, const KeyValue& memory,
                                          const torch::Tensor& bias) {
-  return AttendProjected(q_(x), memory, bias);
+  return AttendProjected(Queries(x), memory, bias);
+}
+
+torch::Tensor CrossAttentionImpl::Queries(const torch::Tensor& x) {
+  return query_scale_ == 1.0 ? q_(x) : q_(x) * query_scale_;
 }
 
 torch::Tensor CrossAttentionImpl::AttendProjected(const torch::Tensor& projected,

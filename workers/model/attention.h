@@ -68,6 +68,11 @@ struct AttentionOptions {
   int64_t heads = 0;
   // Standard deviation of the out projection (GPT-2: 0.02 / sqrt(2 · layers)).
   double out_init_std = 0.02;
+  // Standard deviation of the q, k and v projections.
+  double qkv_init_std = 0.02;
+  // Multiplies the queries before the 1/sqrt(dh) of the scores; 1 = none. muP's attention
+  // scales scores by 1/dh: sqrt(dh_base / dh) here (model.parametrization: mup).
+  double query_scale = 1.0;
   uint64_t seed = 0;  // the run's seed; each projection mixes in its name
   std::string name;   // parameter path prefix for LayerSeed, e.g. "encoder.0.attention"
   TensorParallel tp;  // heads are split across tp: H/p heads per rank
@@ -88,9 +93,14 @@ class SelfAttentionImpl : public torch::nn::Module {
   torch::Tensor Step(const torch::Tensor& x, KeyValue* cache);
 
  private:
+  // The fused projection with the queries scaled by query_scale (none when it is 1).
+  torch::Tensor Project(const torch::Tensor& x);
+
   int64_t heads_;  // this rank's
+  double query_scale_ = 1.0;
   ColumnParallelLinear qkv_{nullptr};
   RowParallelLinear out_{nullptr};
+  torch::Tensor qkv_scale_;  // [H/p · 3 · dh]: query_scale at the queries, 1 elsewhere
 };
 TORCH_MODULE(SelfAttention);
 
@@ -113,7 +123,11 @@ class CrossAttentionImpl : public torch::nn::Module {
   torch::Tensor AttendProjected(const torch::Tensor& projected, const KeyValue& memory,
                                 const torch::Tensor& bias);
 
+  // The queries of x, scaled by query_scale (when it is not 1).
+  torch::Tensor Queries(const torch::Tensor& x);
+
   int64_t heads_;  // this rank's
+  double query_scale_ = 1.0;
   ColumnParallelLinear q_{nullptr};
   ColumnParallelLinear kv_{nullptr};
   RowParallelLinear out_{nullptr};

@@ -27,10 +27,11 @@ constexpr double kInitStd = 0.02;
 // ffn activations stay split across tp with one all-reduce at the end.
 class MlpImpl : public torch::nn::Module {
  public:
-  MlpImpl(int64_t d, int64_t ffn, double out_std, uint64_t seed, const std::string& name,
-          const TensorParallel& tp) {
+  MlpImpl(int64_t d, int64_t ffn, double in_std, double out_std, uint64_t seed,
+          const std::string& name, const TensorParallel& tp) {
     ColumnParallelLinearOptions up;
     up.gather_output = false;
+    up.init_std = in_std;
     up.seed = LayerSeed(seed, name + ".up");
     up.tp = tp;
     RowParallelLinearOptions down;
@@ -53,12 +54,32 @@ torch::nn::LayerNorm Norm(int64_t d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}));
 }
 
-AttentionOptions Attention(const ModelSize& size, double out_std, uint64_t seed,
-                           const std::string& name, const TensorParallel& tp) {
+// How a layer's initialisation and attention scale with the width (ModelOptions::
+// parametrization): standard, or muP with width multiplier m = d_model / base_width.
+struct WidthScaling {
+  double hidden_std = kInitStd;  // q, k, v, MLP up: 0.02 (muP: / sqrt(m))
+  double out_factor = 1.0;       // the residual projections' GPT-2 std times this (muP: / sqrt(m))
+  double query_scale = 1.0;      // muP: 1 / sqrt(m), so that scores go as 1 / dh
+};
+
+WidthScaling ScalingOf(const ModelSize& size, const ModelOptions& options) {
+  WidthScaling w;
+  if (options.parametrization != Parametrization::kMup) return w;
+  const double m = static_cast<double>(size.d_model) / options.base_width;
+  w.hidden_std = kInitStd / std::sqrt(m);
+  w.out_factor = 1.0 / std::sqrt(m);
+  w.query_scale = 1.0 / std::sqrt(m);
+  return w;
+}
+
+AttentionOptions Attention(const ModelSize& size, const WidthScaling& w, double out_std,
+                           uint64_t seed, const std::string& name, const TensorParallel& tp) {
   AttentionOptions a;
   a.d_model = size.d_model;
   a.heads = size.heads;
   a.out_init_std = out_std;
+  a.qkv_init_std = w.hidden_std;
+  a.query_scale = w.query_scale;
   a.seed = seed;
   a.name = name;
   a.tp = tp;
@@ -70,14 +91,15 @@ AttentionOptions Attention(const ModelSize& size, double out_std, uint64_t seed,
 // x ← x + SelfAttention(LN(x)); x ← x + MLP(LN(x)).
 class EncoderLayerImpl : public torch::nn::Module {
  public:
-  EncoderLayerImpl(const ModelSize& size, uint64_t seed, const std::string& name,
-                   const TensorParallel& tp) {
-    const double out_std = kInitStd / std::sqrt(2.0 * size.encoder_layers);
+  EncoderLayerImpl(const ModelSize& size, const WidthScaling& w, uint64_t seed,
+                   const std::string& name, const TensorParallel& tp) {
+    const double out_std = kInitStd / std::sqrt(2.0 * size.encoder_layers) * w.out_factor;
     norm1_ = register_module("norm1", Norm(size.d_model));
     attention_ = register_module(
-        "attention", SelfAttention(Attention(size, out_std, seed, name + ".attention", tp)));
+        "attention", SelfAttention(Attention(size, w, out_std, seed, name + ".attention", tp)));
     norm2_ = register_module("norm2", Norm(size.d_model));
-    mlp_ = register_module("mlp", Mlp(size.d_model, size.ffn, out_std, seed, name + ".mlp", tp));
+    mlp_ = register_module(
+        "mlp", Mlp(size.d_model, size.ffn, w.hidden_std, out_std, seed, name + ".mlp", tp));
   }
   // x [B, E, C], bias [B, 1, 1, E]
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& bias) {
@@ -95,19 +117,20 @@ class EncoderLayerImpl : public torch::nn::Module {
 // x ← x + MLP(LN(x)).
 class DecoderLayerImpl : public torch::nn::Module {
  public:
-  DecoderLayerImpl(const ModelSize& size, uint64_t seed, const std::string& name,
-                   const TensorParallel& tp) {
-    const double out_std = kInitStd / std::sqrt(2.0 * size.decoder_layers);
+  DecoderLayerImpl(const ModelSize& size, const WidthScaling& w, uint64_t seed,
+                   const std::string& name, const TensorParallel& tp) {
+    const double out_std = kInitStd / std::sqrt(2.0 * size.decoder_layers) * w.out_factor;
     norm1_ = register_module("norm1", Norm(size.d_model));
     self_attention_ = register_module(
         "self_attention",
-        SelfAttention(Attention(size, out_std, seed, name + ".self_attention", tp)));
+        SelfAttention(Attention(size, w, out_std, seed, name + ".self_attention", tp)));
     norm2_ = register_module("norm2", Norm(size.d_model));
     cross_attention_ = register_module(
         "cross_attention",
-        CrossAttention(Attention(size, out_std, seed, name + ".cross_attention", tp)));
+        CrossAttention(Attention(size, w, out_std, seed, name + ".cross_attention", tp)));
     norm3_ = register_module("norm3", Norm(size.d_model));
-    mlp_ = register_module("mlp", Mlp(size.d_model, size.ffn, out_std, seed, name + ".mlp", tp));
+    mlp_ = register_module(
+        "mlp", Mlp(size.d_model, size.ffn, w.hidden_std, out_std, seed, name + ".mlp", tp));
   }
   // x [B, T, C], causal [1, 1, T, T] (undefined: the kernel masks causally), memory [B, E, C],
   // memory_bias [B, 1, 1, E]
@@ -142,7 +165,14 @@ EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions
 EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions& options,
                                        int64_t image_features, uint64_t seed,
                                        const TensorParallel& tp)
-    : d_model_(size.d_model), tp_(tp) {
+    : d_model_(size.d_model),
+      // muP: the embedding's multiplier and the logits' stay those of the base width.
+      embedding_scale_(std::sqrt(static_cast<double>(
+          options.parametrization == Parametrization::kMup ? options.base_width : size.d_model))),
+      logit_scale_(options.parametrization == Parametrization::kMup
+                       ? static_cast<double>(options.base_width) / size.d_model
+                       : 1.0),
+      tp_(tp) {
   RequireCommunicator(tp, "EncoderDecoder");
   if (size.d_model <= 0 || size.heads <= 0 || size.d_model % size.heads != 0 ||
       size.d_model % 2 != 0) {
@@ -161,18 +191,19 @@ EncoderDecoderImpl::EncoderDecoderImpl(const ModelSize& size, const ModelOptions
   embedding.tp = tp;
   embedding_ = register_module("embedding",
                                VocabParallelEmbedding(options.vocab_size, size.d_model, embedding));
+  const WidthScaling scaling = ScalingOf(size, options);
   // Layers are children of ModuleLists, so parameters read "encoder.0.attention.qkv.weight".
   auto encoder = register_module("encoder", torch::nn::ModuleList());
   for (int i = 0; i < size.encoder_layers; ++i) {
-    encoder_.push_back(
-        std::make_shared<EncoderLayerImpl>(size, seed, "encoder." + std::to_string(i), tp));
+    encoder_.push_back(std::make_shared<EncoderLayerImpl>(size, scaling, seed,
+                                                          "encoder." + std::to_string(i), tp));
     encoder->push_back(encoder_.back());
   }
   encoder_norm_ = register_module("encoder_norm", Norm(size.d_model));
   auto decoder = register_module("decoder", torch::nn::ModuleList());
   for (int i = 0; i < size.decoder_layers; ++i) {
-    decoder_.push_back(
-        std::make_shared<DecoderLayerImpl>(size, seed, "decoder." + std::to_string(i), tp));
+    decoder_.push_back(std::make_shared<DecoderLayerImpl>(size, scaling, seed,
+                                                          "decoder." + std::to_string(i), tp));
     decoder->push_back(decoder_.back());
   }
   decoder_norm_ = register_module("decoder_norm", Norm(size.d_model));
@@ -206,7 +237,8 @@ torch::Tensor EncoderDecoderImpl::Positions(const torch::Tensor& positions, int6
   return torch::embedding(position_table_, positions);
 }
 
-std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& batch) {
+std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(
+    const Batch& batch, std::vector<torch::Tensor>* trace) {
   torch::Tensor mask = torch::cat(
       {batch.image_mask.to(torch::kBool), batch.prompt != data::Vocabulary::kPad}, 1);  // [B, E]
   // Real tokens take consecutive positions; padding does not shift them.
@@ -216,7 +248,7 @@ std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& 
   const int64_t bound = batch.max_encoder_tokens >= 0 ? batch.max_encoder_tokens
                         : positions.numel() == 0      ? 0
                                                       : ReadInt64(positions.max()) + 1;
-  torch::Tensor prompt = embedding_(batch.prompt) * std::sqrt(static_cast<double>(d_model_));
+  torch::Tensor prompt = embedding_(batch.prompt) * embedding_scale_;
   torch::Tensor x = batch.image.size(1) > 0
                         ? torch::cat({image_projection_(batch.image), prompt}, 1)
                         : prompt;  // [B, E, C]
@@ -224,7 +256,11 @@ std::pair<torch::Tensor, torch::Tensor> EncoderDecoderImpl::Encode(const Batch& 
   // Converted once for every layer's attention kernel (bfloat16 under CUDA autocast).
   const torch::Tensor bias =
       ForAttentionKernels(AttentionBias(mask, x.size(1), /*causal=*/false));  // [B, 1, 1, E]
-  for (auto& layer : encoder_) x = layer->forward(x, bias);
+  if (trace != nullptr) trace->push_back(x);
+  for (auto& layer : encoder_) {
+    x = layer->forward(x, bias);
+    if (trace != nullptr) trace->push_back(x);
+  }
   return {encoder_norm_(x), mask};
 }
 
@@ -237,9 +273,10 @@ torch::Tensor EncoderDecoderImpl::Decode(const torch::Tensor& decoder_input,
 
 torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_input,
                                                 const torch::Tensor& memory,
-                                                const torch::Tensor& memory_mask) {
+                                                const torch::Tensor& memory_mask,
+                                                std::vector<torch::Tensor>* trace) {
   const int64_t t = decoder_input.size(1);
-  torch::Tensor x = embedding_(decoder_input) * std::sqrt(static_cast<double>(d_model_)) +
+  torch::Tensor x = embedding_(decoder_input) * embedding_scale_ +
                     Positions(torch::arange(t, decoder_input.options()), t);  // [B, T, C]
   // Self-attention is causal and unmasked otherwise: the decoder's padding is at the end of
   // each row, so a real position never sees a padded one, and a padded position's output
@@ -250,7 +287,11 @@ torch::Tensor EncoderDecoderImpl::DecoderStates(const torch::Tensor& decoder_inp
                                    : CausalBias(t, decoder_input.device());  // [1, 1, T, T]
   const torch::Tensor memory_bias =
       ForAttentionKernels(AttentionBias(memory_mask, t, /*causal=*/false));  // [B, 1, 1, E]
-  for (auto& layer : decoder_) x = layer->forward(x, causal, memory, memory_bias);
+  if (trace != nullptr) trace->push_back(x);
+  for (auto& layer : decoder_) {
+    x = layer->forward(x, causal, memory, memory_bias);
+    if (trace != nullptr) trace->push_back(x);
+  }
   return decoder_norm_(x);
 }
 
@@ -272,7 +313,7 @@ DecoderCache EncoderDecoderImpl::StartDecoding(const torch::Tensor& memory,
 
 torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache) {
   const torch::Tensor position = torch::full({1}, cache->length, token_ids.options());
-  torch::Tensor x = embedding_(token_ids.view({-1, 1})) * std::sqrt(static_cast<double>(d_model_)) +
+  torch::Tensor x = embedding_(token_ids.view({-1, 1})) * embedding_scale_ +
                     Positions(position, cache->length + 1);  // [B, 1, C]
   for (size_t i = 0; i < decoder_.size(); ++i) {
     x = decoder_[i]->Step(x, &cache->self[i], cache->cross[i], cache->memory_bias);
@@ -285,7 +326,15 @@ torch::Tensor EncoderDecoderImpl::DecodeStep(const torch::Tensor& token_ids, Dec
 torch::Device EncoderDecoderImpl::device() const { return embedding_->weight.device(); }
 
 torch::Tensor EncoderDecoderImpl::LocalLogits(const torch::Tensor& hidden) {
-  return lm_head_ ? lm_head_(hidden) : embedding_->Logits(hidden);
+  const torch::Tensor logits = lm_head_ ? lm_head_(hidden) : embedding_->Logits(hidden);
+  return logit_scale_ == 1.0 ? logits : logits * logit_scale_;
+}
+
+std::vector<torch::Tensor> EncoderDecoderImpl::Coordinates(const Batch& batch) {
+  std::vector<torch::Tensor> trace;
+  auto [memory, mask] = Encode(batch, &trace);
+  trace.push_back(LocalLogits(DecoderStates(batch.decoder_input, memory, mask, &trace)));
+  return trace;
 }
 
 torch::Tensor EncoderDecoderImpl::forward(const Batch& batch) {

@@ -63,7 +63,8 @@ class EncoderDecoderImpl : public torch::nn::Module {
   torch::Tensor SampleLoss(const Batch& batch);
   // Encoder states [B, I+S, d] and their key-padding mask [B, I+S] (true = real token), for
   // decoding (evaluation).
-  std::pair<torch::Tensor, torch::Tensor> Encode(const Batch& batch);
+  std::pair<torch::Tensor, torch::Tensor> Encode(const Batch& batch,
+                                                 std::vector<torch::Tensor>* trace = nullptr);
   // This rank's logits slice [B, T, V/p] of the decoder over `decoder_input` given encoder
   // states, never gathered (vocab-parallel cross-entropy takes the slices as they are).
   torch::Tensor Decode(const torch::Tensor& decoder_input, const torch::Tensor& memory,
@@ -78,14 +79,21 @@ class EncoderDecoderImpl : public torch::nn::Module {
   // O(length) rather than O(length²) cost per step.
   torch::Tensor DecodeStep(const torch::Tensor& token_ids, DecoderCache* cache);
 
+  // The muP coordinate check (tests/workers/model/mup_test.cc): the residual stream after the
+  // embeddings and after every encoder layer, then after the decoder's embeddings and every
+  // decoder layer, then this rank's logits, for `batch` — each [*, C] or [*, V/p].
+  std::vector<torch::Tensor> Coordinates(const Batch& batch);
+
   const TensorParallel& tp() const { return tp_; }
   // Where the parameters are (model->to(device) moves them all).
   torch::Device device() const;
 
  private:
   // Final decoder states [B, T, C] (after the last LayerNorm) over `decoder_input`.
+  // `trace`, when given, gets the residual stream after the embeddings and after each layer.
   torch::Tensor DecoderStates(const torch::Tensor& decoder_input, const torch::Tensor& memory,
-                              const torch::Tensor& memory_mask);
+                              const torch::Tensor& memory_mask,
+                              std::vector<torch::Tensor>* trace = nullptr);
   // Final decoder states [*, C] → this rank's logits slice [*, V/p].
   torch::Tensor LocalLogits(const torch::Tensor& hidden);
   // Sinusoidal encodings [*, C] of integer positions [*], each below `bound` (known on the
@@ -93,6 +101,10 @@ class EncoderDecoderImpl : public torch::nn::Module {
   torch::Tensor Positions(const torch::Tensor& positions, int64_t bound);
 
   int64_t d_model_;
+  // The token embedding's multiplier, sqrt(d_model) (muP: sqrt(base_width)), and the logits'
+  // (1; muP: base_width / d_model).
+  double embedding_scale_;
+  double logit_scale_;
   TensorParallel tp_;
   ColumnParallelLinear image_projection_{nullptr};
   VocabParallelEmbedding embedding_{nullptr};

@@ -25,6 +25,7 @@
 #include "workers/train/evaluator.h"
 #include "workers/train/fault_injection.h"
 #include "workers/train/gang_context.h"
+#include "workers/train/learning_rate_groups.h"
 #include "workers/train/lr_schedule.h"
 #include "workers/train/precision.h"
 #include "workers/train/stop_request.h"
@@ -315,12 +316,6 @@ bool Crossed(int64_t interval, int64_t before, int64_t after) {
   return interval > 0 && before / interval != after / interval;
 }
 
-void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-  }
-}
-
 // Forward and backward of every micro-batch of a step; gradients accumulate, and the
 // data-parallel all-reduce starts only during the last backward (GangContext::SyncGradients).
 // Returns this rank's mean loss over its share of the batch, on the device: nothing is read
@@ -444,10 +439,14 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   const std::vector<torch::Tensor> params = model->parameters();
   const ParameterSets clipped = ClassifyParameters(*model);
   gang.AttachGradients(params);
-  torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(t.optimizer.learning_rate)
-                                            .betas({t.optimizer.beta1, t.optimizer.beta2})
-                                            .eps(t.optimizer.epsilon)
-                                            .weight_decay(t.optimizer.weight_decay));
+  // One group for a standard model; muP's hidden matrices in a group of their own, at the rate
+  // × base_width / d_model (learning_rate_groups.h).
+  LearningRateGroups lr_groups = MakeLearningRateGroups(*model, spec.model, run.size());
+  torch::optim::AdamW optimizer(std::move(lr_groups.groups),
+                                torch::optim::AdamWOptions(t.optimizer.learning_rate)
+                                    .betas({t.optimizer.beta1, t.optimizer.beta2})
+                                    .eps(t.optimizer.epsilon)
+                                    .weight_decay(t.optimizer.weight_decay));
   const int64_t batch = t.batch_size;
   const int64_t steps = std::max<int64_t>(1, run.samples() / batch);
   // This rank's share of a step's batch, in `accumulation` micro-batches of `micro` samples.
@@ -509,7 +508,7 @@ RunOutcome TrainRun(const RunSpec& run, const data::DataSource& data, const RunC
   for (int64_t step = start_step; step < steps; ++step) {
     const StepInputs micro_batches = inputs.Next();
     const double lr = schedule.At(step);
-    SetLearningRate(optimizer, lr);
+    SetLearningRate(optimizer, lr, lr_groups.multipliers);
     const torch::Tensor local_loss =
         ForwardBackward(model, gang, params, micro_batches, t.precision, device, pin);
     InjectFaults(run.id, step + 1, resumed.has_value());

@@ -181,13 +181,23 @@ TEST(TrainerTest, StepsBetweenLogStepsReadNothingFromTheDevice) {
   }
 }
 
-TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
+// A grid's TinyGrid as a muP model of base width 8 (its d_model is 16: width multiplier 2), so
+// the hidden matrices train in an optimizer group of their own.
+std::string TinyMupGrid(int64_t checkpoint_interval) {
+  std::string text = TinyGrid(checkpoint_interval);
+  text.replace(text.find("model:\n"), 7, "model:\n  parametrization: mup\n  base_width: 8\n");
+  return text;
+}
+
+// `tag` names the test's folders: CTest runs the tests of this file in parallel.
+void ExpectResumingReproducesTheUninterruptedRun(const std::string& grid_text,
+                                                 const std::string& tag) {
   torch::set_num_threads(1);
-  const LoadedGrid grid = LoadGridFromString(TinyGrid(640), "tiny.yaml", data::CheckDataSpec);
+  const LoadedGrid grid = LoadGridFromString(grid_text, "tiny.yaml", data::CheckDataSpec);
   const data::DataGenerator data(grid.spec);
   const RunSpec& run = grid.runs[0];
 
-  ResultsDir straight(FreshDir("florenz_trainer_straight"));
+  ResultsDir straight(FreshDir("florenz_trainer_straight_" + tag));
   straight.Create();
   RunContext context;
   context.results = &straight;
@@ -195,7 +205,7 @@ TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
   const RunOutcome reference = TrainRun(run, data, context);
 
   // An attempt that dies right after its checkpoint at 640 samples (step 20).
-  ResultsDir interrupted(FreshDir("florenz_trainer_interrupted"));
+  ResultsDir interrupted(FreshDir("florenz_trainer_interrupted_" + tag));
   interrupted.Create();
   context.results = &interrupted;
   context.on_progress = [&](const TrainProgress& p) {
@@ -215,6 +225,27 @@ TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
   EXPECT_EQ(a.grad_norm, b.grad_norm);
   EXPECT_EQ(RunFileReader::Open(reference.file).ReadEval("caption_es").metrics,
             RunFileReader::Open(resumed.file).ReadEval("caption_es").metrics);
+}
+
+TEST(TrainerTest, ResumingFromACheckpointReproducesTheUninterruptedRun) {
+  ExpectResumingReproducesTheUninterruptedRun(TinyGrid(640), "standard");
+}
+
+// muP's two optimizer groups (learning_rate_groups.h) go through a checkpoint and back, and the
+// run trains: its loss falls.
+TEST(TrainerTest, AMupRunResumesToTheBitAndTrains) {
+  ExpectResumingReproducesTheUninterruptedRun(TinyMupGrid(640), "mup");
+  const LoadedGrid grid = LoadGridFromString(TinyMupGrid(0), "tiny.yaml", data::CheckDataSpec);
+  const data::DataGenerator data(grid.spec);
+  ResultsDir results(FreshDir("florenz_trainer_mup"));
+  results.Create();
+  RunContext context;
+  context.results = &results;
+  context.threads = 1;
+  const RunOutcome outcome = TrainRun(grid.runs[0], data, context);
+  ASSERT_EQ(outcome.status, RunStatus::kCompleted) << outcome.reason;
+  const auto train = RunFileReader::Open(outcome.file).ReadTrain();
+  EXPECT_LT(train.loss.back(), 0.95 * train.loss.front());  // 6.16 -> 5.53 here
 }
 
 // Two checkpoint generations: a newest checkpoint that cannot be read (cut short) is set aside
