@@ -170,10 +170,16 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
                           fit.ceres_report);
       }
       const int n = data.VariableIndex("N"), d = data.VariableIndex("D");
-      if (n >= 0 && d >= 0) {
+      // The compute-optimal allocation exists only when the loss falls with both N and D.
+      if (n >= 0 && d >= 0 && fit.exponent[n] > 0 && fit.exponent[d] > 0) {
         const ComputeOptimal opt = ComputeOptimalAllocation(fit, n, d);
         f.derived_names = {"a (N_opt ~ C^a)", "b (D_opt ~ C^b)", "G"};
         f.derived = {opt.a, opt.b, opt.g};
+      } else if (n >= 0 && d >= 0 && warm == nullptr) {
+        f.notes.push_back(
+            "no compute-optimal allocation: the loss does not fall with both N and "
+            "D (alpha_N " +
+            Short(fit.exponent[n]) + ", alpha_D " + Short(fit.exponent[d]) + ")");
       }
       break;
     }
@@ -743,8 +749,8 @@ FitReport RunFit(const FitData& all, const FitOptions& given) {
   const std::vector<std::vector<double>> predict_x =
       PredictionPoints(EvaluatorNames(data, options.law), options);
   Fitted fit = FitOnce(data, options, nullptr);
-  if (options.law == Law::kBnsl &&
-      !std::all_of(fit.derived.begin(), fit.derived.end(), [](double v) { return std::isfinite(v); })) {
+  if (options.law == Law::kBnsl && !std::all_of(fit.derived.begin(), fit.derived.end(),
+                                                [](double v) { return std::isfinite(v); })) {
     // A degenerate break (k or g at the edge of what doubles hold): no D_break to report.
     fit.derived.clear();
     fit.derived_names.clear();
