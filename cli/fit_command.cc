@@ -13,7 +13,6 @@
 #include "core/exit_codes.h"
 #include "core/strings.h"
 #include "experiments/durable_write.h"
-#include "experiments/spec_reader.h"
 #include "fitting/fit_driver.h"
 #include "fitting/fit_input.h"
 #include "fitting/fit_plot.h"
@@ -43,51 +42,6 @@ std::vector<std::string> DefaultVariables(Law law) {
     default:
       return {"N", "D"};
   }
-}
-
-// --holdout: largest[:K] | size:NAME | budget:>D, into `options`.
-void ParseHoldout(const std::string& text, FitOptions* options) {
-  if (text.empty()) return;
-  if (text == "largest") {
-    options->holdout = 1;
-    return;
-  }
-  if (text.rfind("largest:", 0) == 0) {
-    const std::string k = text.substr(8);
-    char* end = nullptr;
-    const long value = std::strtol(k.c_str(), &end, 10);
-    if (!k.empty() && end == k.c_str() + k.size() && value >= 1) {
-      options->holdout = static_cast<int>(value);
-      return;
-    }
-  }
-  if (text.rfind("size:", 0) == 0 && text.size() > 5) {
-    options->holdout_size = text.substr(5);
-    return;
-  }
-  int64_t budget = 0;
-  if (text.rfind("budget:>", 0) == 0 && ParseCount(text.substr(8), &budget) && budget > 0) {
-    options->holdout_budget_above = static_cast<double>(budget);
-    return;
-  }
-  throw ConfigError(SourceLocation{"--holdout", 0, 0},
-                    "'" + text +
-                        "' is not largest, largest:K (K >= 1), size:NAME or budget:>D (D a "
-                        "sample count such as 6000 or 6k)");
-}
-
-// --smooth: "" or last:K.
-int ParseSmooth(const std::string& text) {
-  if (text.empty()) return 1;
-  if (text.rfind("last:", 0) == 0) {
-    const std::string k = text.substr(5);
-    char* end = nullptr;
-    const long value = std::strtol(k.c_str(), &end, 10);
-    if (!k.empty() && end == k.c_str() + k.size() && value >= 1 && value <= 1000000) {
-      return static_cast<int>(value);
-    }
-  }
-  throw ConfigError(SourceLocation{"--smooth", 0, 0}, "'" + text + "' is not last:K (K >= 1)");
 }
 
 }  // namespace

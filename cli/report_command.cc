@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/exit_codes.h"
 #include "core/strings.h"
+#include "fitting/fit_driver.h"
 #include "fitting/report.h"
 #include "fitting/solver_log.h"
 
@@ -63,6 +64,26 @@ CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options) {
                    "budget, seed), the run lowest in METRIC (default seen_caption) and adds a "
                    "sensitivity table; all fits every run; auto = best when the runs have axes")
       ->capture_default_str();
+  command->add_option("--law", options->law,
+                      "Held-out section under an explicit protocol: fit this law (loglinear, "
+                      "additive, compute, bnsl) through florenz fit's driver on every run, "
+                      "instead of the log-linear law on the selected runs");
+  command->add_option("--holdout", options->holdout,
+                      "With --law: a held-out check, size:NAME, budget:>D or largest[:K] "
+                      "(repeatable; default: the largest size and the budgets above half the "
+                      "largest)");
+  command
+      ->add_option("--target", options->target,
+                   "With --law: run (every run a point) or seed-mean (each cell's mean over "
+                   "seeds, with its seed floor)")
+      ->capture_default_str();
+  command->add_option("--smooth", options->smooth,
+                      "With --law: last:K fits the mean of each run's last K evaluations");
+  command
+      ->add_option("--bootstrap", options->bootstrap,
+                   "With --law: resamples for the held-out prediction intervals (0 = none)")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Bootstrap seed")->capture_default_str();
   return command;
 }
 
@@ -75,6 +96,39 @@ int RunReportCommand(const ReportCommand& command) {
   options.confidence = command.confidence;
   options.extrapolate = ParseFactors(command.extrapolate);
   options.select = command.select;
+  const bool protocol = !command.holdout.empty() || command.target != "run" ||
+                        !command.smooth.empty() || command.bootstrap != 0;
+  if (command.law.empty() && protocol) {
+    throw ConfigError(SourceLocation{"--law", 0, 0},
+                      "--holdout, --target, --smooth and --bootstrap set the held-out "
+                      "section's protocol, which needs --law");
+  }
+  if (!command.law.empty()) {
+    const Law law = LawFromString(command.law);
+    if (law == Law::kIsoflop || law == Law::kLrOptimum) {
+      throw ConfigError(SourceLocation{"--law", 0, 0},
+                        command.law +
+                            " predicts no held-out losses; use loglinear, additive, "
+                            "compute or bnsl");
+    }
+    if (command.target != "run" && command.target != "seed-mean") {
+      throw ConfigError(SourceLocation{"--target", 0, 0},
+                        "'" + command.target + "' is not run or seed-mean");
+    }
+    if (command.bootstrap < 0) {
+      throw ConfigError(SourceLocation{"--bootstrap", 0, 0}, "must be >= 0");
+    }
+    for (const std::string& check : command.holdout) {
+      FitOptions probe;
+      ParseHoldout(check, &probe);  // a bad check is bad input before any work
+    }
+    options.prediction.law = command.law;
+    options.prediction.holdouts = command.holdout;
+    options.prediction.seed_mean = command.target == "seed-mean";
+    options.prediction.smooth_last = ParseSmooth(command.smooth);
+    options.prediction.bootstrap = command.bootstrap;
+    options.prediction.seed = command.seed;
+  }
   const ReportSummary summary = WriteStudyReport(options);
   std::cout << summary.BriefReport() << "\n";
   std::cout << "findings:\n";

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace florenz {
 
@@ -15,6 +16,13 @@ struct ReportCommand {
   double confidence = 0.95;            // interval level
   std::string extrapolate = "10,100";  // factors of the largest trained N
   std::string select = "auto";         // auto | all | best | best:METRIC
+  // The held-out section's protocol (ReportOptions::Prediction): "" = the log-linear checks.
+  std::string law;
+  std::vector<std::string> holdout;  // size:NAME | budget:>D | largest[:K], repeatable
+  std::string target = "run";        // run | seed-mean
+  std::string smooth;                // "" | last:K
+  int bootstrap = 0;
+  unsigned long long seed = 0;
 };
 
 CLI::App* AddReportCommand(CLI::App& app, ReportCommand* options);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "experiments/spec_reader.h"
 #include "fitting/bootstrap.h"
 #include "fitting/compute_optimal.h"
 #include "fitting/loglinear_fit.h"
@@ -340,6 +341,51 @@ std::vector<double> PointX(const FitData& data, const std::vector<std::string>& 
 }
 
 }  // namespace
+
+// --holdout: largest[:K] | size:NAME | budget:>D, into `options`.
+void ParseHoldout(const std::string& text, FitOptions* options) {
+  if (text.empty()) return;
+  if (text == "largest") {
+    options->holdout = 1;
+    return;
+  }
+  if (text.rfind("largest:", 0) == 0) {
+    const std::string k = text.substr(8);
+    char* end = nullptr;
+    const long value = std::strtol(k.c_str(), &end, 10);
+    if (!k.empty() && end == k.c_str() + k.size() && value >= 1) {
+      options->holdout = static_cast<int>(value);
+      return;
+    }
+  }
+  if (text.rfind("size:", 0) == 0 && text.size() > 5) {
+    options->holdout_size = text.substr(5);
+    return;
+  }
+  int64_t budget = 0;
+  if (text.rfind("budget:>", 0) == 0 && ParseCount(text.substr(8), &budget) && budget > 0) {
+    options->holdout_budget_above = static_cast<double>(budget);
+    return;
+  }
+  throw ConfigError(SourceLocation{"--holdout", 0, 0},
+                    "'" + text +
+                        "' is not largest, largest:K (K >= 1), size:NAME or budget:>D (D a "
+                        "sample count such as 6000 or 6k)");
+}
+
+// --smooth: "" or last:K.
+int ParseSmooth(const std::string& text) {
+  if (text.empty()) return 1;
+  if (text.rfind("last:", 0) == 0) {
+    const std::string k = text.substr(5);
+    char* end = nullptr;
+    const long value = std::strtol(k.c_str(), &end, 10);
+    if (!k.empty() && end == k.c_str() + k.size() && value >= 1 && value <= 1000000) {
+      return static_cast<int>(value);
+    }
+  }
+  throw ConfigError(SourceLocation{"--smooth", 0, 0}, "'" + text + "' is not last:K (K >= 1)");
+}
 
 std::string FitOptions::HoldoutText() const {
   if (holdout > 0) return holdout == 1 ? "largest" : "largest:" + std::to_string(holdout);

@@ -151,6 +151,12 @@ struct FitReport {
   std::function<std::pair<double, double>(const std::vector<double>& x)> band;
 };
 
+// `--holdout` text (largest, largest:K, size:NAME, budget:>D with D a count such as 6k) into
+// `options`; "" sets nothing. ConfigError at "--holdout" otherwise.
+void ParseHoldout(const std::string& text, FitOptions* options);
+// `--smooth` text: "" -> 1 (the final value), "last:K" -> K. ConfigError at "--smooth" otherwise.
+int ParseSmooth(const std::string& text);
+
 // Fits `data` (already loaded and filtered). Every option is checked before any fitting:
 // ConfigError for bad input or options; SolverError when the additive fit converges from no
 // start (its message quotes Ceres' report).

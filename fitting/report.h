@@ -3,6 +3,7 @@
 // (sections of prose, figures and tables, independent of HTML) and the function that writes it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,6 +28,20 @@ struct ReportOptions {
   // best:seen_caption when the runs have axes and keeps every run otherwise; "all", "best",
   // "best:METRIC" as for `florenz fit --select`.
   std::string select = "auto";
+  // The held-out section's protocol (docs/fitting.md, "The study report"). With `law` set the
+  // section fits that law through `florenz fit`'s driver — seed means, explicit holdouts,
+  // smoothing, cell-bootstrap prediction intervals — on every run (with a learning-rate
+  // variable for bnsl when the runs have several rates), instead of the log-linear law on the
+  // selected runs. holdouts: size:NAME, budget:>D, largest[:K]; empty = the largest size and
+  // the budgets above half the largest.
+  struct Prediction {
+    std::string law;
+    std::vector<std::string> holdouts;
+    bool seed_mean = false;
+    int smooth_last = 1;
+    int bootstrap = 0;
+    uint64_t seed = 0;
+  } prediction;
   // Figure size in pixels.
   int width = 1000, height = 620;
 

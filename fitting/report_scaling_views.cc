@@ -11,6 +11,7 @@
 #include "fitting/loglinear_fit.h"
 #include "fitting/pareto.h"
 #include "fitting/report_data.h"
+#include "fitting/report_prediction.h"
 
 namespace florenz {
 namespace {
@@ -385,6 +386,7 @@ HeldOutLaw FitOnSmallestBudgets(const MetricRuns& runs, int budgets, const std::
 
 ReportSection HoldoutSection(const FitTable& table, const ReportContext& context) {
   const ReportOptions& options = context.options;
+  if (!options.prediction.law.empty()) return PredictionHoldoutSection(table, context);
   const std::string level = ReportPercent(options.confidence);
   ReportSection section;
   section.id = "holdout";

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -649,6 +650,18 @@ TEST(CliPredictionTest, RulesSeedMeansHoldoutsSmoothingAndTheBrokenLaw) {
   for (const char* bad : {" --target seeds", " --smooth last:0", " --holdout size:zz",
                           " --holdout 'budget:>lots'", " --law bnsl --x N,C"}) {
     r = Florenz("fit " + out + " --y unseen_caption" + bad);
+    EXPECT_EQ(r.code, 2) << bad << "\n" << r.output;
+  }
+  // The report's held-out section under the same protocol.
+  r = Florenz("report " + out + " --law loglinear --target seed-mean --holdout size:c");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream page(dir / "out" / "report" / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, HasSubstr("Held out: the loglinear law predicting what it was not fitted on"));
+  EXPECT_THAT(html, HasSubstr("c-256-lrs1.0 (2 seeds)"));
+  for (const char* bad : {" --holdout size:c", " --law isoflop", " --law loglinear --target x",
+                          " --law loglinear --holdout 'budget:>x'"}) {
+    r = Florenz("report " + out + bad);
     EXPECT_EQ(r.code, 2) << bad << "\n" << r.output;
   }
   std::filesystem::remove_all(dir);

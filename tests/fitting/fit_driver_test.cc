@@ -162,5 +162,30 @@ TEST(FitDriverTest, TheLearningRateOptimumGivesTheRuleForTheGrid) {
   EXPECT_THROW(RunFit(one, options), ConfigError);
 }
 
+// A loss that rises with D (an additive fit with a negative D exponent) is still a fit: it is
+// reported, without the compute-optimal allocation, which needs both exponents positive.
+TEST(FitDriverTest, AnAdditiveFitWhoseLossRisesWithDIsReportedWithoutTheAllocation) {
+  FitData data;
+  data.source = "rising";
+  data.x_names = {"N", "D"};
+  data.x.resize(2);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      const double n = 1e6 * std::pow(4.0, i), d = 1e4 * std::pow(2.0, j);
+      data.x[0].push_back(n);
+      data.x[1].push_back(d);
+      data.y.push_back(1.0 + 30 * std::pow(n, -0.3) + 0.001 * std::pow(d, 0.5));
+    }
+  }
+  FitOptions options;
+  options.law = Law::kAdditive;
+  options.threads = 2;
+  options.huber.exponent_starts = {-0.5, 0.0, 0.5};
+  const FitReport report = RunFit(data, options);
+  EXPECT_TRUE(report.derived.empty());
+  EXPECT_THAT(FitReportText(report), HasSubstr("no compute-optimal allocation: the loss does not "
+                                               "fall with both N and D"));
+}
+
 }  // namespace
 }  // namespace florenz

@@ -282,5 +282,35 @@ TEST(ReportTest, ALearningRateAxisIsFittedOnEachCellsBestRunWithItsSensitivity) 
   EXPECT_EQ(WriteStudyReport(options).sections, 7);
 }
 
+// `florenz report --law loglinear --target seed-mean --bootstrap K`: the held-out section fits
+// through florenz fit's driver, by default holding out the largest size and the budgets above
+// half the largest, with each cell's seed floor and its prediction interval.
+TEST(ReportTest, AnExplicitProtocolDrivesTheHeldOutSection) {
+  const fs::path dir = Folder("florenz_report_test_protocol");
+  testing::SyntheticStudy study;
+  study.seeds = 3;
+  testing::WriteSyntheticStudy(dir, study);
+  ReportContext context;
+  context.options.dir = dir.string();
+  context.options.prediction.law = "loglinear";
+  context.options.prediction.seed_mean = true;
+  context.options.prediction.bootstrap = 50;
+  context.out_dir = dir / "report";
+  fs::create_directories(context.out_dir);
+  const StudyReport report = BuildStudyReport(ReadFitTable(dir.string()), context);
+  const ReportSection& holdout = Section(report, "holdout");
+  EXPECT_TRUE(holdout.missing.empty()) << holdout.missing.front();
+  const auto& rows = holdout.tables.at(0).rows;
+  // UC, ST, SC × (the largest size's 4 budgets + the largest budget (above half of it) × 4 sizes)
+  ASSERT_EQ(rows.size(), 3u * (4u + 4u));
+  EXPECT_EQ(rows[0][1], "size:l");
+  EXPECT_EQ(rows[0][2], "s3-d0-000000030 (3 seeds)");        // the synthetic ids hash in 9 digits
+  EXPECT_NE(rows[0][6], "-");                                // a seed floor
+  EXPECT_THAT(rows[0][7], HasSubstr("["));                   // an interval
+  EXPECT_EQ(rows[4][1], "budget:>200000");                   // largest budget 4e5
+  EXPECT_LT(std::fabs(std::atof(rows[0][5].c_str())), 3.0);  // the law is the truth ±1 %
+  EXPECT_THAT(holdout.paragraphs[1], HasSubstr("inside the prediction interval"));
+}
+
 }  // namespace
 }  // namespace florenz
