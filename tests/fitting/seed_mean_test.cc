@@ -77,9 +77,13 @@ TEST(SeedMeanTest, ASeedThatChangesAVariableOrNoCellsIsAConfigError) {
   EXPECT_THROW(SeedMeans(runs), ConfigError);
 }
 
+// TEMP/florenz_seed_mean_<test name>: CTest runs this file's tests in parallel, each its own
+// process, so each writes its own study.
 std::filesystem::path ThreeSeedStudy() {
   static const std::filesystem::path dir = [] {
-    const auto d = std::filesystem::temp_directory_path() / "florenz_seed_mean_study";
+    const auto d = std::filesystem::temp_directory_path() /
+                   (std::string("florenz_seed_mean_") +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
     testing::SyntheticStudy study;
     study.seeds = 3;
     testing::WriteSyntheticStudy(d, study);
