@@ -81,8 +81,8 @@ void WriteRunTableText(const LoadedGrid& grid, std::ostream& out) {
     return t.optimizer.learning_rate_rule.kind != LearningRateRuleKind::kConstant ||
            t.optimizer.learning_rate_scale != 1 || t.schedule.warmup_samples_per_param > 0;
   });
-  std::vector<std::string> header{"run id",  "size",    "params",          "non-emb",
-                                  "samples", "est. train FLOPs"};
+  std::vector<std::string> header{"run id",  "size",    "params",
+                                  "non-emb", "samples", "est. train FLOPs"};
   if (rates) {
     header.push_back("peak lr");
     header.push_back("warm-up");

@@ -28,13 +28,18 @@ SourceLocation Where(const std::string& file, const YAML::Node& node) {
 
 // Short names in run ids; any other key is its own tag.
 std::string TagOf(const std::string& key) {
-  static const std::map<std::string, std::string> kTags = {
-      {"learning_rate", "lr"},   {"weight_decay", "wd"},
-      {"beta1", "b1"},           {"beta2", "b2"},
-      {"epsilon", "eps"},        {"kind", ""},
-      {"warmup_fraction", "wf"}, {"warmup_samples", "ws"},
-      {"min_lr_ratio", "minlr"}, {"decay_fraction", "decay"},
-      {"learning_rate_scale", "lrs"}, {"warmup_samples_per_param", "wspp"}};
+  static const std::map<std::string, std::string> kTags = {{"learning_rate", "lr"},
+                                                           {"weight_decay", "wd"},
+                                                           {"beta1", "b1"},
+                                                           {"beta2", "b2"},
+                                                           {"epsilon", "eps"},
+                                                           {"kind", ""},
+                                                           {"warmup_fraction", "wf"},
+                                                           {"warmup_samples", "ws"},
+                                                           {"min_lr_ratio", "minlr"},
+                                                           {"decay_fraction", "decay"},
+                                                           {"learning_rate_scale", "lrs"},
+                                                           {"warmup_samples_per_param", "wspp"}};
   const auto it = kTags.find(key);
   return it == kTags.end() ? key : it->second;
 }

@@ -246,9 +246,10 @@ Fitted FitOnce(const FitData& data, const FitOptions& options, const std::vector
       FitData sweep = data;
       sweep.x_names = {"N", "C"};
       sweep.x = {data.x[jr], data.x[jw]};
-      std::vector<std::string> ignored;
+      std::vector<std::string> parabola_warnings;  // the refusal below says more
       std::string edges;
-      const std::vector<IsoflopBudget> widths = FitParabolas(sweep, options.isoflop, &ignored);
+      const std::vector<IsoflopBudget> widths =
+          FitParabolas(sweep, options.isoflop, &parabola_warnings);
       if (widths.size() < 2) {
         throw ConfigError(SourceLocation{data.source, 0, 0},
                           "the learning-rate sweep needs at least 2 widths with 3 or more rates "

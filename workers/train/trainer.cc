@@ -46,6 +46,7 @@ int64_t MicroBatch(const RunSpec& run) {
 RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int threads,
                         const torch::Device& device) {
   const ModelSize& s = run.size();
+  const TrainingOptions trained = run.Training();  // its learning-rate rule resolved
   RunConfig config;
   config.run_id = run.id;
   config.spec_yaml = SpecToYaml(run.Spec());
@@ -58,9 +59,9 @@ RunConfig MakeRunConfig(const RunSpec& run, const data::DataSource& data, int th
       {"flops_per_sample", run.cost.forward_flops},
       {"training_flops", run.training_flops},
       {"batch_size", static_cast<double>(run.spec().training.batch_size)},
-      // The rate and warm-up this size trained with (its learning-rate rule resolved).
-      {"peak_learning_rate", run.Training().optimizer.learning_rate},
-      {"warmup_samples", static_cast<double>(run.Training().schedule.warmup_samples)},
+      // The rate and warm-up this size trained with.
+      {"peak_learning_rate", trained.optimizer.learning_rate},
+      {"warmup_samples", static_cast<double>(trained.schedule.warmup_samples)},
       {"d_model", static_cast<double>(s.d_model)},
       {"encoder_layers", static_cast<double>(s.encoder_layers)},
       {"decoder_layers", static_cast<double>(s.decoder_layers)},
