@@ -3,7 +3,9 @@
 // 64 px — against the same without DCT scaling (full-size decode, then the filter), side by
 // side, for a real photograph (tests/data/photos/rocket.jpg, 640 × 427, 112 KB: 3.3 bits a
 // pixel), the same photo re-encoded at quality 75, and enlarged to 1280 × 854 and 1920 × 1281
-// (as CC12M images often are), and its centre square as a PNG.
+// (as CC12M images often are), and its centre square as a PNG, at 427 and enlarged to 1281 px
+// (for PNGs the first column is the row-by-row decode into the box filter, the second the
+// whole image decoded, then filtered).
 // Target (issue 17): >= 1,000 samples/s at 64 px on one core. Figures: docs/performance.md.
 //
 // Usage: bench_image_decode [--size S] [--seconds T]
@@ -83,6 +85,8 @@ int main(int argc, char** argv) {
       {"rocket 1920x1281 JPEG q90", ImageKind::kJpeg,
        florenz::data::EncodeJpeg(Enlarge(rocket, 3), 90)},
       {"rocket 427x427 PNG", ImageKind::kPng, florenz::data::EncodePng(chw, rocket.height, 1)},
+      {"rocket 1281x1281 PNG", ImageKind::kPng,
+       florenz::data::EncodePng(florenz::data::SquareResize(Enlarge(rocket, 3), 1281), 1281, 1)},
   };
   std::printf("image -> %d px, one core, samples/s (median of 5 rounds of ~%.1f s)\n", size,
               seconds / 5);

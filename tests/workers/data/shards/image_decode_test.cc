@@ -10,12 +10,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/errors.h"
 #include "tests/workers/data/shards/image_bombs.h"
+#include "tests/workers/data/shards/png_variants.h"
 #include "workers/data/png_writer.h"
 
 namespace florenz::data {
@@ -147,6 +149,94 @@ TEST(ImageDecodeTest, AnImageOverTheLimitIsRefusedFromItsHeader) {
   EXPECT_THAT([&] { DecodeImage(ImageKind::kPng, png, 8, "c.tar:000004", 63); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr("c.tar:000004: an image of 8 × 8")));
   EXPECT_EQ(DecodeImage(ImageKind::kPng, png, 8, "c.tar:000004", 64).width, 8);
+}
+
+// The row-by-row PNG path (every PNG without alpha, tRNS or interlacing whose square covers the
+// target) gives the floats of the whole-image path — libpng's simplified reader, then
+// SquareResize — bit for bit, for every colour type, bit depth and gamma chunk; the PNGs the
+// row path leaves to the whole-image path give them too.
+TEST(ImageDecodeTest, ARowByRowPngGivesTheWholeImageResizeBitForBit) {
+  const auto sample = [](uint32_t x, uint32_t y, int c, int bits) {
+    return static_cast<uint32_t>((x * 37 + y * 101 + c * 59 + (x * y) % 13) % (1u << bits));
+  };
+  const struct {
+    const char* name;
+    testing::PngVariant variant;
+  } variants[] = {
+      {"rgb8", {PNG_COLOR_TYPE_RGB, 8}},
+      {"rgb16", {PNG_COLOR_TYPE_RGB, 16}},
+      {"grey1", {PNG_COLOR_TYPE_GRAY, 1}},
+      {"grey4", {PNG_COLOR_TYPE_GRAY, 4}},
+      {"grey8", {PNG_COLOR_TYPE_GRAY, 8}},
+      {"grey16", {PNG_COLOR_TYPE_GRAY, 16}},
+      {"palette2", {PNG_COLOR_TYPE_PALETTE, 2}},
+      {"palette8", {PNG_COLOR_TYPE_PALETTE, 8}},
+      {"rgb8 gamma 1.0", {PNG_COLOR_TYPE_RGB, 8, false, 1.0}},
+      {"rgb8 gamma 1/2.2", {PNG_COLOR_TYPE_RGB, 8, false, 1 / 2.2}},
+      {"grey8 gamma 0.8", {PNG_COLOR_TYPE_GRAY, 8, false, 0.8}},
+      {"palette8 gamma 1.0", {PNG_COLOR_TYPE_PALETTE, 8, false, 1.0}},
+      {"rgb16 gamma 1.0", {PNG_COLOR_TYPE_RGB, 16, false, 1.0}},
+      {"rgb8 srgb", {PNG_COLOR_TYPE_RGB, 8, false, 0, true}},
+      // Left to the whole-image path:
+      {"rgba8", {PNG_COLOR_TYPE_RGB_ALPHA, 8}},
+      {"grey-alpha8", {PNG_COLOR_TYPE_GRAY_ALPHA, 8}},
+      {"rgb8 interlaced", {PNG_COLOR_TYPE_RGB, 8, true}},
+      {"palette8 trns", {PNG_COLOR_TYPE_PALETTE, 8, false, 0, false, true}},
+      {"rgb8 trns", {PNG_COLOR_TYPE_RGB, 8, false, 0, false, true}},
+  };
+  for (const auto& [name, variant] : variants) {
+    for (const auto [width, height] :
+         {std::pair(97u, 61u), std::pair(40u, 130u), std::pair(64u, 64u), std::pair(5u, 9u)}) {
+      const std::string png = testing::WritePngVariant(
+          width, height, variant,
+          [&](uint32_t x, uint32_t y, int c) { return sample(x, y, c, variant.bit_depth); });
+      ASSERT_FALSE(png.empty()) << name;
+      for (const int size : {1, 7, 32, 61, 64}) {
+        const std::string where = std::string(name) + " " + std::to_string(width) + "x" +
+                                  std::to_string(height) + " to " + std::to_string(size);
+        const std::vector<float> rows = DecodeAndResize(ImageKind::kPng, png, size, "s:k");
+        const std::vector<float> whole =
+            SquareResize(DecodeImage(ImageKind::kPng, png, size, "s:k"), size);
+        ASSERT_EQ(rows.size(), whole.size()) << where;
+        EXPECT_EQ(std::memcmp(rows.data(), whole.data(), rows.size() * sizeof(float)), 0) << where;
+      }
+    }
+  }
+}
+
+// A valid 6000 × 5000 PNG (30 megapixels, within data.max_image_pixels): the whole-image path
+// needs 90 MB for its pixels, the row path a row. Decoded in a child with 48 MB of address space
+// to spare, it must give the whole-image path's floats (computed here, in the parent); and a copy
+// cut short in its image data is a SHARD:KEY error.
+TEST(ImageDecodeTest, ALargePngIsDecodedRowByRowInBoundedMemory) {
+  const uint32_t width = 6000, height = 5000;
+  testing::PngVariant variant;
+  variant.compression_level = 1;
+  const std::string png =
+      testing::WritePngVariant(width, height, variant, [](uint32_t x, uint32_t y, int c) {
+        return c == 0 ? x * 255 / (width - 1) : c == 1 ? y * 255 / (height - 1) : (x ^ y) & 0xff;
+      });
+  ASSERT_FALSE(png.empty());
+  const std::vector<float> whole =
+      SquareResize(DecodeImage(ImageKind::kPng, png, 8, "big.tar:000001"), 8);
+  int64_t peak = 0;
+  const int status = testing::RunInChild(
+      [&] {
+        const std::vector<float> rows = DecodeAndResize(ImageKind::kPng, png, 8, "big.tar:000001");
+        return rows.size() == whole.size() &&
+                       std::memcmp(rows.data(), whole.data(), rows.size() * sizeof(float)) == 0
+                   ? 0
+                   : 1;
+      },
+      uint64_t{48} << 20, &peak);
+  EXPECT_EQ(status, 0) << "1: other pixels, 98: an exception (out of memory: the whole image)";
+  EXPECT_LT(peak, int64_t{48} << 20);
+  std::cout << "[ peak    ] png 6000x5000 (" << png.size() / 1024
+            << " KiB), row by row: " << peak / (1 << 20) << " MiB\n";
+  const std::string cut = png.substr(0, png.size() / 2);
+  EXPECT_THAT([&] { DecodeAndResize(ImageKind::kPng, cut, 8, "big.tar:000002"); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  HasSubstr("big.tar:000002: the image cannot be decoded")));
 }
 
 // Each bomb decoded as a sample is in a child process: it must end in the ConfigError that
