@@ -90,14 +90,18 @@ StudyReport BuildStudyReport(const FitTable& table, const ReportContext& context
   if (report.completed == 0) {
     report.notes.push_back("No completed run: there is nothing to plot or fit yet.");
   }
+  // The held-out section first: under `--law` its fits (bootstraps included) are quoted by the
+  // findings rather than made twice.
+  const ReportSection holdout = HoldoutSection(table, context);
   ReportSection findings;
   findings.id = "findings";
   findings.title = "Findings";
-  findings.paragraphs = StudyFindings(table, context.options);
+  findings.paragraphs = StudyFindings(table, context.options,
+                                      context.options.prediction.law.empty() ? nullptr : &holdout);
   report.sections.push_back(findings);
   report.sections.push_back(ComputeFrontierSection(table, context));
   report.sections.push_back(LogLinearTableSection(table, context));
-  report.sections.push_back(HoldoutSection(table, context));
+  report.sections.push_back(holdout);
   report.sections.push_back(ExtrapolationSection(table, context));
   report.sections.push_back(DecoderPrefixSection(table, context));
   report.sections.push_back(DisambiguationSection(table, context));

@@ -122,9 +122,22 @@ std::string HoldoutFinding(const FitTable& table, const ReportOptions& options) 
   return text;
 }
 
+// The held-out section under `--law`, in one line: its checks' summaries (every paragraph but
+// the first, which says how the checks were made) and the checks it could not make.
+std::string PredictionFinding(const ReportSection& holdout, const ReportOptions& options) {
+  std::string text = "Held out (the " + options.prediction.law + " law of `--law`";
+  if (options.prediction.seed_mean) text += ", on seed means";
+  text += "):";
+  for (size_t i = 1; i < holdout.paragraphs.size(); ++i) text += " " + holdout.paragraphs[i];
+  if (holdout.paragraphs.size() <= 1) text += " no check could be made.";
+  for (const std::string& missing : holdout.missing) text += " Not made: " + missing + ".";
+  return text;
+}
+
 }  // namespace
 
-std::vector<std::string> StudyFindings(const FitTable& table, const ReportOptions& options) {
+std::vector<std::string> StudyFindings(const FitTable& table, const ReportOptions& options,
+                                       const ReportSection* prediction_holdout) {
   std::vector<std::string> lines;
   LogLinearFit unseen, seen;
   unseen.n = seen.n = 0;
@@ -145,7 +158,8 @@ std::vector<std::string> StudyFindings(const FitTable& table, const ReportOption
                                        "these few runs, so this is no evidence yet")));
   }
   lines.push_back(PrefixFinding(table, options));
-  lines.push_back(HoldoutFinding(table, options));
+  lines.push_back(prediction_holdout != nullptr ? PredictionFinding(*prediction_holdout, options)
+                                                : HoldoutFinding(table, options));
   return lines;
 }
 

@@ -310,6 +310,12 @@ TEST(ReportTest, AnExplicitProtocolDrivesTheHeldOutSection) {
   EXPECT_EQ(rows[4][1], "budget:>200000");                   // largest budget 4e5
   EXPECT_LT(std::fabs(std::atof(rows[0][5].c_str())), 3.0);  // the law is the truth ±1 %
   EXPECT_THAT(holdout.paragraphs[1], HasSubstr("inside the prediction interval"));
+  // The findings quote these checks, not the log-linear law fitted without the largest size.
+  const std::string held = Section(report, "findings").paragraphs.back();
+  EXPECT_THAT(held, HasSubstr("Held out (the loglinear law of `--law`, on seed means): UC, size:l: "
+                              "fitted on"));
+  EXPECT_THAT(held, HasSubstr("SC, budget:>200000: fitted on"));
+  EXPECT_THAT(held, ::testing::Not(HasSubstr("law fitted on the")));
 }
 
 }  // namespace
