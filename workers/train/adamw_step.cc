@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <memory>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -14,12 +15,16 @@ namespace {
 
 constexpr bool kFusedBuilt = TORCH_VERSION_MAJOR >= 2;
 
-// The optimizer's state key of `p`: LibTorch 1.x keys by the TensorImpl's address as a string,
-// 2.x by the address itself.
+// The optimizer's state key of `p`: LibTorch 1.x keys by the TensorImpl's address as a string
+// (c10::guts::to_string, an ostringstream's `<<` of the pointer; LibTorch 2.x has no
+// c10::guts::to_string, and the name is looked up even in the branch not taken), 2.x by the
+// address itself.
 template <class Map>
 typename Map::key_type StateKey(const Map&, const torch::Tensor& p) {
   if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    std::ostringstream address;
+    address << p.unsafeGetTensorImpl();
+    return address.str();
   } else {
     return p.unsafeGetTensorImpl();
   }
