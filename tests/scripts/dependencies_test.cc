@@ -1,18 +1,23 @@
 // Every dependency that scripts/install-deps installs is found, links, and does real work:
 // a failure here names the missing or broken package before any florenz test is confusing.
 // SentencePiece is the exception: its protobuf cannot share a process with LibTorch's, so
-// tests/workers/data/shards/tokenizer_test.cc (no LibTorch) is its check.
+// tests/workers/data/shards/tokenizer_test.cc (no LibTorch) is its check. The fitting tool's
+// Eigen, Ceres and PLplot are checked where florenz builds it (FLORENZ_HAVE_FITTING): a GPU
+// node without them builds florenz without `fit` and `report` (scripts/gpu-check).
+#ifdef FLORENZ_HAVE_FITTING
 #include <ceres/ceres.h>
+#include <plplot/plstream.h>
+
+#include <Eigen/Dense>
+#endif
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <mpi.h>
-#include <plplot/plstream.h>
 #include <png.h>
 #include <torch/torch.h>
 #include <turbojpeg.h>
 #include <yaml-cpp/yaml.h>
 
-#include <Eigen/Dense>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -50,6 +55,7 @@ TEST(DependenciesTest, Hdf5IsAtLeast110) {
   EXPECT_TRUE(major > 1 || (major == 1 && minor >= 10)) << major << "." << minor;
 }
 
+#ifdef FLORENZ_HAVE_FITTING
 TEST(DependenciesTest, EigenSolvesALinearSystem) {
   Eigen::Matrix2d a;
   a << 2, 1, 1, 3;
@@ -82,6 +88,7 @@ TEST(DependenciesTest, CeresRecoversAnExponent) {
   EXPECT_TRUE(summary.IsSolutionUsable()) << summary.BriefReport();
   EXPECT_NEAR(m, 0.7, 1e-6);
 }
+#endif  // FLORENZ_HAVE_FITTING
 
 TEST(DependenciesTest, YamlCppReportsPositions) {
   const YAML::Node node = YAML::Load("a:\n  b: 1\n");
@@ -136,6 +143,7 @@ TEST(DependenciesTest, TurboJpegAndLibpngRoundTripPixels) {
   EXPECT_EQ(decoded, rgb);
 }
 
+#ifdef FLORENZ_HAVE_FITTING
 TEST(DependenciesTest, PlplotCairoDriverWritesPng) {
   const auto file = std::filesystem::temp_directory_path() / "florenz_plplot_test.png";
   std::filesystem::remove(file);
@@ -153,6 +161,7 @@ TEST(DependenciesTest, PlplotCairoDriverWritesPng) {
   in.read(magic, 4);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG") << "PLplot's pngcairo driver (plplot-driver-cairo)";
 }
+#endif  // FLORENZ_HAVE_FITTING
 
 // Headless Chromium (Debian's `chromium`) checks the `florenz report` page: it must start as
 // root without a display and run the page's JavaScript.
